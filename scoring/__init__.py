@@ -1,0 +1,30 @@
+"""Pure scoring domain: the model, the engine, the stage machine. No I/O happens here."""
+
+from scoring.engine import EngagementLedger, fit_contributions, score_events, score_lead
+from scoring.loader import ModelError, parse_model
+from scoring.model import EngagementRule, FitRule, ScoringModel, Thresholds
+from scoring.stages import StageError, Transition, advance, decide
+from scoring.types import Contribution, Decision, Event, LeadProfile, Score, Stage
+
+__all__ = [
+    "Contribution",
+    "Decision",
+    "EngagementLedger",
+    "EngagementRule",
+    "Event",
+    "FitRule",
+    "LeadProfile",
+    "ModelError",
+    "Score",
+    "ScoringModel",
+    "Stage",
+    "StageError",
+    "Thresholds",
+    "Transition",
+    "advance",
+    "decide",
+    "fit_contributions",
+    "parse_model",
+    "score_events",
+    "score_lead",
+]

@@ -1,0 +1,156 @@
+"""The scoring engine: fit from the profile, decayed engagement from a ledger of events.
+
+Engagement is kept as a per-rule ledger rather than a list of events: exponential decay lets a
+rule's running sum be carried forward in time exactly, so a lead is re-scored from its ledger and
+its new events only, never by re-reading its whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from scoring.model import EngagementRule, ScoringModel
+from scoring.types import Contribution, Event, LeadProfile, Score
+
+_SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(slots=True)
+class RuleTally:
+    """A rule's running sum: its events, raw points, and points decayed to ``last_ts``."""
+
+    events: int
+    raw: float
+    decayed_at_last: float
+    last_ts: float
+
+    def add(self, points: float, ts: float, half_life_days: float | None) -> None:
+        """Add one event's points, carrying the decayed sum to the later of the two times."""
+        self.events += 1
+        self.raw += points
+        if ts >= self.last_ts:
+            self.decayed_at_last = self.decayed_at_last * _decay(ts - self.last_ts, half_life_days) + points
+            self.last_ts = ts
+        else:
+            self.decayed_at_last += points * _decay(self.last_ts - ts, half_life_days)
+
+    def value_at(self, ts: float, half_life_days: float | None) -> float:
+        """The decayed sum as seen at ``ts`` (events never count for more than their points)."""
+        return self.decayed_at_last * _decay(max(0.0, ts - self.last_ts), half_life_days)
+
+
+def _decay(seconds: float, half_life_days: float | None) -> float:
+    if half_life_days is None or seconds <= 0:
+        return 1.0
+    return float(0.5 ** (seconds / (half_life_days * _SECONDS_PER_DAY)))
+
+
+class EngagementLedger:
+    """A lead's engagement, one :class:`RuleTally` per rule that has scored."""
+
+    def __init__(self, tallies: dict[str, RuleTally] | None = None) -> None:
+        self.tallies: dict[str, RuleTally] = tallies or {}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> EngagementLedger:
+        """Rebuild a ledger from :meth:`to_json` output."""
+        return cls({rule_id: RuleTally(*values) for rule_id, values in (data or {}).items()})
+
+    def to_json(self) -> dict[str, list[float]]:
+        """The ledger as plain JSON-ready data."""
+        return {
+            rule_id: [t.events, t.raw, t.decayed_at_last, t.last_ts] for rule_id, t in self.tallies.items()
+        }
+
+    def record(self, model: ScoringModel, event: Event) -> EngagementRule | None:
+        """Add an event; returns the rule that scored it, or None if no rule applies."""
+        rule = model.engagement_rule_for(event.type, event.properties)
+        if rule is None:
+            return None
+        ts = event.occurred_at.timestamp()
+        tally = self.tallies.get(rule.id)
+        if tally is None:
+            self.tallies[rule.id] = RuleTally(1, rule.points, rule.points, ts)
+        else:
+            tally.add(rule.points, ts, rule.half_life_days)
+        return rule
+
+    def contributions(self, model: ScoringModel, at: datetime) -> list[Contribution]:
+        """Each rule's decayed and capped points at ``at``."""
+        ts = at.timestamp()
+        result = []
+        for rule in model.engagement:
+            tally = self.tallies.get(rule.id)
+            if tally is None:
+                continue
+            value = tally.value_at(ts, rule.half_life_days)
+            capped = _capped(value, rule.cap)
+            result.append(
+                Contribution(
+                    rule_id=rule.id,
+                    label=rule.label,
+                    kind="engagement",
+                    points=round(capped, 2),
+                    raw_points=tally.raw,
+                    events=tally.events,
+                    last_at=datetime.fromtimestamp(tally.last_ts, UTC),
+                    capped=capped != value,
+                )
+            )
+        return result
+
+
+def _capped(value: float, cap: float | None) -> float:
+    if cap is None:
+        return value
+    return max(-cap, min(cap, value))
+
+
+def fit_contributions(model: ScoringModel, profile: LeadProfile) -> list[Contribution]:
+    """The fit rules that match the profile; within a group only the first match counts."""
+    result = []
+    groups_done: set[str] = set()
+    for rule in model.fit:
+        if rule.group is not None and rule.group in groups_done:
+            continue
+        if not rule.when.test(profile.value_of(rule.field)):
+            continue
+        if rule.group is not None:
+            groups_done.add(rule.group)
+        result.append(
+            Contribution(
+                rule_id=rule.id,
+                label=rule.label,
+                kind="fit",
+                points=rule.points,
+                disqualifies=rule.disqualify,
+            )
+        )
+    return result
+
+
+def score_lead(
+    *, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime
+) -> Score:
+    """A lead's score at ``at``: fit plus decayed engagement, with every contribution."""
+    fit = fit_contributions(model, profile)
+    engagement = ledger.contributions(model, at)
+    return Score(
+        fit=round(sum(c.points for c in fit), 2),
+        engagement=round(sum(c.points for c in engagement), 2),
+        contributions=tuple(fit + engagement),
+        disqualified=any(c.disqualifies for c in fit),
+        at=at,
+    )
+
+
+def score_events(
+    *, model: ScoringModel, profile: LeadProfile, events: list[Event], at: datetime
+) -> Score:
+    """Score a lead from its whole list of events (the ledger built on the spot)."""
+    ledger = EngagementLedger()
+    for event in events:
+        ledger.record(model, event)
+    return score_lead(model=model, profile=profile, ledger=ledger, at=at)

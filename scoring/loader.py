@@ -1,0 +1,64 @@
+"""Turning scoring-model YAML text into a validated :class:`ScoringModel`.
+
+Reading the file is left to the caller; this module only parses text, so it stays pure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scoring.model import ScoringModel
+
+
+class ModelError(ValueError):
+    """A scoring model that cannot be used, with one line per problem naming the bad field."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"scoring model {source} is not valid:\n{listing}")
+
+
+def parse_model(text: str, *, source: str = "<text>") -> ScoringModel:
+    """Parse and validate a scoring model; raises :class:`ModelError` naming each bad field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ModelError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
+    if not isinstance(data, dict):
+        raise ModelError(source, ["the file must be a mapping with name, thresholds, fit and engagement"])
+    try:
+        return ScoringModel.model_validate(data)
+    except ValidationError as exc:
+        raise ModelError(source, [_describe(error, data) for error in exc.errors()]) from exc
+
+
+def _describe(error: Any, data: dict[str, Any]) -> str:
+    return f"{_path(error['loc'], data)}: {error['msg']}"
+
+
+def _path(loc: tuple[str | int, ...], data: Any) -> str:
+    """A readable path such as ``engagement[3] (pricing_page).half_life_days``."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            rule_id = node[key].get("id") if isinstance(node, list) and isinstance(node[key], dict) else None
+            parts[-1] += f"[{key}]" + (f" ({rule_id})" if rule_id else "")
+        else:
+            parts.append(str(key))
+        node = _child(node, key)
+    return ".".join(parts) or "(top level)"
+
+
+def _child(node: Any, key: str | int) -> Any:
+    try:
+        return node[key]
+    except (KeyError, IndexError, TypeError):
+        return None

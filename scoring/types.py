@@ -1,0 +1,132 @@
+"""Value types of the scoring domain: profiles, events, scores and their explanation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Stage(StrEnum):
+    """Where a lead stands. Scoring moves lead → mql → sql; sales decisions move an SQL on."""
+
+    LEAD = "lead"
+    MQL = "mql"
+    SQL = "sql"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RECYCLED = "recycled"
+
+
+class Decision(StrEnum):
+    """What a rep decided about a handoff."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    RECYCLE = "recycle"
+
+
+@dataclass(frozen=True, slots=True)
+class LeadProfile:
+    """What we know of a person, used by fit rules."""
+
+    email: str
+    name: str | None = None
+    company: str | None = None
+    title: str | None = None
+    industry: str | None = None
+    company_size: int | None = None
+    country: str | None = None
+    source: str | None = None
+    campaign: str | None = None
+
+    @property
+    def email_domain(self) -> str:
+        """The part of the email after the @, lower-cased."""
+        return self.email.rsplit("@", 1)[-1].lower()
+
+    def value_of(self, field_name: str) -> str | int | None:
+        """The value a fit rule tests for ``field_name``."""
+        if field_name == "email_domain":
+            return self.email_domain
+        value: str | int | None = getattr(self, field_name)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One engagement event of a lead."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One rule's share of a score, with how it came about."""
+
+    rule_id: str
+    label: str
+    kind: str  # "fit" or "engagement"
+    points: float
+    raw_points: float = 0.0
+    events: int = 0
+    last_at: datetime | None = None
+    capped: bool = False
+    disqualifies: bool = False
+
+    @property
+    def decay_factor(self) -> float:
+        """Share of the raw points left after decay (1.0 when nothing decayed)."""
+        if self.kind != "engagement" or self.raw_points == 0:
+            return 1.0
+        return self.points / self.raw_points
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A lead's score at a moment, with every contribution that makes it."""
+
+    fit: float
+    engagement: float
+    contributions: tuple[Contribution, ...]
+    disqualified: bool
+    at: datetime
+
+    @property
+    def total(self) -> float:
+        """Fit plus decayed engagement."""
+        return round(self.fit + self.engagement, 1)
+
+    def top(self, count: int = 5) -> tuple[Contribution, ...]:
+        """The contributions that move the score most, largest first."""
+        ranked = sorted(self.contributions, key=lambda c: (-abs(c.points), c.rule_id))
+        return tuple(ranked[:count])
+
+    def as_dict(self) -> dict[str, Any]:
+        """The score and its explanation as plain JSON-ready data."""
+        return {
+            "total": self.total,
+            "fit": self.fit,
+            "engagement": self.engagement,
+            "disqualified": self.disqualified,
+            "at": self.at.isoformat(),
+            "contributions": [
+                {
+                    "rule": c.rule_id,
+                    "label": c.label,
+                    "kind": c.kind,
+                    "points": c.points,
+                    "raw_points": c.raw_points,
+                    "events": c.events,
+                    "decay": round(1 - c.decay_factor, 3),
+                    "last_at": c.last_at.isoformat() if c.last_at else None,
+                    "capped": c.capped,
+                    "disqualifies": c.disqualifies,
+                }
+                for c in self.contributions
+            ],
+        }
