@@ -131,9 +131,7 @@ def fit_contributions(model: ScoringModel, profile: LeadProfile) -> list[Contrib
     return result
 
 
-def score_lead(
-    *, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime
-) -> Score:
+def score_lead(*, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime) -> Score:
     """A lead's score at ``at``: fit plus decayed engagement, with every contribution."""
     fit = fit_contributions(model, profile)
     engagement = ledger.contributions(model, at)
@@ -146,9 +144,7 @@ def score_lead(
     )
 
 
-def score_events(
-    *, model: ScoringModel, profile: LeadProfile, events: list[Event], at: datetime
-) -> Score:
+def score_events(*, model: ScoringModel, profile: LeadProfile, events: list[Event], at: datetime) -> Score:
     """Score a lead from its whole list of events (the ledger built on the spot)."""
     ledger = EngagementLedger()
     for event in events:

@@ -145,6 +145,11 @@ class Thresholds(_Strict):
     sql: float = Field(gt=0)
     sql_min_fit: float = 0
     hand_raise: tuple[str, ...] = ("demo_request", "contact_sales")
+    hand_raise_max_age_days: float = Field(
+        default=14,
+        gt=0,
+        description="an older hand-raise (e.g. from an import) scores but does not fast-lane",
+    )
 
     @model_validator(mode="after")
     def _sql_above_mql(self) -> Thresholds:

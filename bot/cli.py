@@ -1,0 +1,160 @@
+"""The ``handoff`` command line: translates arguments into use cases and prints their results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from bot import render
+from bot.event_input import Parsed, parse_csv, parse_json_lines
+from bot.runtime import Runtime, build_runtime, utcnow
+from bot.services.ingest import IngestResult
+from bot.services.leads import lead_report
+from bot.settings import SettingsError, load_settings
+from scoring import ModelError
+
+app = typer.Typer(help="Handoff: carries leads from marketing to sales in Slack.", no_args_is_help=True)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def runtime(*, migrate: bool = True) -> Iterator[Runtime]:
+    """Settings, model and database for one command; bad settings end it with a plain message."""
+    try:
+        built = build_runtime(load_settings(), migrate=migrate)
+    except (SettingsError, ModelError) as exc:
+        errors.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+@app.command()
+def ingest(
+    path: Annotated[str, typer.Argument(help="JSON Lines or CSV file, or - for standard input")],
+    csv_format: Annotated[bool, typer.Option("--csv", help="read CSV (implied by a .csv file name)")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="events per transaction")] = 2000,
+) -> None:
+    """Ingest events; exits 1 if any were refused (the valid ones are stored all the same)."""
+    source = _open_source(path)
+    is_csv = csv_format or path.lower().endswith(".csv")
+    with runtime() as rt, source, _progress(source) as (progress, task):
+        items = _parse(source, is_csv)
+        total = IngestResult()
+        while batch := list(islice(items, batch_size)):
+            total.add(rt.ingest(batch))
+            progress.update(task, completed=_position(source), events=total.accepted + total.duplicates)
+    render.ingest_summary(console, total)
+    if total.refused:
+        raise typer.Exit(1)
+
+
+def _open_source(path: str) -> BinaryIO:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return Path(path).open("rb")
+    except OSError as exc:
+        errors.print(f"[red]error:[/] cannot read {path}: {exc.strerror}")
+        raise typer.Exit(2) from None
+
+
+def _parse(source: BinaryIO, is_csv: bool) -> Iterator[Parsed]:
+    if is_csv:
+        return parse_csv(line.decode("utf-8-sig", errors="replace") for line in source)
+    return parse_json_lines(source)
+
+
+def _position(source: BinaryIO) -> int:
+    try:
+        return source.tell()
+    except OSError:
+        return 0
+
+
+@contextmanager
+def _progress(source: BinaryIO) -> Iterator[tuple[Progress, TaskID]]:
+    try:
+        size = Path(source.name).stat().st_size if source is not sys.stdin.buffer else None
+    except (OSError, TypeError):
+        size = None
+    columns = [
+        TextColumn("ingesting"),
+        BarColumn(),
+        TextColumn("{task.fields[events]:,} events"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=errors, transient=True) as progress:
+        yield progress, progress.add_task("ingest", total=size, events=0)
+
+
+@app.command()
+def lead(
+    email: Annotated[str, typer.Argument(help="the lead's email")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show a lead's score with its explanation, stage and handoffs."""
+    with runtime() as rt:
+        now = utcnow()
+        report = lead_report(uow=rt.uow(), email=email, model=rt.model, now=now)
+    if report is None:
+        errors.print(f"no lead found for {email}")
+        raise typer.Exit(1)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        console.print(render.lead_panel(report, now=now))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    with runtime(migrate=False) as rt:
+        from storage.migrate import upgrade
+
+        revision = upgrade(rt.engine)
+    console.print(f"database is at revision {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Run the HTTP API (ingestion, lead look-up, health, metrics); migrations are applied first."""
+    import uvicorn
+
+    from bot.api import create_app
+
+    with runtime() as rt:
+        uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    leads: Annotated[int, typer.Option(min=1, max=100_000)] = 300,
+    events: Annotated[int, typer.Option(min=1, max=1_000_000)] = 4000,
+) -> None:
+    """The whole flow on embedded defaults, no Slack account needed."""
+    from bot.demo import run_demo
+
+    run_demo(console, leads=leads, events=events)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

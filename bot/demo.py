@@ -1,0 +1,83 @@
+"""``handoff demo``: generated leads through the real ingestion path into a throw-away database."""
+
+from __future__ import annotations
+
+import tempfile
+from itertools import islice
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from bot import render
+from bot.event_input import parse_objects
+from bot.runtime import Runtime, build_runtime, utcnow
+from bot.sample import generate_events
+from bot.services.ingest import IngestResult
+from bot.services.leads import lead_report
+from bot.settings import load_settings
+from storage.tables import LeadRow
+
+
+def run_demo(console: Console, *, leads: int, events: int) -> None:
+    """Ingest a generated sample, then show the leaderboard and explain one SQL."""
+    with tempfile.TemporaryDirectory(prefix="handoff-demo-") as folder:
+        url = f"sqlite:///{Path(folder) / 'demo.db'}"
+        rt = build_runtime(load_settings(database_url=url, sales_channel="C0DEMO0001"))
+        try:
+            _run(console, rt, leads=leads, events=events)
+        finally:
+            rt.close()
+
+
+def _run(console: Console, rt: Runtime, *, leads: int, events: int) -> None:
+    now = utcnow()
+    console.rule("[bold]Handoff demo")
+    console.print(f"Generating {events:,} engagement events for {leads:,} leads and ingesting them…")
+    items = parse_objects(generate_events(leads=leads, events=events, now=now))
+    total = IngestResult()
+    while batch := list(islice(items, 1000)):
+        total.add(rt.ingest(batch))
+    render.ingest_summary(console, total)
+    console.print("\nThe same events once more (idempotent by event_id):")
+    replay = IngestResult()
+    items = parse_objects(generate_events(leads=leads, events=events, now=now))
+    while batch := list(islice(items, 1000)):
+        replay.add(rt.ingest(batch))
+    console.print(
+        f"  accepted {replay.accepted}, duplicates {replay.duplicates}, stage changes "
+        f"{sum(replay.stage_changes.values())}"
+    )
+    _leaderboard(console, rt)
+    if total.new_sqls:
+        report = lead_report(uow=rt.uow(), email=total.new_sqls[0], model=rt.model, now=utcnow())
+        if report is not None:
+            console.print("\nThe first SQL, explained:")
+            console.print(render.lead_panel(report, now=utcnow()))
+    with rt.uow() as uow:
+        queued = uow.outbox.count_by_status().get("pending", 0)
+    console.print(f"\n{queued} handoff cards are queued in the outbox for the sales channel.")
+
+
+def _leaderboard(console: Console, rt: Runtime) -> None:
+    with rt.uow() as uow:
+        stages = uow.leads.count_by_stage()
+        top = uow.session.execute(
+            select(
+                LeadRow.email, LeadRow.title, LeadRow.stage, LeadRow.score, LeadRow.fit, LeadRow.engagement
+            )
+            .order_by(LeadRow.score.desc())
+            .limit(10)
+        ).all()
+    console.print(
+        "\nLeads by stage: " + ", ".join(f"{stage} {count}" for stage, count in sorted(stages.items()))
+    )
+    table = Table(title="Top 10 leads by score", title_justify="left")
+    for column in ("email", "title", "stage", "score", "fit", "engagement"):
+        table.add_column(column)
+    for row in top:
+        table.add_row(
+            row.email, row.title or "—", row.stage, f"{row.score:g}", f"{row.fit:g}", f"{row.engagement:g}"
+        )
+    console.print(table)

@@ -1,0 +1,24 @@
+"""Where the scoring model comes from: HANDOFF_SCORING_MODEL, or the built-in YAML."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from scoring import ModelError, ScoringModel, parse_model
+
+
+def builtin_model_text() -> str:
+    """The YAML of the model shipped with Handoff."""
+    return files("scoring.models").joinpath("builtin.yaml").read_text(encoding="utf-8")
+
+
+def load_scoring_model(path: Path | None) -> ScoringModel:
+    """Read and validate the model at ``path`` (the built-in one when None)."""
+    if path is None:
+        return parse_model(builtin_model_text(), source="(built-in)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ModelError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
+    return parse_model(text, source=str(path))

@@ -1,0 +1,75 @@
+"""Terminal rendering (Rich) of lead reports and ingestion summaries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+
+from bot.services.ingest import IngestResult
+from bot.services.leads import LeadReport
+from bot.timefmt import relative_time
+
+MAX_REFUSALS_SHOWN = 20
+
+
+def ingest_summary(console: Console, result: IngestResult, *, position_word: str = "line") -> None:
+    """Counts of accepted, duplicate and refused events, then the first refusals with positions."""
+    refused_items = sorted({refusal.index for refusal in result.refused})
+    table = Table(show_header=False, box=None)
+    table.add_row("[green]accepted[/]", str(result.accepted))
+    table.add_row("[yellow]duplicates[/]", str(result.duplicates))
+    table.add_row("[red]refused[/]", str(len(refused_items)))
+    for stage, count in sorted(result.stage_changes.items()):
+        table.add_row(f"new {stage.upper()}", str(count))
+    console.print(table)
+    if result.unknown_types:
+        known = ", ".join(f"{name} ×{count}" for name, count in result.unknown_types.most_common())
+        console.print(f"[yellow]unknown event types (stored, scored nothing):[/] {known}")
+    for refusal in result.refused[:MAX_REFUSALS_SHOWN]:
+        console.print(f"  {position_word} {refusal.index}: [bold]{refusal.field}[/] — {refusal.error}")
+    if len(result.refused) > MAX_REFUSALS_SHOWN:
+        console.print(f"  … and {len(result.refused) - MAX_REFUSALS_SHOWN} more problems")
+
+
+def lead_panel(report: LeadReport, *, now: datetime) -> Panel:
+    """A lead's profile, score with its explanation, stage history and handoffs."""
+    lead, score = report.lead, report.score
+    profile = lead.profile
+    header = (
+        f"[bold]{profile.name or lead.email}[/] <{lead.email}>\n"
+        f"{profile.title or '—'} at {profile.company or '—'} · {profile.company_size or '?'} people · "
+        f"{profile.industry or '—'} · {profile.country or '—'}\n"
+        f"source {profile.source or '—'} · campaign {profile.campaign or '—'}\n"
+        f"stage [bold]{lead.stage.value.upper()}[/] · score [bold]{score.total:g}[/] "
+        f"(fit {score.fit:g}, engagement {score.engagement:g})"
+        + (" · [red]disqualified[/]" if score.disqualified else "")
+    )
+    signals = Table(title="Why this score", title_justify="left")
+    for column in ("signal", "kind", "points", "events", "decay", "last"):
+        signals.add_column(column)
+    for item in sorted(score.contributions, key=lambda c: -abs(c.points)):
+        signals.add_row(
+            item.label + (" (capped)" if item.capped else "") + (" ⛔" if item.disqualifies else ""),
+            item.kind,
+            f"{item.points:+g}",
+            str(item.events or ""),
+            f"{1 - item.decay_factor:.0%}" if item.kind == "engagement" else "",
+            relative_time(item.last_at, now) if item.last_at else "",
+        )
+    parts: list[object] = [header, signals]
+    for change in report.stage_changes:
+        parts.append(
+            f"{change.changed_at:%Y-%m-%d %H:%M} {change.from_stage} → {change.to_stage}: {change.reason}"
+        )
+    for handoff in report.handoffs:
+        decided = handoff.decision
+        outcome = (
+            f"{decided.action} by {decided.decided_by} ({decided.reason or 'no reason'})"
+            if decided
+            else "open"
+        )
+        parts.append(f"handoff #{handoff.id}: {handoff.trigger} · {outcome}")
+    return Panel(Group(*parts), title="lead", expand=False)  # type: ignore[arg-type]

@@ -1,0 +1,67 @@
+"""Start-up wiring: settings, the one engine and session factory, and the scoring model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.event_input import Parsed
+from bot.model_source import load_scoring_model
+from bot.services.ingest import HandoffPolicy, IngestResult, ingest_events
+from bot.settings import Settings
+from scoring import ScoringModel
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Runtime:
+    """What every entry point needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    model: ScoringModel
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work (one per request or job)."""
+        return UnitOfWork(self.session_factory)
+
+    @property
+    def policy(self) -> HandoffPolicy:
+        """Where cards go and the SLA, from settings."""
+        return HandoffPolicy(sales_channel=self.settings.sales_channel, sla_minutes=self.settings.sla_minutes)
+
+    def ingest(self, batch: list[Parsed]) -> IngestResult:
+        """Ingest the valid events of a parsed batch in one transaction; refusals keep their positions."""
+        events = [item.event for item in batch if item.event is not None]
+        result = ingest_events(
+            uow=self.uow(), events=events, model=self.model, policy=self.policy, now=utcnow()
+        )
+        for item in batch:
+            result.refused.extend(item.refusals)
+        return result
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """Load the model (failing fast if it is bad), connect, and apply migrations."""
+    model = load_scoring_model(settings.scoring_model)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Runtime(
+        settings=settings, engine=engine, session_factory=make_session_factory(engine), model=model
+    )
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)

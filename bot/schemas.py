@@ -1,0 +1,86 @@
+"""The shape of an incoming event (PRODUCT.md, "An event"), validated at every entry point."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TYPE = re.compile(r"^[a-z0-9_]{1,64}$")
+_MAX_FUTURE = timedelta(days=1)
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class LeadIn(BaseModel):
+    """Profile fields an event may carry; each one given replaces the stored value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ShortText | None = None
+    company: ShortText | None = None
+    title: ShortText | None = None
+    industry: ShortText | None = None
+    company_size: int | None = Field(None, ge=0, le=10_000_000)
+    country: ShortText | None = None
+    source: ShortText | None = None
+    campaign: ShortText | None = None
+
+
+class EventIn(BaseModel):
+    """One engagement event as received from the API, a JSON Lines file or a CSV file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=320)]
+    type: Annotated[str, StringConstraints(strip_whitespace=True)]
+    occurred_at: datetime
+    properties: dict[str, Any] = Field(default_factory=dict)
+    lead: LeadIn | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _looks_like_email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError("not an email address")
+        return value
+
+    @field_validator("type")
+    @classmethod
+    def _type_name(cls, value: str) -> str:
+        if not _TYPE.match(value):
+            raise ValueError("must be lower-case letters, digits and _ (like page_view), at most 64")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware_and_not_future(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a timezone, e.g. 2026-11-20T10:00:00Z")
+        if value - datetime.now(UTC) > _MAX_FUTURE:
+            raise ValueError("is more than a day in the future")
+        return value.astimezone(UTC)
+
+
+class Refusal(BaseModel):
+    """Why one event was refused: where it was (index or line) and which field is wrong."""
+
+    index: int
+    field: str
+    error: str
+
+
+def refusals_from(index: int, exc: ValidationError) -> list[Refusal]:
+    """One refusal per wrong field of the event at ``index``."""
+    refusals = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(event)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        refusals.append(Refusal(index=index, field=where, error=message))
+    return refusals

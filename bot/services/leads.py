@@ -1,0 +1,67 @@
+"""Looking leads up: the profile, the live score with its explanation, stages and handoffs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from scoring import EngagementLedger, Score, ScoringModel, score_lead
+from storage.event_log import StoredEvent
+from storage.handoffs import HandoffRecord, StageChangeRecord
+from storage.leads import PROFILE_FIELDS, LeadState
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class LeadReport:
+    """Everything a rep or an API client sees about one lead."""
+
+    lead: LeadState
+    score: Score
+    stage_changes: list[StageChangeRecord]
+    handoffs: list[HandoffRecord]
+    recent_events: list[StoredEvent]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as ``GET /v1/leads/{email}`` and ``handoff lead --json`` answer."""
+        return {
+            "email": self.lead.email,
+            "profile": {name: self.lead.profile_values.get(name) for name in PROFILE_FIELDS},
+            "stage": self.lead.stage.value,
+            "score": self.score.as_dict() | {"top": [c.rule_id for c in self.score.top()]},
+            "stage_changes": [_record_dict(change) for change in self.stage_changes],
+            "handoffs": [_handoff_dict(handoff) for handoff in self.handoffs],
+            "recent_events": [_record_dict(event) for event in self.recent_events],
+        }
+
+
+def lead_report(*, uow: UnitOfWork, email: str, model: ScoringModel, now: datetime) -> LeadReport | None:
+    """The lead with this email, scored as of ``now``, or None if there is none."""
+    with uow:
+        lead = uow.leads.by_email(email)
+        if lead is None:
+            return None
+        return LeadReport(
+            lead=lead,
+            score=score_lead(
+                model=model, profile=lead.profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
+            ),
+            stage_changes=uow.handoffs.stage_changes(lead.id),
+            handoffs=uow.handoffs.for_lead(lead.id),
+            recent_events=uow.events.recent(lead.id, limit=10),
+        )
+
+
+def _record_dict(record: Any) -> dict[str, Any]:
+    return {item.name: _jsonable(getattr(record, item.name)) for item in fields(record)}
+
+
+def _handoff_dict(handoff: HandoffRecord) -> dict[str, Any]:
+    data = _record_dict(handoff)
+    data["decision"] = _record_dict(handoff.decision) if handoff.decision else None
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,0 +1,154 @@
+"""Settings: one typed object read from the environment and a ``.env`` file, checked at start-up."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+_PLACEHOLDERS = re.compile(r"(your|change.?me|example|placeholder|xxx|\.\.\.|<|>)", re.IGNORECASE)
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used, described in plain sentences naming each variable."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything Handoff reads from its environment (see README, "Settings")."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    database_url: str = Field("sqlite:///handoff.db", validation_alias=_env("HANDOFF_DATABASE_URL"))
+    sales_channel: str | None = Field(None, validation_alias=_env("HANDOFF_SALES_CHANNEL"))
+    digest_channel: str | None = Field(None, validation_alias=_env("HANDOFF_DIGEST_CHANNEL"))
+    api_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_TOKEN"))
+    scoring_model: Path | None = Field(None, validation_alias=_env("HANDOFF_SCORING_MODEL"))
+    sla_minutes: int = Field(60, gt=0, le=7 * 24 * 60, validation_alias=_env("HANDOFF_SLA_MINUTES"))
+    post_rate: float = Field(1.0, gt=0, le=50, validation_alias=_env("HANDOFF_POST_RATE"))
+    timezone: str = Field("UTC", validation_alias=_env("HANDOFF_TIMEZONE"))
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: str | None) -> str | None:
+        return _token(value, "xoxb-", "a bot token starting with xoxb-")
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: str | None) -> str | None:
+        return _token(value, "xapp-", "an app-level token starting with xapp-")
+
+    @field_validator("slack_signing_secret", "api_token")
+    @classmethod
+    def _real_secret(cls, value: str | None) -> str | None:
+        return _token(value, "", "a real secret, at least 16 characters", min_length=16)
+
+    @field_validator("sales_channel", "digest_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _CHANNEL_ID.match(value):
+            raise ValueError(
+                f"must be a channel id like C0123ABCD, not {value!r} "
+                "(in Slack: open the channel's details, the id is at the bottom)"
+            )
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, not {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"must be an IANA time zone such as Europe/Madrid, not {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone for the digest schedule and dates."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def digest_channel_or_sales(self) -> str | None:
+        """Where the digest goes: its own channel, or the sales channel."""
+        return self.digest_channel or self.sales_channel
+
+    def require(self, *names: str) -> None:
+        """Raise :class:`SettingsError` naming every variable in ``names`` that is unset."""
+        missing = [name for name in names if not getattr(self, _FIELD_OF[name])]
+        if missing:
+            raise SettingsError("; ".join(f"{name} is not set: {_WHY[name]}" for name in missing))
+
+
+def _token(value: str | None, prefix: str, what: str, min_length: int = 10) -> str | None:
+    if value in (None, ""):
+        return None
+    assert value is not None
+    if not value.startswith(prefix) or len(value) < min_length or _PLACEHOLDERS.search(value):
+        raise ValueError(f"must be {what}; the value set looks like a placeholder or the wrong kind")
+    return value
+
+
+_FIELD_OF = {
+    "SLACK_BOT_TOKEN": "slack_bot_token",
+    "SLACK_SIGNING_SECRET": "slack_signing_secret",
+    "SLACK_APP_TOKEN": "slack_app_token",
+    "HANDOFF_SALES_CHANNEL": "sales_channel",
+    "HANDOFF_API_TOKEN": "api_token",
+}
+_WHY = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "copy the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "socket mode needs an app-level token (xapp-...) with connections:write",
+    "HANDOFF_SALES_CHANNEL": "set the id of the channel where handoff cards go (e.g. C0123ABCD)",
+    "HANDOFF_API_TOKEN": "set a long random bearer token for the ingestion API",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one sentence per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per bad variable, naming it as the environment spells it."""
+    lines = []
+    for error in exc.errors():
+        field_name = str(error["loc"][0]) if error["loc"] else "settings"
+        variable = _variable_name(field_name)
+        message = error["msg"].removeprefix("Value error, ")
+        given = error.get("input")
+        secret = any(word in field_name.lower() for word in ("secret", "token"))
+        shown = "" if secret or given is None else f" (got {given!r})"
+        lines.append(f"{variable}: {message}{shown}")
+    return "settings are not valid:\n" + "\n".join(f"  - {line}" for line in lines)
+
+
+def _variable_name(field_name: str) -> str:
+    field_info = Settings.model_fields.get(field_name.lower())
+    alias = field_info.validation_alias if field_info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field_name.upper()

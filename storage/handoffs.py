@@ -1,0 +1,198 @@
+"""Stage changes, handoffs and the (append-only) decisions taken on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from scoring.stages import Transition
+from scoring.types import Score
+from storage.tables import DecisionRow, HandoffRow, StageChangeRow, table
+
+_changes = table(StageChangeRow)
+_handoffs = table(HandoffRow)
+_decisions = table(DecisionRow)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """A rep's decision on a handoff."""
+
+    action: str
+    reason: str | None
+    note: str | None
+    recycle_until: datetime | None
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRecord:
+    """A handoff card's state, with its decision once taken."""
+
+    id: int
+    lead_id: int
+    trigger: str
+    status: str
+    channel: str | None
+    message_ts: str | None
+    created_at: datetime
+    sla_due_at: datetime
+    decided_at: datetime | None
+    decision: DecisionRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageChangeRecord:
+    """A lead's move between stages, with the score as it was."""
+
+    from_stage: str
+    to_stage: str
+    reason: str
+    score: float
+    changed_at: datetime
+
+
+class HandoffRepository:
+    """Stage changes, handoffs and decisions inside the caller's session; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record_stage_change(self, *, lead_id: int, transition: Transition, score: Score) -> int:
+        """Append a stage change with the score's explanation as it was; returns its id."""
+        values: dict[str, Any] = {
+            "lead_id": lead_id,
+            "from_stage": transition.from_stage.value,
+            "to_stage": transition.to_stage.value,
+            "reason": transition.reason,
+            "score": score.total,
+            "fit": score.fit,
+            "engagement": score.engagement,
+            "explanation": score.as_dict(),
+            "changed_at": score.at,
+        }
+        return int(
+            self._session.execute(insert(_changes).values(values).returning(_changes.c.id)).scalar_one()
+        )
+
+    def open_handoff(
+        self, *, lead_id: int, stage_change_id: int, trigger: str, at: datetime, sla_due_at: datetime
+    ) -> int:
+        """Open a handoff for a new SQL; returns its id."""
+        values = {
+            "lead_id": lead_id,
+            "stage_change_id": stage_change_id,
+            "trigger": trigger,
+            "status": "open",
+            "created_at": at,
+            "sla_due_at": sla_due_at,
+        }
+        return int(
+            self._session.execute(insert(_handoffs).values(values).returning(_handoffs.c.id)).scalar_one()
+        )
+
+    def close_if_open(self, *, handoff_id: int, status: str, at: datetime) -> bool:
+        """Close an open handoff; False if someone else already decided it (first decision wins)."""
+        statement = (
+            update(_handoffs)
+            .where(_handoffs.c.id == handoff_id, _handoffs.c.status == "open")
+            .values(status=status, decided_at=at)
+        )
+        return bool(self._session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+
+    def add_decision(self, *, handoff_id: int, lead_id: int, decision: DecisionRecord) -> None:
+        """Append a decision (the table is never updated)."""
+        values = {
+            "handoff_id": handoff_id,
+            "lead_id": lead_id,
+            "action": decision.action,
+            "reason": decision.reason,
+            "note": decision.note,
+            "recycle_until": decision.recycle_until,
+            "decided_by": decision.decided_by,
+            "decided_at": decision.decided_at,
+        }
+        self._session.execute(insert(_decisions).values(values))
+
+    def record_delivery(self, *, handoff_id: int, channel: str, message_ts: str) -> None:
+        """Remember where the handoff card was posted."""
+        statement = update(_handoffs).where(_handoffs.c.id == handoff_id)
+        self._session.execute(statement.values(channel=channel, message_ts=message_ts))
+
+    def get(self, handoff_id: int) -> HandoffRecord | None:
+        """One handoff with its decision."""
+        found = self._select(_handoffs.c.id == handoff_id)
+        return found[0] if found else None
+
+    def for_lead(self, lead_id: int) -> list[HandoffRecord]:
+        """A lead's handoffs, oldest first, each with its decision."""
+        return self._select(_handoffs.c.lead_id == lead_id)
+
+    def stage_changes(self, lead_id: int) -> list[StageChangeRecord]:
+        """A lead's stage history, oldest first."""
+        query = (
+            select(
+                _changes.c.from_stage,
+                _changes.c.to_stage,
+                _changes.c.reason,
+                _changes.c.score,
+                _changes.c.changed_at,
+            )
+            .where(_changes.c.lead_id == lead_id)
+            .order_by(_changes.c.changed_at, _changes.c.id)
+        )
+        return [StageChangeRecord(*row) for row in self._session.execute(query)]
+
+    def _select(self, condition: Any) -> list[HandoffRecord]:
+        decision_columns = [
+            _decisions.c.action,
+            _decisions.c.reason,
+            _decisions.c.note,
+            _decisions.c.recycle_until,
+            _decisions.c.decided_by,
+            _decisions.c.decided_at,
+        ]
+        query = (
+            select(
+                _handoffs.c.id,
+                _handoffs.c.lead_id,
+                _handoffs.c.trigger,
+                _handoffs.c.status,
+                _handoffs.c.channel,
+                _handoffs.c.message_ts,
+                _handoffs.c.created_at,
+                _handoffs.c.sla_due_at,
+                _handoffs.c.decided_at,
+                *decision_columns,
+            )
+            .outerjoin(_decisions, _decisions.c.handoff_id == _handoffs.c.id)
+            .where(condition)
+            .order_by(_handoffs.c.created_at, _handoffs.c.id)
+        )
+        records = []
+        for row in self._session.execute(query):
+            decision = None
+            if row.action is not None:
+                decision = DecisionRecord(
+                    row.action, row.reason, row.note, row.recycle_until, row.decided_by, row.decided_at
+                )
+            records.append(
+                HandoffRecord(
+                    id=row.id,
+                    lead_id=row.lead_id,
+                    trigger=row.trigger,
+                    status=row.status,
+                    channel=row.channel,
+                    message_ts=row.message_ts,
+                    created_at=row.created_at,
+                    sla_due_at=row.sla_due_at,
+                    decided_at=row.decided_at,
+                    decision=decision,
+                )
+            )
+        return records

@@ -1,0 +1,172 @@
+"""Leads: the profile, the current score and stage, and the engagement ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from scoring.types import LeadProfile, Stage
+from storage.sql import chunked, insert_ignoring_conflicts
+from storage.tables import LeadRow, table
+
+PROFILE_FIELDS = ("name", "company", "title", "industry", "company_size", "country", "source", "campaign")
+_leads = table(LeadRow)
+_STATE_COLUMNS = (
+    _leads.c.id,
+    _leads.c.email,
+    *(_leads.c[name] for name in PROFILE_FIELDS),
+    _leads.c.stage,
+    _leads.c.score,
+    _leads.c.fit,
+    _leads.c.engagement,
+    _leads.c.disqualified,
+    _leads.c.ledger,
+    _leads.c.recycle_until,
+    _leads.c.created_at,
+    _leads.c.scored_at,
+)
+
+
+@dataclass(slots=True)
+class LeadState:
+    """A lead as the services work on it: profile, stage, score and ledger."""
+
+    id: int
+    email: str
+    stage: Stage
+    ledger: dict[str, Any]
+    profile_values: dict[str, Any] = field(default_factory=dict)
+    score: float = 0.0
+    fit: float = 0.0
+    engagement: float = 0.0
+    disqualified: bool = False
+    recycle_until: datetime | None = None
+    created_at: datetime | None = None
+    scored_at: datetime | None = None
+
+    @property
+    def profile(self) -> LeadProfile:
+        """The profile as the scoring engine sees it."""
+        return LeadProfile(email=self.email, **self.profile_values)
+
+    def merge_profile(self, values: dict[str, Any]) -> None:
+        """Overwrite profile fields with the non-empty ``values`` given."""
+        for name, value in values.items():
+            if value is not None and value != "" and name in PROFILE_FIELDS:
+                self.profile_values[name] = value
+
+
+def _state(row: Row[Any]) -> LeadState:
+    values = row._mapping
+    return LeadState(
+        id=values["id"],
+        email=values["email"],
+        stage=Stage(values["stage"]),
+        ledger=values["ledger"] or {},
+        profile_values={name: values[name] for name in PROFILE_FIELDS if values[name] is not None},
+        score=values["score"],
+        fit=values["fit"],
+        engagement=values["engagement"],
+        disqualified=values["disqualified"],
+        recycle_until=values["recycle_until"],
+        created_at=values["created_at"],
+        scored_at=values["scored_at"],
+    )
+
+
+class LeadRepository:
+    """Reads and writes leads inside the caller's session; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def lock_by_emails(self, emails: Iterable[str]) -> dict[str, LeadState]:
+        """Load leads by email, locking their rows (PostgreSQL) until the transaction ends."""
+        found: dict[str, LeadState] = {}
+        for batch in chunked(sorted(set(emails)), 500):
+            query = select(*_STATE_COLUMNS).where(_leads.c.email.in_(batch)).order_by(_leads.c.id)
+            for row in self._session.execute(query.with_for_update()):
+                found[row.email] = _state(row)
+        return found
+
+    def create_missing(self, emails: Sequence[str], *, at: datetime) -> None:
+        """Insert bare leads for emails not yet known (a concurrent insert of the same one is fine)."""
+        rows = [
+            {
+                "email": email,
+                "email_domain": email.rsplit("@", 1)[-1],
+                "stage": Stage.LEAD.value,
+                "score": 0.0,
+                "fit": 0.0,
+                "engagement": 0.0,
+                "disqualified": False,
+                "ledger": {},
+                "created_at": at,
+                "scored_at": at,
+            }
+            for email in emails
+        ]
+        insert_ignoring_conflicts(self._session, _leads, rows, ["email"])
+
+    def save(self, leads: Sequence[LeadState]) -> None:
+        """Write back profiles, scores, stages and ledgers of ``leads``."""
+        if not leads:
+            return
+        columns = [*PROFILE_FIELDS, "stage", "score", "fit", "engagement", "disqualified", "ledger"]
+        statement = (
+            update(_leads)
+            .where(_leads.c.id == bindparam("lead_id"))
+            .values({name: bindparam(name) for name in [*columns, "recycle_until", "scored_at"]})
+        )
+        self._session.execute(
+            statement,
+            [
+                {
+                    "lead_id": lead.id,
+                    **{name: lead.profile_values.get(name) for name in PROFILE_FIELDS},
+                    "stage": lead.stage.value,
+                    "score": lead.score,
+                    "fit": lead.fit,
+                    "engagement": lead.engagement,
+                    "disqualified": lead.disqualified,
+                    "ledger": lead.ledger,
+                    "recycle_until": lead.recycle_until,
+                    "scored_at": lead.scored_at,
+                }
+                for lead in leads
+            ],
+        )
+
+    def get(self, lead_id: int) -> LeadState | None:
+        """One lead by id."""
+        row = self._session.execute(select(*_STATE_COLUMNS).where(_leads.c.id == lead_id)).first()
+        return _state(row) if row else None
+
+    def by_email(self, email: str) -> LeadState | None:
+        """One lead by email (case-insensitive)."""
+        query = select(*_STATE_COLUMNS).where(_leads.c.email == email.strip().lower())
+        row = self._session.execute(query).first()
+        return _state(row) if row else None
+
+    def search(self, text: str, *, limit: int = 10) -> list[LeadState]:
+        """Leads whose email, email domain or name matches ``text``, best score first."""
+        needle = text.strip().lower()
+        like = f"%{needle}%"
+        condition = or_(
+            _leads.c.email == needle,
+            _leads.c.email_domain == needle,
+            func.lower(_leads.c.name).like(like),
+            func.lower(_leads.c.company).like(like),
+        )
+        query = select(*_STATE_COLUMNS).where(condition).order_by(_leads.c.score.desc()).limit(limit)
+        return [_state(row) for row in self._session.execute(query)]
+
+    def count_by_stage(self) -> dict[str, int]:
+        """How many leads are in each stage."""
+        query = select(_leads.c.stage, func.count()).group_by(_leads.c.stage)
+        return {key: count for key, count in self._session.execute(query).all()}  # noqa: C416 (Result has keys())

@@ -1,0 +1,45 @@
+"""The unit of work: one session, its repositories, and one commit per use case."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.event_log import EventRepository
+from storage.handoffs import HandoffRepository
+from storage.leads import LeadRepository
+from storage.outbox import OutboxRepository
+
+
+class UnitOfWork:
+    """Opens a session on enter; rolls back whatever was not committed on exit."""
+
+    leads: LeadRepository
+    events: EventRepository
+    handoffs: HandoffRepository
+    outbox: OutboxRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.leads = LeadRepository(self.session)
+        self.events = EventRepository(self.session)
+        self.handoffs = HandoffRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        """Make the work of this unit permanent."""
+        self.session.commit()
