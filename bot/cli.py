@@ -145,6 +145,25 @@ def serve(
 
 
 @app.command()
+def check() -> None:
+    """Validate settings, database, scoring model, Slack token and channel access."""
+    from bot.checks import run_checks
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        errors.print(f"[red]✗ settings[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print("[green]✓ settings[/] valid")
+    results = list(run_checks(settings))
+    for result in results:
+        mark = "[green]✓" if result.ok else "[red]✗"
+        console.print(f"{mark} {result.name}[/] {result.detail}", highlight=False)
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     leads: Annotated[int, typer.Option(min=1, max=100_000)] = 300,
     events: Annotated[int, typer.Option(min=1, max=1_000_000)] = 4000,

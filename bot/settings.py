@@ -141,7 +141,7 @@ def describe_errors(exc: ValidationError) -> str:
         message = error["msg"].removeprefix("Value error, ")
         given = error.get("input")
         secret = any(word in field_name.lower() for word in ("secret", "token"))
-        shown = "" if secret or given is None else f" (got {given!r})"
+        shown = "" if secret or given is None or repr(given) in message else f" (got {given!r})"
         lines.append(f"{variable}: {message}{shown}")
     return "settings are not valid:\n" + "\n".join(f"  - {line}" for line in lines)
 

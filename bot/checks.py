@@ -1,0 +1,93 @@
+"""``handoff check``: each part of the set-up tried for real, and what is wrong said plainly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.model_source import load_scoring_model
+from bot.settings import Settings
+from scoring import ModelError
+from storage.database import make_engine
+from storage.migrate import current_revision, head_revision
+
+_CHANNEL_HINTS = {
+    "channel_not_found": "no such channel, or it is private and the bot is not in it: /invite the bot",
+    "not_in_channel": "the bot is not a member: /invite the bot to the channel",
+    "missing_scope": "the token lacks a scope: reinstall the app from manifest.yml",
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check: its name, whether it passed, and what it found."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(settings: Settings) -> Iterator[CheckResult]:
+    """Check the scoring model, the database and, when a token is set, Slack and the channels."""
+    yield _attempt("scoring model", lambda: _model(settings))
+    yield _attempt("database", lambda: _database(settings))
+    if not settings.slack_bot_token:
+        yield CheckResult("slack", False, "SLACK_BOT_TOKEN is not set: cards cannot be posted")
+        return
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    yield _attempt("slack token", lambda: _auth(client))
+    for label, channel in (
+        ("sales channel", settings.sales_channel),
+        ("digest channel", settings.digest_channel),
+    ):
+        if channel:
+            yield _attempt(label, lambda channel=channel: _channel(client, channel))  # type: ignore[misc]
+    if not settings.sales_channel:
+        yield CheckResult("sales channel", False, "HANDOFF_SALES_CHANNEL is not set")
+
+
+def _attempt(name: str, check: Callable[[], str]) -> CheckResult:
+    try:
+        return CheckResult(name, True, check())
+    except ModelError as exc:
+        return CheckResult(name, False, str(exc))
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", exc))
+        return CheckResult(
+            name, False, f"Slack answered {error}: {_CHANNEL_HINTS.get(error, 'see the README')}"
+        )
+    except Exception as exc:
+        return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def _model(settings: Settings) -> str:
+    model = load_scoring_model(settings.scoring_model)
+    return f"{model.name} v{model.version}: {len(model.fit)} fit and {len(model.engagement)} engagement rules"
+
+
+def _database(settings: Settings) -> str:
+    engine = make_engine(settings.database_url)
+    try:
+        revision, head = current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+    if revision == head:
+        state = "up to date"
+    else:
+        state = f"at {revision or 'no revision'}; `handoff serve` or `handoff db upgrade` brings it to {head}"
+    return f"{engine.url.render_as_string(hide_password=True)} reachable, schema {state}"
+
+
+def _auth(client: WebClient) -> str:
+    answer = client.auth_test()
+    return f"connected to {answer.get('team')} as {answer.get('user')}"
+
+
+def _channel(client: WebClient, channel: str) -> str:
+    info = client.conversations_info(channel=channel)["channel"]
+    if not info.get("is_member", True):
+        raise RuntimeError(_CHANNEL_HINTS["not_in_channel"])
+    return f"#{info.get('name', channel)} reachable"

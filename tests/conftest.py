@@ -1,0 +1,80 @@
+"""Shared fixtures: a database per test (SQLite file, or a PostgreSQL schema of its own)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+
+PG_CONNINFO = os.environ.get("HANDOFF_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=test")
+SALES_CHANNEL = "C0SALES001"
+API_TOKEN = "test-api-token-0123456789"
+
+
+def _postgres_problem() -> str | None:
+    try:
+        with psycopg.connect(PG_CONNINFO, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip() or type(exc).__name__
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    """Skip PostgreSQL tests when the server is unreachable, unless HANDOFF_REQUIRE_POSTGRES=1."""
+    problem = _postgres_problem()
+    if problem is None:
+        return
+    if os.environ.get("HANDOFF_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required (HANDOFF_REQUIRE_POSTGRES=1) but unreachable: {problem}")
+    pytest.skip(f"PostgreSQL unreachable: {problem}")
+
+
+@pytest.fixture
+def postgres_url(postgres_available: None) -> Iterator[str]:
+    """A URL whose connections live in a fresh schema, dropped after the test."""
+    schema = f"handoff_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    params = dict(part.split("=", 1) for part in PG_CONNINFO.split())
+    yield (
+        f"postgresql+psycopg://{params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
+        f"?options=-csearch_path%3D{schema}"
+    )
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Each test using this runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'handoff.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings for tests: never read the developer's .env file or environment secrets."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "sales_channel": SALES_CHANNEL,
+        "api_token": API_TOKEN,
+        "sla_minutes": 60,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def runtime(database_url: str) -> Iterator[Runtime]:
+    """A migrated database with the built-in scoring model."""
+    built = build_runtime(make_settings(database_url))
+    yield built
+    built.close()

@@ -1,0 +1,111 @@
+"""End to end: ``handoff serve`` as a real process, ``handoff ingest`` of a generated file, then the API."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.sample import generate_events
+from tests.builders import FIT_LEAD, event
+from tests.conftest import API_TOKEN
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return os.environ | {
+        "HANDOFF_DATABASE_URL": database_url,
+        "HANDOFF_SALES_CHANNEL": "C0SALES001",
+        "HANDOFF_API_TOKEN": API_TOKEN,
+    }
+
+
+@pytest.fixture
+def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("handoff serve did not answer /healthz within 15 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _ingest(path: Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", str(path)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _accepted(metrics: str) -> float:
+    found = re.search(r'handoff_leads\{stage="sql"\} (\S+)', metrics)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_generated_file_ingested_twice_then_lead_explained_over_http(
+    server: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "events.jsonl"
+    events = list(generate_events(leads=200, events=2998, now=datetime.now(UTC), seed=11))
+    events += [event(lead=FIT_LEAD), event(type="demo_request")]
+    source.write_text("".join(json.dumps(item) + "\n" for item in events))
+
+    first = _ingest(source, env, tmp_path)
+    sqls_after_first = _accepted(httpx.get(f"{server}/metrics").text)
+    second = _ingest(source, env, tmp_path)
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert re.search(r"accepted\s+3000", first.stdout)
+    assert re.search(r"accepted\s+0", second.stdout)
+    assert re.search(r"duplicates\s+3000", second.stdout)
+    assert sqls_after_first > 0
+    assert _accepted(httpx.get(f"{server}/metrics").text) == sqls_after_first
+    answer = httpx.get(f"{server}/v1/leads/ana@acme.io", headers=AUTH)
+    assert answer.status_code == 200
+    lead = answer.json()
+    assert lead["stage"] == "sql"
+    assert lead["stage_changes"][-1]["reason"] == "hand raised: demo_request"
+    assert {"hand_raise_demo", "seniority_vp"} <= set(lead["score"]["top"])
+    assert lead["score"]["total"] == pytest.approx(
+        lead["score"]["fit"] + lead["score"]["engagement"], abs=0.1
+    )
+    assert lead["score"]["contributions"], "the score is explained rule by rule"

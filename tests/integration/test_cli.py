@@ -1,0 +1,134 @@
+"""The command line as a user runs it: ingest files, look leads up, and bad input of every kind."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.builders import FIT_LEAD, event
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", database_url)
+    monkeypatch.setenv("HANDOFF_SALES_CHANNEL", "C0SALES001")
+    return tmp_path
+
+
+def _jsonl(path: Path, events: list[dict]) -> Path:  # type: ignore[type-arg]
+    path.write_text("".join(json.dumps(item) + "\n" for item in events))
+    return path
+
+
+def test_ingest_file_then_lead_json_shows_explained_score(env: Path) -> None:
+    source = _jsonl(env / "events.jsonl", [event(lead=FIT_LEAD), event(type="demo_request")])
+
+    ingested = runner.invoke(app, ["ingest", str(source)])
+    shown = runner.invoke(app, ["lead", "ana@acme.io", "--json"])
+
+    assert ingested.exit_code == 0, ingested.output
+    assert "accepted" in ingested.output
+    lead = json.loads(shown.stdout)
+    assert lead["stage"] == "sql"
+    assert any(c["rule"] == "hand_raise_demo" for c in lead["score"]["contributions"])
+
+
+def test_same_file_twice_reports_all_duplicates(env: Path) -> None:
+    source = _jsonl(env / "events.jsonl", [event(), event(type="email_open")])
+    runner.invoke(app, ["ingest", str(source)])
+
+    again = runner.invoke(app, ["ingest", str(source)])
+
+    assert again.exit_code == 0
+    assert re.search(r"accepted\s+0", again.output)
+    assert re.search(r"duplicates\s+2", again.output)
+
+
+def test_bad_lines_are_listed_by_line_number_and_exit_1(env: Path) -> None:
+    source = env / "events.jsonl"
+    source.write_text(json.dumps(event()) + "\n\n{oops\n" + json.dumps(event(email="bad")) + "\n")
+
+    result = runner.invoke(app, ["ingest", str(source)])
+
+    assert result.exit_code == 1
+    assert "line 3: (json)" in result.output
+    assert "line 4: email" in result.output
+    shown = runner.invoke(app, ["lead", "ana@acme.io", "--json"])
+    assert shown.exit_code == 0  # the good line was stored
+
+
+def test_csv_with_lead_and_property_columns(env: Path) -> None:
+    source = env / "events.csv"
+    source.write_text(
+        "event_id,email,type,occurred_at,url,title,company_size\n"
+        "c1,ana@acme.io,page_view,2026-11-20T10:00:00Z,/pricing,VP Sales,250\n"
+        "c2,ana@acme.io,page_view,not-a-date,/pricing,,\n"
+    )
+
+    result = runner.invoke(app, ["ingest", str(source)])
+    lead = json.loads(runner.invoke(app, ["lead", "ana@acme.io", "--json"]).stdout)
+
+    assert result.exit_code == 1
+    assert "line 3: occurred_at" in result.output
+    assert lead["profile"]["title"] == "VP Sales"
+    assert lead["profile"]["company_size"] == 250
+    assert lead["recent_events"][0]["properties"] == {"url": "/pricing"}
+
+
+def test_ingest_from_standard_input(env: Path) -> None:
+    result = runner.invoke(app, ["ingest", "-"], input=json.dumps(event()) + "\n")
+
+    assert result.exit_code == 0
+    assert runner.invoke(app, ["lead", "ana@acme.io"]).exit_code == 0
+
+
+def test_missing_file_is_a_clear_error(env: Path) -> None:
+    result = runner.invoke(app, ["ingest", "nope.jsonl"])
+
+    assert result.exit_code == 2
+    assert "cannot read nope.jsonl" in result.output
+
+
+def test_unknown_lead_says_so(env: Path) -> None:
+    result = runner.invoke(app, ["lead", "ghost@nowhere.io"])
+
+    assert result.exit_code == 1
+    assert "no lead found for ghost@nowhere.io" in result.output
+
+
+def test_bad_setting_names_the_variable(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDOFF_SLA_MINUTES", "an hour")
+
+    result = runner.invoke(app, ["lead", "ana@acme.io"])
+
+    assert result.exit_code == 2
+    assert "HANDOFF_SLA_MINUTES" in result.output
+
+
+def test_bad_scoring_model_names_the_field(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = env / "model.yaml"
+    model.write_text(
+        "name: x\nthresholds: {mql: 50, sql: 100}\nengagement:\n"
+        "  - {id: web, label: Web, event: page_view, points: 1, half_life_days: -2}\n"
+    )
+    monkeypatch.setenv("HANDOFF_SCORING_MODEL", str(model))
+
+    result = runner.invoke(app, ["ingest", "-"], input="")
+
+    assert result.exit_code == 2
+    assert "engagement[0] (web).half_life_days" in result.output
+
+
+def test_db_upgrade_reports_the_revision(env: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+
+    assert result.exit_code == 0
+    assert "database is at revision 0001" in result.output

@@ -1,0 +1,86 @@
+"""Settings: defaults, and a plain sentence naming the variable for every bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "HANDOFF_SALES_CHANNEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_match_the_documented_ones() -> None:
+    settings = load_settings()
+
+    assert settings.database_url == "sqlite:///handoff.db"
+    assert settings.sla_minutes == 60
+    assert settings.post_rate == 1
+    assert settings.timezone == "UTC"
+    assert settings.slack_api_url == "https://slack.com/api/"
+
+
+def test_dotenv_file_in_working_directory_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".env").write_text("HANDOFF_SALES_CHANNEL=C0123ABCD\nHANDOFF_SLA_MINUTES=30\n")
+
+    settings = load_settings()
+
+    assert (settings.sales_channel, settings.sla_minutes) == ("C0123ABCD", 30)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("HANDOFF_SLA_MINUTES", "an hour", "valid integer"),
+        ("HANDOFF_SLA_MINUTES", "0", "greater than 0"),
+        ("HANDOFF_POST_RATE", "fast", "valid number"),
+        ("HANDOFF_SALES_CHANNEL", "#sales", "channel id like C0123ABCD"),
+        ("HANDOFF_TIMEZONE", "Mars/Olympus", "IANA time zone"),
+        ("SLACK_BOT_TOKEN", "xoxb-your-token-here", "placeholder"),
+        ("SLACK_BOT_TOKEN", "xapp-1-A0123-4567", "xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-123456789012", "xapp-"),
+        ("SLACK_SIGNING_SECRET", "short", "real secret"),
+        ("SLACK_API_URL", "slack.com/api", "http(s) URL"),
+    ],
+)
+def test_bad_value_fails_with_sentence_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert variable in str(raised.value)
+    assert words in str(raised.value)
+
+
+def test_secrets_are_never_echoed_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-EXAMPLE-do-not-print")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert "do-not-print" not in str(raised.value)
+
+
+def test_require_names_each_missing_variable_and_how_to_get_it() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    with pytest.raises(SettingsError) as raised:
+        settings.require("SLACK_BOT_TOKEN", "HANDOFF_SALES_CHANNEL")
+
+    message = str(raised.value)
+    assert "SLACK_BOT_TOKEN is not set" in message
+    assert "OAuth & Permissions" in message
+    assert "HANDOFF_SALES_CHANNEL is not set" in message
+
+
+def test_api_url_gets_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9999/api")
+
+    assert load_settings().slack_api_url == "http://127.0.0.1:9999/api/"
