@@ -142,6 +142,11 @@ class LeadRepository:
             ],
         )
 
+    def set_stage(self, lead_id: int, *, stage: Stage, recycle_until: datetime | None) -> None:
+        """Move a lead to ``stage`` (a sales decision), leaving its profile and score alone."""
+        statement = update(_leads).where(_leads.c.id == lead_id)
+        self._session.execute(statement.values(stage=stage.value, recycle_until=recycle_until))
+
     def get(self, lead_id: int) -> LeadState | None:
         """One lead by id."""
         row = self._session.execute(select(*_STATE_COLUMNS).where(_leads.c.id == lead_id)).first()

@@ -1,0 +1,64 @@
+"""What a handoff card shows, gathered from storage and scored as of a moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scoring import EngagementLedger, LeadProfile, Score, ScoringModel, Stage, score_lead
+from storage.event_log import StoredEvent
+from storage.handoffs import DecisionRecord, HandoffRecord
+from storage.uow import UnitOfWork
+
+TIMELINE_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything the Block Kit builders need for one handoff card (plain data, no I/O)."""
+
+    handoff_id: int
+    email: str
+    profile: LeadProfile
+    stage: Stage
+    score: Score
+    timeline: list[StoredEvent]  # newest first
+    trigger: str
+    created_at: datetime
+    sla_due_at: datetime
+    status: str  # open, accepted, rejected, recycled
+    decision: DecisionRecord | None
+    channel: str | None = None
+    message_ts: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the card still waits for a decision."""
+        return self.status == "open"
+
+
+def card_view(
+    *, uow: UnitOfWork, handoff: HandoffRecord, model: ScoringModel, now: datetime
+) -> CardView | None:
+    """The card of ``handoff`` (inside an open unit of work), or None if its lead is gone."""
+    lead = uow.leads.get(handoff.lead_id)
+    if lead is None:
+        return None
+    score = score_lead(
+        model=model, profile=lead.profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
+    )
+    return CardView(
+        handoff_id=handoff.id,
+        email=lead.email,
+        profile=lead.profile,
+        stage=lead.stage,
+        score=score,
+        timeline=uow.events.recent(lead.id, limit=TIMELINE_LENGTH),
+        trigger=handoff.trigger,
+        created_at=handoff.created_at,
+        sla_due_at=handoff.sla_due_at,
+        status=handoff.status,
+        decision=handoff.decision,
+        channel=handoff.channel,
+        message_ts=handoff.message_ts,
+    )

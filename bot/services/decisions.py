@@ -1,0 +1,73 @@
+"""Recording a rep's decision on a handoff: the first decision wins, enforced by the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scoring import Decision, EngagementLedger, ScoringModel, decide, score_lead
+from storage.handoffs import DecisionRecord
+from storage.outbox import CARD_UPDATE, THREAD_NOTE
+from storage.uow import UnitOfWork
+
+_STATUS = {Decision.ACCEPT: "accepted", Decision.REJECT: "rejected", Decision.RECYCLE: "recycled"}
+
+
+class HandoffNotFound(LookupError):
+    """No handoff with that id."""
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """What a rep decided, as the Slack listeners hand it over."""
+
+    handoff_id: int
+    action: Decision
+    user_id: str
+    reason: str | None = None
+    note: str | None = None
+    recycle_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """Whether this decision was recorded, or the one that got there first."""
+
+    recorded: bool
+    decision: DecisionRecord
+
+
+def record_decision(
+    *, uow: UnitOfWork, request: DecisionRequest, model: ScoringModel, now: datetime
+) -> DecisionOutcome:
+    """Close the handoff, record the decision, move the lead and queue the card update, at once."""
+    decision = DecisionRecord(
+        action=request.action.value,
+        reason=request.reason,
+        note=request.note,
+        recycle_until=request.recycle_until,
+        decided_by=request.user_id,
+        decided_at=now,
+    )
+    with uow:
+        handoff = uow.handoffs.get(request.handoff_id)
+        if handoff is None:
+            raise HandoffNotFound(f"no handoff {request.handoff_id}")
+        won = uow.handoffs.close_if_open(handoff_id=handoff.id, status=_STATUS[request.action], at=now)
+        if not won:
+            earlier = uow.handoffs.get(handoff.id)
+            assert earlier is not None and earlier.decision is not None
+            return DecisionOutcome(recorded=False, decision=earlier.decision)
+        uow.handoffs.add_decision(handoff_id=handoff.id, lead_id=handoff.lead_id, decision=decision)
+        lead = uow.leads.get(handoff.lead_id)
+        assert lead is not None
+        transition = decide(stage=lead.stage, decision=request.action)
+        score = score_lead(
+            model=model, profile=lead.profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
+        )
+        uow.handoffs.record_stage_change(lead_id=lead.id, transition=transition, score=score)
+        uow.leads.set_stage(lead.id, stage=transition.to_stage, recycle_until=request.recycle_until)
+        for kind in (CARD_UPDATE, THREAD_NOTE):
+            uow.outbox.add(kind=kind, at=now, handoff_id=handoff.id, channel=handoff.channel)
+        uow.commit()
+    return DecisionOutcome(recorded=True, decision=decision)

@@ -1,0 +1,1 @@
+"""Slack: Block Kit builders, Bolt listeners, the delivery worker."""
