@@ -29,9 +29,10 @@ def create_app(
     *,
     slack_check: SlackCheck | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    lifespan: Any = None,
 ) -> FastAPI:
     """The FastAPI application; ``slack_check`` returns None when Slack answers, else the problem."""
-    app = FastAPI(title="Handoff", version="0.1.0")
+    app = FastAPI(title="Handoff", version="0.1.0", lifespan=lifespan)
     metrics = Metrics(runtime.uow)
     app.state.runtime = runtime
     app.state.metrics = metrics

@@ -1,10 +1,10 @@
 """Pure scoring domain: the model, the engine, the stage machine. No I/O happens here."""
 
-from scoring.engine import EngagementLedger, fit_contributions, score_events, score_lead
+from scoring.engine import EngagementLedger, fit_contributions, score_events, score_lead, score_totals
 from scoring.loader import ModelError, parse_model
 from scoring.model import EngagementRule, FitRule, ScoringModel, Thresholds
 from scoring.stages import StageError, Transition, advance, decide
-from scoring.types import Contribution, Decision, Event, LeadProfile, Score, Stage
+from scoring.types import Contribution, Decision, Event, LeadProfile, Score, ScoreTotals, Stage
 
 __all__ = [
     "Contribution",
@@ -16,6 +16,7 @@ __all__ = [
     "LeadProfile",
     "ModelError",
     "Score",
+    "ScoreTotals",
     "ScoringModel",
     "Stage",
     "StageError",
@@ -27,4 +28,5 @@ __all__ = [
     "parse_model",
     "score_events",
     "score_lead",
+    "score_totals",
 ]

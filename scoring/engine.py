@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scoring.model import EngagementRule, ScoringModel
-from scoring.types import Contribution, Event, LeadProfile, Score
+from scoring.types import Contribution, Event, LeadProfile, Score, ScoreTotals
 
 _SECONDS_PER_DAY = 86_400.0
 
@@ -77,6 +77,16 @@ class EngagementLedger:
             tally.add(rule.points, ts, rule.half_life_days)
         return rule
 
+    def engagement_total(self, model: ScoringModel, at: datetime) -> float:
+        """The sum of :meth:`contributions`' points, computed without building them."""
+        ts = at.timestamp()
+        total = 0.0
+        for rule in model.engagement:
+            tally = self.tallies.get(rule.id)
+            if tally is not None:
+                total += round(_capped(tally.value_at(ts, rule.half_life_days), rule.cap), 2)
+        return total
+
     def contributions(self, model: ScoringModel, at: datetime) -> list[Contribution]:
         """Each rule's decayed and capped points at ``at``."""
         ts = at.timestamp()
@@ -108,8 +118,23 @@ def _capped(value: float, cap: float | None) -> float:
     return max(-cap, min(cap, value))
 
 
-def fit_contributions(model: ScoringModel, profile: LeadProfile) -> list[Contribution]:
+_FIT_CACHE_SIZE = 100_000
+
+
+def fit_contributions(model: ScoringModel, profile: LeadProfile) -> tuple[Contribution, ...]:
     """The fit rules that match the profile; within a group only the first match counts."""
+    key = profile.fit_key()
+    cache = model.fit_cache
+    found: tuple[Contribution, ...] | None = cache.get(key)
+    if found is None:
+        found = tuple(_evaluate_fit(model, profile))
+        if len(cache) >= _FIT_CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contribution]:
     result = []
     groups_done: set[str] = set()
     for rule in model.fit:
@@ -138,7 +163,20 @@ def score_lead(*, model: ScoringModel, profile: LeadProfile, ledger: EngagementL
     return Score(
         fit=round(sum(c.points for c in fit), 2),
         engagement=round(sum(c.points for c in engagement), 2),
-        contributions=tuple(fit + engagement),
+        contributions=fit + tuple(engagement),
+        disqualified=any(c.disqualifies for c in fit),
+        at=at,
+    )
+
+
+def score_totals(
+    *, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime
+) -> ScoreTotals:
+    """The numbers of :func:`score_lead` without building its explanation (the ingestion fast path)."""
+    fit = fit_contributions(model, profile)
+    return ScoreTotals(
+        fit=round(sum(c.points for c in fit), 2),
+        engagement=round(ledger.engagement_total(model, at), 2),
         disqualified=any(c.disqualifies for c in fit),
         at=at,
     )

@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 #: Profile fields a fit rule may test. ``email_domain`` is derived from the email.
 FitField = Literal[
@@ -169,6 +169,7 @@ class ScoringModel(_Strict):
     known_events: tuple[str, ...] = Field(
         default=(), description="event types accepted without points besides those of the rules"
     )
+    _fit_cache: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> ScoringModel:
@@ -195,6 +196,11 @@ class ScoringModel(_Strict):
         for rule in self.engagement:
             by_event.setdefault(rule.event, []).append(rule)
         return {event: tuple(rules) for event, rules in by_event.items()}
+
+    @property
+    def fit_cache(self) -> dict[tuple[object, ...], Any]:
+        """Memo of fit results by the profile values fit rules read (the engine fills it)."""
+        return self._fit_cache
 
     def rule(self, rule_id: str) -> FitRule | EngagementRule | None:
         """The rule with this id, if the model has it."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scoring.model import Thresholds
-from scoring.types import Decision, Score, Stage
+from scoring.types import Decision, Score, ScoreTotals, Stage
 
 _DECISION_STAGE = {
     Decision.ACCEPT: Stage.ACCEPTED,
@@ -36,7 +36,7 @@ class Transition:
 def advance(
     *,
     stage: Stage,
-    score: Score,
+    score: Score | ScoreTotals,
     thresholds: Thresholds,
     hand_raise: str | None,
     recycle_until: datetime | None,

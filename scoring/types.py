@@ -46,6 +46,19 @@ class LeadProfile:
         """The part of the email after the @, lower-cased."""
         return self.email.rsplit("@", 1)[-1].lower()
 
+    def fit_key(self) -> tuple[object, ...]:
+        """The values fit rules can read (everything but the person's name and mailbox)."""
+        return (
+            self.email_domain,
+            self.title,
+            self.company,
+            self.industry,
+            self.company_size,
+            self.country,
+            self.source,
+            self.campaign,
+        )
+
     def value_of(self, field_name: str) -> str | int | None:
         """The value a fit rule tests for ``field_name``."""
         if field_name == "email_domain":
@@ -84,6 +97,21 @@ class Contribution:
         if self.kind != "engagement" or self.raw_points == 0:
             return 1.0
         return self.points / self.raw_points
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTotals:
+    """A score's numbers without its explanation."""
+
+    fit: float
+    engagement: float
+    disqualified: bool
+    at: datetime
+
+    @property
+    def total(self) -> float:
+        """Fit plus decayed engagement."""
+        return round(self.fit + self.engagement, 1)
 
 
 @dataclass(frozen=True, slots=True)

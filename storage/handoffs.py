@@ -57,6 +57,20 @@ class StageChangeRecord:
     changed_at: datetime
 
 
+def _change_row(lead_id: int, transition: Transition, score: Score) -> dict[str, Any]:
+    return {
+        "lead_id": lead_id,
+        "from_stage": transition.from_stage.value,
+        "to_stage": transition.to_stage.value,
+        "reason": transition.reason,
+        "score": score.total,
+        "fit": score.fit,
+        "engagement": score.engagement,
+        "explanation": score.as_dict(),
+        "changed_at": score.at,
+    }
+
+
 class HandoffRepository:
     """Stage changes, handoffs and decisions inside the caller's session; never commits."""
 
@@ -65,20 +79,13 @@ class HandoffRepository:
 
     def record_stage_change(self, *, lead_id: int, transition: Transition, score: Score) -> int:
         """Append a stage change with the score's explanation as it was; returns its id."""
-        values: dict[str, Any] = {
-            "lead_id": lead_id,
-            "from_stage": transition.from_stage.value,
-            "to_stage": transition.to_stage.value,
-            "reason": transition.reason,
-            "score": score.total,
-            "fit": score.fit,
-            "engagement": score.engagement,
-            "explanation": score.as_dict(),
-            "changed_at": score.at,
-        }
-        return int(
-            self._session.execute(insert(_changes).values(values).returning(_changes.c.id)).scalar_one()
-        )
+        statement = insert(_changes).values(_change_row(lead_id, transition, score)).returning(_changes.c.id)
+        return int(self._session.execute(statement).scalar_one())
+
+    def record_stage_changes(self, changes: list[tuple[int, Transition, Score]]) -> None:
+        """Append several stage changes in one statement (lead id, transition, score)."""
+        if changes:
+            self._session.execute(insert(_changes), [_change_row(*change) for change in changes])
 
     def open_handoff(
         self, *, lead_id: int, stage_change_id: int, trigger: str, at: datetime, sla_due_at: datetime

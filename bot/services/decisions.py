@@ -56,7 +56,8 @@ def record_decision(
         won = uow.handoffs.close_if_open(handoff_id=handoff.id, status=_STATUS[request.action], at=now)
         if not won:
             earlier = uow.handoffs.get(handoff.id)
-            assert earlier is not None and earlier.decision is not None
+            assert earlier is not None
+            assert earlier.decision is not None
             return DecisionOutcome(recorded=False, decision=earlier.decision)
         uow.handoffs.add_decision(handoff_id=handoff.id, lead_id=handoff.lead_id, decision=decision)
         lead = uow.leads.get(handoff.lead_id)

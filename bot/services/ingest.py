@@ -13,7 +13,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.schemas import EventIn, Refusal
-from scoring import EngagementLedger, Event, ScoringModel, Stage, Transition, advance, score_lead
+from scoring import (
+    EngagementLedger,
+    Event,
+    Score,
+    ScoringModel,
+    Stage,
+    Transition,
+    advance,
+    score_lead,
+    score_totals,
+)
 from storage.leads import LeadState
 from storage.outbox import HANDOFF_CARD
 from storage.uow import UnitOfWork
@@ -79,14 +89,15 @@ def ingest_events(
         by_email: dict[str, list[EventIn]] = defaultdict(list)
         for event in fresh:
             by_email[event.email].append(event)
-        rows: list[dict[str, Any]] = []
+        batch = _Batch(uow=uow, model=model, policy=policy, now=now, result=result)
         for email in sorted(by_email):
-            rows.extend(_apply(uow, leads[email], by_email[email], model, policy, now, result))
-        rows.sort(key=lambda row: row["event_id"])
-        uow.events.add_many(rows)
+            batch.apply(leads[email], by_email[email])
+        batch.rows.sort(key=lambda row: row["event_id"])
+        uow.events.add_many(batch.rows)
+        uow.handoffs.record_stage_changes(batch.changes)
         uow.leads.save([leads[email] for email in sorted(by_email)])
         uow.commit()
-    result.accepted = len(rows)
+    result.accepted = len(batch.rows)
     return result
 
 
@@ -113,51 +124,55 @@ def _lock_leads(uow: UnitOfWork, emails: set[str], now: datetime) -> dict[str, L
     return leads
 
 
-def _apply(
-    uow: UnitOfWork,
-    lead: LeadState,
-    events: list[EventIn],
-    model: ScoringModel,
-    policy: HandoffPolicy,
-    now: datetime,
-    result: IngestResult,
-) -> list[dict[str, Any]]:
-    """Fold one lead's new events into it, re-score it, and move its stage; returns event rows."""
-    events.sort(key=lambda event: event.occurred_at)
-    ledger = EngagementLedger.from_json(lead.ledger)
-    rows = []
-    hand_raise = None
-    for event in events:
-        if event.lead is not None:
-            lead.merge_profile(event.lead.model_dump(exclude_none=True))
-        if not model.knows_event(event.type):
-            result.unknown_types[event.type] += 1
-        rule = ledger.record(model, Event(event.event_id, event.type, event.occurred_at, event.properties))
-        if _is_fresh_hand_raise(event, model, now):
-            hand_raise = event.type
-        rows.append(
-            {
-                "event_id": event.event_id,
-                "lead_id": lead.id,
-                "type": event.type,
-                "occurred_at": event.occurred_at,
-                "properties": event.properties,
-                "rule_id": rule.id if rule else None,
-                "received_at": now,
-            }
+@dataclass
+class _Batch:
+    """One transaction's work: event rows to insert and stage changes to append, gathered per lead."""
+
+    uow: UnitOfWork
+    model: ScoringModel
+    policy: HandoffPolicy
+    now: datetime
+    result: IngestResult
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[tuple[int, Transition, Score]] = field(default_factory=list)
+
+    def apply(self, lead: LeadState, events: list[EventIn]) -> None:
+        """Fold one lead's new events into it, re-score it, and move its stage."""
+        events.sort(key=lambda event: event.occurred_at)
+        ledger = EngagementLedger.from_json(lead.ledger)
+        hand_raise = None
+        for event in events:
+            if event.lead is not None:
+                lead.merge_profile(event.lead.model_dump(exclude_none=True))
+            if not self.model.knows_event(event.type):
+                self.result.unknown_types[event.type] += 1
+            domain_event = Event(event.event_id, event.type, event.occurred_at, event.properties)
+            rule = ledger.record(self.model, domain_event)
+            if _is_fresh_hand_raise(event, self.model, self.now):
+                hand_raise = event.type
+            self.rows.append(
+                {
+                    "event_id": event.event_id,
+                    "lead_id": lead.id,
+                    "type": event.type,
+                    "occurred_at": event.occurred_at,
+                    "properties": event.properties,
+                    "rule_id": rule.id if rule else None,
+                    "received_at": self.now,
+                }
+            )
+        lead.ledger = ledger.to_json()
+        rescore(
+            uow=self.uow,
+            lead=lead,
+            model=self.model,
+            policy=self.policy,
+            now=self.now,
+            hand_raise=hand_raise,
+            result=self.result,
+            ledger=ledger,
+            changes=self.changes,
         )
-    lead.ledger = ledger.to_json()
-    rescore(
-        uow=uow,
-        lead=lead,
-        model=model,
-        policy=policy,
-        now=now,
-        hand_raise=hand_raise,
-        result=result,
-        ledger=ledger,
-    )
-    return rows
 
 
 def _is_fresh_hand_raise(event: EventIn, model: ScoringModel, now: datetime) -> bool:
@@ -176,15 +191,20 @@ def rescore(
     hand_raise: str | None = None,
     result: IngestResult | None = None,
     ledger: EngagementLedger | None = None,
+    changes: list[tuple[int, Transition, Score]] | None = None,
 ) -> Transition | None:
-    """Score ``lead`` from its ledger at ``now`` and make the stage move that follows, if any."""
+    """Score ``lead`` at ``now`` and make the stage move that follows, if any.
+
+    A move to MQL is appended to ``changes`` for the caller to write in bulk when given; a move to
+    SQL is written at once with its handoff and the outbox entry for its card.
+    """
     ledger = ledger or EngagementLedger.from_json(lead.ledger)
-    score = score_lead(model=model, profile=lead.profile, ledger=ledger, at=now)
-    lead.score, lead.fit, lead.engagement = score.total, score.fit, score.engagement
-    lead.disqualified, lead.scored_at = score.disqualified, now
+    totals = score_totals(model=model, profile=lead.profile, ledger=ledger, at=now)
+    lead.score, lead.fit, lead.engagement = totals.total, totals.fit, totals.engagement
+    lead.disqualified, lead.scored_at = totals.disqualified, now
     transition = advance(
         stage=lead.stage,
-        score=score,
+        score=totals,
         thresholds=model.thresholds,
         hand_raise=hand_raise,
         recycle_until=lead.recycle_until,
@@ -192,9 +212,13 @@ def rescore(
     if transition is None:
         return None
     lead.stage = transition.to_stage
-    change_id = uow.handoffs.record_stage_change(lead_id=lead.id, transition=transition, score=score)
+    score = score_lead(model=model, profile=lead.profile, ledger=ledger, at=now)
     if result is not None:
         result.stage_changes[transition.to_stage.value] += 1
+    if transition.to_stage is not Stage.SQL and changes is not None:
+        changes.append((lead.id, transition, score))
+        return transition
+    change_id = uow.handoffs.record_stage_change(lead_id=lead.id, transition=transition, score=score)
     if transition.to_stage is Stage.SQL:
         lead.recycle_until = None
         _open_handoff(uow, lead, change_id, transition, policy, now)

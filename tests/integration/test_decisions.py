@@ -47,8 +47,15 @@ def test_accept_records_decision_moves_lead_and_queues_card_update(runtime: Runt
 def test_recycle_keeps_reason_note_and_date(runtime: Runtime, handoff_id: int) -> None:
     until = datetime(2027, 3, 1, tzinfo=UTC)
 
-    _decide(runtime, handoff_id, "UBEN", Decision.RECYCLE, reason="bad_timing", note="Q2 budget",
-            recycle_until=until)
+    _decide(
+        runtime,
+        handoff_id,
+        "UBEN",
+        Decision.RECYCLE,
+        reason="bad_timing",
+        note="Q2 budget",
+        recycle_until=until,
+    )
 
     report = lead_report(uow=runtime.uow(), email="ana@acme.io", model=runtime.model, now=utcnow())
     assert report is not None
@@ -85,8 +92,14 @@ def test_two_reps_clicking_at_once_make_exactly_one_decision(runtime: Runtime, h
 
 
 def test_recycled_lead_needs_a_hand_raise_before_its_date(runtime: Runtime, handoff_id: int) -> None:
-    _decide(runtime, handoff_id, "UBEN", Decision.RECYCLE, reason="bad_timing",
-            recycle_until=utcnow() + timedelta(days=90))
+    _decide(
+        runtime,
+        handoff_id,
+        "UBEN",
+        Decision.RECYCLE,
+        reason="bad_timing",
+        recycle_until=utcnow() + timedelta(days=90),
+    )
 
     scored = runtime.ingest(parsed(*[event(type="webinar_attended") for _ in range(3)]))
     raised = runtime.ingest(parsed(event(type="contact_sales")))
