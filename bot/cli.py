@@ -134,14 +134,31 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Slack over a websocket (SLACK_APP_TOKEN)")
+    ] = False,
 ) -> None:
-    """Run the HTTP API (ingestion, lead look-up, health, metrics); migrations are applied first."""
+    """Everything in one process: Slack endpoint, ingestion API, delivery worker; migrations first."""
+    import logging
+
     import uvicorn
 
-    from bot.api import create_app
+    from bot.server import build_server
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with runtime() as rt:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+        try:
+            app, _, bolt_app = build_server(rt)
+            if socket_mode:
+                rt.settings.require("SLACK_APP_TOKEN")
+        except SettingsError as exc:
+            errors.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            SocketModeHandler(bolt_app, rt.settings.slack_app_token).connect()  # type: ignore[arg-type,no-untyped-call]
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @app.command()

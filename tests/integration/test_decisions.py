@@ -38,7 +38,8 @@ def test_accept_records_decision_moves_lead_and_queues_card_update(runtime: Runt
     assert report is not None
     assert report.lead.stage == "accepted"
     assert report.handoffs[0].status == "accepted"
-    assert report.handoffs[0].decision is not None and report.handoffs[0].decision.decided_by == "URITA"
+    assert report.handoffs[0].decision is not None
+    assert report.handoffs[0].decision.decided_by == "URITA"
     with runtime.uow() as uow:
         kinds = uow.session.execute(select(OutboxRow.kind).order_by(OutboxRow.id)).scalars().all()
     assert kinds == ["handoff_card", "card_update", "thread_note"]

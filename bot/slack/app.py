@@ -1,0 +1,54 @@
+"""The Bolt app, its Web API client, and the ``/slack/events`` route of the FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from starlette.concurrency import run_in_threadpool
+
+from bot.runtime import Runtime
+from bot.slack.listeners import ListenerDeps, register
+from bot.slack.membership import SalesMembership
+
+
+def make_client(runtime: Runtime, *, timeout: int = 10) -> WebClient:
+    """A Web API client on ``SLACK_API_URL``; no automatic retries, the callers decide."""
+    settings = runtime.settings
+    return WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[]
+    )
+
+
+def create_bolt_app(runtime: Runtime, client: WebClient, *, wake_delivery: Callable[[], None]) -> App:
+    """A Bolt app with every listener; signatures are verified against SLACK_SIGNING_SECRET."""
+    runtime.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    app = App(
+        client=client, signing_secret=runtime.settings.slack_signing_secret, token_verification_enabled=False
+    )
+    app.middleware(_ignore_slack_retries)
+    membership = SalesMembership(client, runtime.settings.sales_channel)
+    register(app, ListenerDeps(runtime=runtime, membership=membership, wake_delivery=wake_delivery))
+    return app
+
+
+def _ignore_slack_retries(request: Any, next: Callable[[], BoltResponse]) -> BoltResponse:
+    # Slack resends an event it thinks we missed; the first delivery was already handled.
+    if request.headers.get("x-slack-retry-num"):
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def mount(api: FastAPI, bolt_app: App) -> None:
+    """Serve Bolt at ``POST /slack/events``, dispatching in a worker thread, never on the event loop."""
+
+    @api.post("/slack/events")
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        bolt_request = to_bolt_request(request, body)
+        bolt_response: BoltResponse = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        return to_starlette_response(bolt_response)

@@ -1,0 +1,191 @@
+"""Block Kit builders: the handoff card, the decision modal, ``/lead`` answers. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.services.cards import CardView
+from bot.slack import ids
+from bot.slack.blocks_modal import DecisionInput, SubmissionError, decision_modal, parse_decision_submission
+from bot.slack.blocks_parts import (
+    MAX_BLOCKS,
+    Block,
+    actions_block,
+    context,
+    decision_line,
+    decision_verb,
+    lead_blocks,
+    lead_name,
+    reason_and_note,
+    sla_text,
+)
+from bot.slack.text import (
+    MAX_FALLBACK_TEXT,
+    MAX_SECTION_TEXT,
+    channel_link,
+    day_of,
+    fit_mrkdwn,
+    mention,
+    number,
+    slack_date,
+    truncate,
+    value,
+)
+from scoring.types import LeadProfile, Score, Stage
+from storage.event_log import StoredEvent
+from storage.handoffs import DecisionRecord
+
+__all__ = [
+    "CardMessage",
+    "DecisionInput",
+    "LeadMatch",
+    "SubmissionError",
+    "already_decided",
+    "decision_modal",
+    "decision_thread_line",
+    "handoff_card",
+    "lead_help",
+    "lead_lookup_blocks",
+    "lead_summary",
+    "no_lead_found",
+    "parse_decision_submission",
+    "refusal_not_in_sales_channel",
+    "several_leads_found",
+    "truncate",
+]
+
+MAX_MATCHES = 10
+
+
+@dataclass(frozen=True)
+class CardMessage:
+    """A handoff card ready for ``chat.postMessage`` / ``chat.update``."""
+
+    text: str
+    blocks: list[Block]
+    metadata: dict[str, Any]
+
+
+class LeadMatch(Protocol):
+    """What a ``/lead`` match list shows of a lead (``storage.leads.LeadState`` fits)."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def stage(self) -> Stage: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def profile(self) -> LeadProfile: ...
+
+
+def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[Block]:
+    blocks = lead_blocks(
+        email=view.email, profile=view.profile, score=view.score, timeline=view.timeline, now=now
+    )
+    blocks.append(
+        context(
+            f"🎯 *Why now:* {value(view.trigger, 300)}",
+            sla_text(due_at=view.sla_due_at, now=now, decision=view.decision),
+        )
+    )
+    if view.decision is not None:
+        blocks.append(context(decision_line(view.decision)))
+    elif view.is_open and with_buttons:
+        blocks.append(actions_block(view.handoff_id))
+    elif view.is_open and view.channel:
+        blocks.append(context(f"🕒 Waiting for a decision on the card in {channel_link(view.channel)}"))
+    return blocks[:MAX_BLOCKS]
+
+
+def _fallback(view: CardView) -> str:
+    profile = view.profile
+    about = ", ".join(value(part, 150) for part in (profile.title, profile.company) if part)
+    who = value(lead_name(profile, view.email), 150) + (f" ({about})" if about else "")
+    prefix = "New SQL" if view.is_open else "SQL"
+    suffix = "" if view.is_open else f" — {view.status}"
+    return fit_mrkdwn(f"{prefix}: {who} — score {number(view.score.total)}{suffix}", MAX_FALLBACK_TEXT)
+
+
+def handoff_card(view: CardView, *, now: datetime) -> CardMessage:
+    """The card posted to the sales channel, with buttons while open and the decision once taken."""
+    return CardMessage(
+        text=_fallback(view),
+        blocks=_card_blocks(view, now=now, with_buttons=True),
+        metadata={"event_type": ids.HANDOFF_CARD_EVENT, "event_payload": {"handoff_id": view.handoff_id}},
+    )
+
+
+def lead_lookup_blocks(*, view: CardView, now: datetime) -> list[Block]:
+    """The card of a lead's latest handoff for ``/lead``, without buttons: a rep looks, decides elsewhere."""
+    return _card_blocks(view, now=now, with_buttons=False)
+
+
+def lead_summary(
+    *,
+    email: str,
+    profile: LeadProfile,
+    stage: Stage,
+    score: Score,
+    timeline: Sequence[StoredEvent],
+    now: datetime,
+) -> list[Block]:
+    """For ``/lead`` on a lead without a handoff: the same sections as a card, with the stage."""
+    blocks = lead_blocks(email=email, profile=profile, score=score, timeline=timeline, now=now)
+    blocks.append(context(f"Stage: *{stage.value.upper()}*  ·  no handoff yet"))
+    return blocks[:MAX_BLOCKS]
+
+
+def decision_thread_line(*, decision: DecisionRecord) -> str:
+    """The line posted in the card's thread once a decision is taken."""
+    who = mention(decision.decided_by)
+    if decision.action == "accept":
+        return f"{who} accepted this lead."
+    parts = reason_and_note(decision)
+    verb = decision_verb(decision.action)
+    until = f" until {day_of(decision.recycle_until)}" if decision.recycle_until else ""
+    detail = f": {' — '.join(parts)}" if parts else "."
+    return fit_mrkdwn(f"{who} {verb}{until}{detail}", MAX_SECTION_TEXT)
+
+
+def already_decided(decision: DecisionRecord) -> str:
+    """The private answer to a late click: who decided first, and when."""
+    verb = decision_verb(decision.action)
+    when = slack_date(decision.decided_at, "{time} on {date_short}")
+    reason = f" ({value(ids.reason_label(decision.reason), 80)})" if decision.reason else ""
+    until = f", until {day_of(decision.recycle_until)}" if decision.recycle_until else ""
+    return f"Already {verb} by {mention(decision.decided_by)} at {when}{reason}{until}."
+
+
+def lead_help() -> str:
+    """How to use ``/lead``."""
+    return (
+        "*Look up a lead's score*\n"
+        "• `/lead ana@acme.io` — by email\n"
+        "• `/lead acme.io` — by company domain\n"
+        "• `/lead Ana Ruiz` — by name"
+    )
+
+
+def no_lead_found(query: str) -> str:
+    """The answer when nothing matches ``query``."""
+    return f"No lead found for “{value(query, 100)}”. Try an email, a company domain or a name."
+
+
+def several_leads_found(*, query: str, leads: Sequence[LeadMatch]) -> str:
+    """Up to 10 matches (email, name, stage, score), asking for a more precise query."""
+    lines = [f"Several leads match “{value(query, 100)}”. Look one up by its email:"]
+    for lead in leads[:MAX_MATCHES]:
+        name = value(lead.profile.name, 80) if lead.profile.name else "—"
+        lines.append(
+            f"• {value(lead.email, 120)} — {name} — {lead.stage.value.upper()} — score {number(lead.score)}"
+        )
+    return fit_mrkdwn("\n".join(lines), MAX_FALLBACK_TEXT)
+
+
+def refusal_not_in_sales_channel() -> str:
+    """The private refusal for someone outside the sales channel."""
+    return "Only members of the sales channel can look up or decide on leads. Ask to be added to it."

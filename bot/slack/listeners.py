@@ -1,0 +1,142 @@
+"""Bolt listeners: buttons, decision modals and ``/lead``. Each acks first, then does the work.
+
+The one exception is a modal submission: its decision is written before the ack (a few
+milliseconds), so the modal closes only once the decision is safe, or shows why it was not taken.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.runtime import Runtime, utcnow
+from bot.services.decisions import DecisionRequest, HandoffNotFound, record_decision
+from bot.slack import blocks, ids
+from bot.slack.lookup import lead_lookup_answer
+from bot.slack.membership import SalesMembership
+from scoring import Decision
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ListenerDeps:
+    """What the listeners need besides Bolt's own arguments."""
+
+    runtime: Runtime
+    membership: SalesMembership
+    wake_delivery: Callable[[], None]
+    now: Callable[[], datetime] = utcnow
+
+
+def register(app: App, deps: ListenerDeps) -> None:
+    """Attach every listener to ``app``."""
+
+    @app.action(ids.ACCEPT)
+    def accept(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user, channel = body["user"]["id"], body["channel"]["id"]
+        if not deps.membership.allows(user):
+            client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
+            return
+        handoff_id = int(body["actions"][0]["value"])
+        _decide(deps, client, DecisionRequest(handoff_id, Decision.ACCEPT, user), channel)
+
+    @app.action(ids.REJECT)
+    @app.action(ids.RECYCLE)
+    def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user, channel = body["user"]["id"], body["channel"]["id"]
+        if not deps.membership.allows(user):
+            client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
+            return
+        action = body["actions"][0]
+        modal = blocks.decision_modal(
+            action="reject" if action["action_id"] == ids.REJECT else "recycle",
+            handoff_id=int(action["value"]),
+            channel=channel,
+            message_ts=body["message"]["ts"],
+            lead_name=_lead_name(body),
+            today=deps.now().date(),
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    @app.view(ids.REJECT_MODAL)
+    @app.view(ids.RECYCLE_MODAL)
+    def submit(ack: Ack, body: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        try:
+            submitted = blocks.parse_decision_submission(body["view"], today=deps.now().date())
+        except blocks.SubmissionError as exc:
+            ack(response_action="errors", errors={exc.block_id: exc.message})
+            return
+        if not deps.membership.allows(user):
+            ack(response_action="errors", errors={ids.REASON_BLOCK: blocks.refusal_not_in_sales_channel()})
+            return
+        request = DecisionRequest(
+            handoff_id=submitted.handoff_id,
+            action=Decision(submitted.action),
+            user_id=user,
+            reason=submitted.reason,
+            note=submitted.note,
+            recycle_until=_start_of(submitted.recycle_until, deps) if submitted.recycle_until else None,
+        )
+        outcome = _record(deps, request)
+        if outcome is None or not outcome.recorded:
+            text = blocks.already_decided(outcome.decision) if outcome else "That handoff no longer exists."
+            ack(response_action="errors", errors={ids.REASON_BLOCK: text})
+            return
+        ack()
+        deps.wake_delivery()
+
+    @app.command("/lead")
+    def lead_command(ack: Ack, command: dict[str, Any]) -> None:
+        if not deps.membership.allows(command["user_id"]):
+            ack(text=blocks.refusal_not_in_sales_channel())
+            return
+        text, answer_blocks = lead_lookup_answer(
+            runtime=deps.runtime, query=command.get("text", ""), now=deps.now()
+        )
+        ack(text=text, blocks=answer_blocks, response_type="ephemeral")
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack listener failed for a %s request", body.get("type", "?"), exc_info=error)
+
+
+def _decide(deps: ListenerDeps, client: WebClient, request: DecisionRequest, channel: str) -> None:
+    outcome = _record(deps, request)
+    if outcome is None:
+        client.chat_postEphemeral(
+            channel=channel, user=request.user_id, text="That handoff no longer exists."
+        )
+    elif not outcome.recorded:
+        client.chat_postEphemeral(
+            channel=channel, user=request.user_id, text=blocks.already_decided(outcome.decision)
+        )
+    else:
+        deps.wake_delivery()
+
+
+def _record(deps: ListenerDeps, request: DecisionRequest):  # type: ignore[no-untyped-def]
+    try:
+        return record_decision(
+            uow=deps.runtime.uow(), request=request, model=deps.runtime.model, now=deps.now()
+        )
+    except HandoffNotFound:
+        return None
+
+
+def _start_of(day: Any, deps: ListenerDeps) -> datetime:
+    return datetime.combine(day, time(0, 0), deps.runtime.settings.zone).astimezone(UTC)
+
+
+def _lead_name(body: dict[str, Any]) -> str:
+    header = ((body.get("message") or {}).get("blocks") or [{}])[0]
+    return str((header.get("text") or {}).get("text") or "this lead")
