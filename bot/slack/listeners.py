@@ -98,7 +98,7 @@ def register(app: App, deps: ListenerDeps) -> None:
     @app.command("/lead")
     def lead_command(ack: Ack, command: dict[str, Any]) -> None:
         if not deps.membership.allows(command["user_id"]):
-            ack(text=blocks.refusal_not_in_sales_channel())
+            ack(text=blocks.refusal_not_in_sales_channel(), response_type="ephemeral")
             return
         text, answer_blocks = lead_lookup_answer(
             runtime=deps.runtime, query=command.get("text", ""), now=deps.now()

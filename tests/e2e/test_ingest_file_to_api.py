@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,29 +17,30 @@ import pytest
 
 from bot.sample import generate_events
 from tests.builders import FIT_LEAD, event
-from tests.conftest import API_TOKEN
+from tests.conftest import API_TOKEN, SALES_CHANNEL
+from tests.e2e.conftest import free_port, wait_until
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+def env(database_url: str, fake_slack: FakeSlack) -> dict[str, str]:
     return os.environ | {
         "HANDOFF_DATABASE_URL": database_url,
-        "HANDOFF_SALES_CHANNEL": "C0SALES001",
+        "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
         "HANDOFF_API_TOKEN": API_TOKEN,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+        "HANDOFF_POST_RATE": "20",
     }
 
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
         env=env,
@@ -76,13 +76,13 @@ def _ingest(path: Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     )
 
 
-def _accepted(metrics: str) -> float:
+def _sql_leads(metrics: str) -> float:
     found = re.search(r'handoff_leads\{stage="sql"\} (\S+)', metrics)
     return float(found.group(1)) if found else 0.0
 
 
 def test_generated_file_ingested_twice_then_lead_explained_over_http(
-    server: str, env: dict[str, str], tmp_path: Path
+    server: str, env: dict[str, str], tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
     source = tmp_path / "events.jsonl"
     events = list(generate_events(leads=200, events=2998, now=datetime.now(UTC), seed=11))
@@ -90,7 +90,7 @@ def test_generated_file_ingested_twice_then_lead_explained_over_http(
     source.write_text("".join(json.dumps(item) + "\n" for item in events))
 
     first = _ingest(source, env, tmp_path)
-    sqls_after_first = _accepted(httpx.get(f"{server}/metrics").text)
+    sqls_after_first = _sql_leads(httpx.get(f"{server}/metrics").text)
     second = _ingest(source, env, tmp_path)
 
     assert first.returncode == 0, first.stdout + first.stderr
@@ -98,13 +98,21 @@ def test_generated_file_ingested_twice_then_lead_explained_over_http(
     assert re.search(r"accepted\s+0", second.stdout)
     assert re.search(r"duplicates\s+3000", second.stdout)
     assert sqls_after_first > 0
-    assert _accepted(httpx.get(f"{server}/metrics").text) == sqls_after_first
+    assert _sql_leads(httpx.get(f"{server}/metrics").text) == sqls_after_first
     answer = httpx.get(f"{server}/v1/leads/ana@acme.io", headers=AUTH)
     assert answer.status_code == 200
     lead = answer.json()
     assert lead["stage"] == "sql"
     assert lead["stage_changes"][-1]["reason"] == "hand raised: demo_request"
     assert {"hand_raise_demo", "seniority_vp"} <= set(lead["score"]["top"])
+    wait_until(
+        lambda: len(fake_slack.calls("chat.postMessage")) >= sqls_after_first,
+        timeout=30,
+        what="one card per SQL",
+    )
+    time.sleep(0.3)  # room for a duplicate to show up
+    assert len(fake_slack.calls("chat.postMessage")) == sqls_after_first
+    assert fake_slack.invalid_blocks == []
     assert lead["score"]["total"] == pytest.approx(
         lead["score"]["fit"] + lead["score"]["engagement"], abs=0.1
     )

@@ -1,0 +1,109 @@
+"""A real ``serve`` stack on loopback: uvicorn in a thread, pointed at the fake Slack Web API."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.runtime import Runtime, build_runtime
+from bot.server import build_server
+from bot.slack.delivery import DeliveryWorker
+from tests.conftest import API_TOKEN, SALES_CHANNEL, make_settings
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
+
+MEMBERS = ["URITA", "UBEN"]
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack(tokens=[BOT_TOKEN], rate_per_second=50) as slack:
+        slack.set_channel(SALES_CHANNEL, bot_is_member=True)
+        slack.set_members(SALES_CHANNEL, MEMBERS)
+        yield slack
+
+
+@dataclass
+class Served:
+    """A running ``serve`` stack: its base URL, runtime, worker and Bolt app."""
+
+    url: str
+    runtime: Runtime
+    worker: DeliveryWorker
+    bolt_app: Any
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST raw bytes, as Slack does."""
+        return httpx.post(f"{self.url}{path}", content=body, headers=headers, timeout=10)
+
+    def stop(self) -> None:
+        """Shut uvicorn down (runs the lifespan's worker stop)."""
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+def start_server(database_url: str, fake_slack: FakeSlack, **overrides: object) -> Served:
+    """Build and start ``serve``'s ASGI app on a free port; returns once /healthz answers."""
+    settings = make_settings(
+        database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.base_url,
+        post_rate=20,
+        **overrides,
+    )
+    runtime = build_runtime(settings)
+    app, worker, bolt_app = build_server(runtime, poll_seconds=0.05)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    else:
+        raise RuntimeError("server did not start")
+    return Served(url, runtime, worker, bolt_app, server, thread)
+
+
+@pytest.fixture
+def served(database_url: str, fake_slack: FakeSlack) -> Iterator[Served]:
+    running = start_server(database_url, fake_slack)
+    yield running
+    running.stop()
+    running.runtime.close()
+
+
+def wait_until(condition: Any, *, timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}

@@ -1,0 +1,230 @@
+"""The Slack flow over real HTTP: cards posted once, decisions from signed requests, /lead, signatures."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from bot.slack import ids
+from tests.builders import FIT_LEAD, event
+from tests.conftest import SALES_CHANNEL
+from tests.e2e.conftest import AUTH, Served, wait_until
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_requests import (
+    block_action,
+    interactive,
+    signed,
+    slash_command,
+    view_submission,
+)
+
+
+def make_sql(served: Served, email: str = "ana@acme.io") -> None:
+    answer = httpx.post(
+        f"{served.url}/v1/events",
+        json=[event(email, lead=FIT_LEAD), event(email, "demo_request")],
+        headers=AUTH,
+    )
+    assert answer.json()["stage_changes"] == {"sql": 1}
+
+
+def posted_cards(fake: FakeSlack) -> list[Any]:
+    return [call for call in fake.calls("chat.postMessage") if not call.params.get("thread_ts")]
+
+
+def card_ts(fake: FakeSlack) -> str:
+    return str(wait_until(lambda: posted_cards(fake), what="the handoff card")[0].response["ts"])
+
+
+def handoff_id_of(fake: FakeSlack) -> int:
+    card = wait_until(lambda: posted_cards(fake), what="the handoff card")[0]
+    metadata = card.params["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    return int(metadata["event_payload"]["handoff_id"])
+
+
+def click(served: Served, fake: FakeSlack, action_id: str, user: str) -> httpx.Response:
+    body, headers = interactive(
+        block_action(
+            action_id=action_id,
+            value=str(handoff_id_of(fake)),
+            user=user,
+            channel=SALES_CHANNEL,
+            message_ts=card_ts(fake),
+        )
+    )
+    return served.post("/slack/events", body, headers)
+
+
+def lead_json(served: Served, email: str = "ana@acme.io") -> dict[str, Any]:
+    return httpx.get(f"{served.url}/v1/leads/{email}", headers=AUTH).json()  # type: ignore[no-any-return]
+
+
+def test_new_sql_produces_exactly_one_valid_card(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+
+    cards = wait_until(lambda: posted_cards(fake_slack), what="the handoff card")
+    time.sleep(0.3)  # give a duplicate every chance to appear
+
+    assert len(posted_cards(fake_slack)) == 1
+    assert cards[0].params["channel"] == SALES_CHANNEL
+    assert "Ana Ruiz" in cards[0].params["text"]
+    assert fake_slack.invalid_blocks == []
+    handoffs = lead_json(served)["handoffs"]
+    assert handoffs[0]["message_ts"] is not None
+
+
+def test_accept_updates_the_card_in_place_and_threads_a_line(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+
+    answer = click(served, fake_slack, ids.ACCEPT, "URITA")
+
+    assert answer.status_code == 200
+    update = wait_until(lambda: fake_slack.calls("chat.update"), what="the card update")[0]
+    rendered = json.dumps(update.params["blocks"])
+    assert "URITA" in rendered and ids.ACCEPT not in rendered
+    thread = wait_until(
+        lambda: [c for c in fake_slack.calls("chat.postMessage") if c.params.get("thread_ts")],
+        what="the thread line",
+    )
+    assert "URITA" in thread[0].params["text"]
+    lead = lead_json(served)
+    assert lead["stage"] == "accepted"
+    assert lead["handoffs"][0]["decision"]["decided_by"] == "URITA"
+
+
+def test_reject_opens_a_modal_and_records_the_reason_on_submit(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+
+    assert click(served, fake_slack, ids.REJECT, "UBEN").status_code == 200
+    modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
+    modal = json.loads(modal) if isinstance(modal, str) else modal
+    values = {
+        ids.REASON_BLOCK: {
+            ids.REASON_ACTION: {
+                "type": "static_select",
+                "selected_option": {"value": "no_fit", "text": {"type": "plain_text", "text": "No fit"}},
+            }
+        },
+        ids.NOTE_BLOCK: {ids.NOTE_ACTION: {"type": "plain_text_input", "value": "B2C shop"}},
+    }
+    body, headers = interactive(view_submission(view=modal, values=values, user="UBEN"))
+    submitted = served.post("/slack/events", body, headers)
+
+    assert submitted.status_code == 200
+    assert submitted.content in (b"", b"{}") or "errors" not in submitted.json()
+    decision = lead_json(served)["handoffs"][0]["decision"]
+    assert (decision["action"], decision["reason"], decision["note"]) == ("reject", "no_fit", "B2C shop")
+    update = wait_until(lambda: fake_slack.calls("chat.update"), what="the card update")[0]
+    assert "No fit" in json.dumps(update.params["blocks"])
+
+
+def test_recycle_modal_without_a_date_is_refused_in_the_modal(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+    click(served, fake_slack, ids.RECYCLE, "UBEN")
+    modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
+    modal = json.loads(modal) if isinstance(modal, str) else modal
+    values = {
+        ids.REASON_BLOCK: {
+            ids.REASON_ACTION: {"type": "static_select", "selected_option": {"value": "bad_timing"}}
+        },
+        ids.NOTE_BLOCK: {ids.NOTE_ACTION: {"type": "plain_text_input", "value": None}},
+        ids.RECYCLE_DATE_BLOCK: {ids.RECYCLE_DATE_ACTION: {"type": "datepicker", "selected_date": None}},
+    }
+    body, headers = interactive(view_submission(view=modal, values=values, user="UBEN"))
+
+    answer = served.post("/slack/events", body, headers)
+
+    assert answer.json()["response_action"] == "errors"
+    assert ids.RECYCLE_DATE_BLOCK in answer.json()["errors"]
+    assert lead_json(served)["handoffs"][0]["decision"] is None
+
+
+def test_someone_outside_the_sales_channel_is_refused_privately(
+    served: Served, fake_slack: FakeSlack
+) -> None:
+    make_sql(served)
+
+    assert click(served, fake_slack, ids.ACCEPT, "UOUTSIDER").status_code == 200
+
+    refusal = wait_until(lambda: fake_slack.calls("chat.postEphemeral"), what="the refusal")[0]
+    assert refusal.params["user"] == "UOUTSIDER"
+    assert lead_json(served)["handoffs"][0]["status"] == "open"
+
+
+def test_a_late_click_is_told_who_decided(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+    click(served, fake_slack, ids.ACCEPT, "URITA")
+    wait_until(lambda: lead_json(served)["handoffs"][0]["decision"], what="the first decision")
+
+    click(served, fake_slack, ids.ACCEPT, "UBEN")
+
+    notice = wait_until(lambda: fake_slack.calls("chat.postEphemeral"), what="the notice")[0]
+    assert notice.params["user"] == "UBEN"
+    assert "URITA" in notice.params["text"]
+
+
+def test_two_reps_clicking_at_once_make_one_decision(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+    handoff_id_of(fake_slack)
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def rep(user: str) -> None:
+        start.wait()
+        answers.append(click(served, fake_slack, ids.ACCEPT, user).status_code)
+
+    threads = [threading.Thread(target=rep, args=(user,)) for user in ("URITA", "UBEN")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert answers == [200, 200]
+    notice = wait_until(lambda: fake_slack.calls("chat.postEphemeral"), what="the loser's notice")
+    decided_by = lead_json(served)["handoffs"][0]["decision"]["decided_by"]
+    assert notice[0].params["user"] != decided_by
+    assert len(fake_slack.calls("chat.postEphemeral")) == 1
+
+
+def test_lead_command_answers_privately(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+
+    found = served.post("/slack/events", *slash_command(text="ana@acme.io", user="URITA"))
+    by_domain = served.post("/slack/events", *slash_command(text="acme.io", user="URITA"))
+    help_text = served.post("/slack/events", *slash_command(text="", user="URITA"))
+    unknown = served.post("/slack/events", *slash_command(text="ghost@nowhere.io", user="URITA"))
+    outsider = served.post("/slack/events", *slash_command(text="ana@acme.io", user="UOUTSIDER"))
+
+    assert found.json()["response_type"] == "ephemeral"
+    assert "Ana Ruiz" in json.dumps(found.json()["blocks"])
+    assert "Ana Ruiz" in json.dumps(by_domain.json())
+    assert "/lead" in help_text.json()["text"]
+    assert "ghost@nowhere.io" in unknown.json()["text"]
+    assert "Ana Ruiz" not in outsider.text
+    assert "Only members of the sales channel" in outsider.json()["text"]
+
+
+def test_forged_and_stale_signatures_are_refused(served: Served, fake_slack: FakeSlack) -> None:
+    body, headers = slash_command(text="ana@acme.io", user="URITA")
+    forged = dict(headers, **{"X-Slack-Signature": "v0=" + "0" * 64})
+    stale_body, stale_headers = signed(body.decode(), timestamp=int(time.time()) - 10 * 60)
+
+    assert served.post("/slack/events", body, forged).status_code == 401
+    assert served.post("/slack/events", stale_body, stale_headers).status_code == 401
+    assert served.post("/slack/events", body, headers).status_code == 200
+
+
+def test_slack_faults_delay_the_card_but_lose_nothing(served: Served, fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    fake_slack.fail_next("chat.postMessage", status=503)
+
+    make_sql(served)
+
+    wait_until(lambda: posted_cards(fake_slack), timeout=20, what="the card after the faults")
+    time.sleep(0.3)
+    assert len(posted_cards(fake_slack)) == 1

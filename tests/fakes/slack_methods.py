@@ -1,0 +1,200 @@
+"""The Web API methods the fake Slack implements, each answering as Slack documents it."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.slack_state import MAX_TEXT, SlackState, block_errors, view_errors
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Answer:
+    """An HTTP answer: JSON body, status and extra headers."""
+
+    body: dict[str, Any]
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _error(error: str, **extra: Any) -> Answer:
+    return Answer({"ok": False, "error": error, **extra})
+
+
+def _channel_problem(state: SlackState, channel: str | None) -> Answer | None:
+    info = state.channels.get(channel or "")
+    if info is None:
+        return _error("channel_not_found")
+    if not info["is_member"]:
+        return _error("not_in_channel")
+    return None
+
+
+def _blocks_problem(state: SlackState, params: dict[str, Any]) -> Answer | None:
+    if len(str(params.get("text") or "")) > MAX_TEXT:
+        return _error("msg_too_long")
+    errors = block_errors(params.get("blocks") or [])
+    if errors:
+        state.invalid_blocks.append({"params": params, "errors": errors})
+        return _error("invalid_blocks", errors=errors)
+    return None
+
+
+def auth_test(_: SlackState, __: dict[str, Any], ___: str) -> Answer:
+    return Answer(
+        {
+            "ok": True,
+            "team": "Acme",
+            "team_id": "T0TEAM",
+            "user": "handoff",
+            "user_id": "UBOT",
+            "bot_id": "B0BOT",
+            "url": "https://acme.slack.invalid/",
+        }
+    )
+
+
+def post_message(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    channel = params.get("channel")
+    with state.lock:
+        problem = _channel_problem(state, channel) or _blocks_problem(state, params)
+        if problem:
+            return problem
+        assert channel is not None
+        if not state.rate_allows(channel):
+            return Answer({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"})
+        message = {
+            "ts": state.next_ts(),
+            "text": params.get("text"),
+            "blocks": params.get("blocks"),
+            "metadata": params.get("metadata"),
+            "thread_ts": params.get("thread_ts"),
+            "user": "UBOT",
+        }
+        state.messages.setdefault(channel, []).append(message)
+    return Answer({"ok": True, "channel": channel, "ts": message["ts"], "message": message})
+
+
+def update_message(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    channel, ts = params.get("channel"), params.get("ts")
+    with state.lock:
+        problem = _blocks_problem(state, params)
+        if problem:
+            return problem
+        for message in state.messages.get(channel or "", []):
+            if message["ts"] == ts:
+                message.update(text=params.get("text"), blocks=params.get("blocks"))
+                return Answer({"ok": True, "channel": channel, "ts": ts, "text": params.get("text")})
+    return _error("message_not_found")
+
+
+def post_ephemeral(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    with state.lock:
+        problem = _channel_problem(state, params.get("channel")) or _blocks_problem(state, params)
+    return problem or Answer({"ok": True, "message_ts": state.next_ts()})
+
+
+def conversation_members(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    channel = params.get("channel", "")
+    if channel not in state.channels:
+        return _error("channel_not_found")
+    members = state.members.get(channel, [])
+    start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
+    page = members[start : start + limit]
+    cursor = str(start + limit) if start + limit < len(members) else ""
+    return Answer({"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}})
+
+
+def conversation_info(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    info = state.channels.get(params.get("channel", ""))
+    return Answer({"ok": True, "channel": dict(info)}) if info else _error("channel_not_found")
+
+
+def conversation_history(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    channel = params.get("channel", "")
+    if channel not in state.channels:
+        return _error("channel_not_found")
+    oldest = float(params.get("oldest") or 0)
+    with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+    found = []
+    for message in reversed(state.messages.get(channel, [])):
+        if message.get("thread_ts") or float(message["ts"]) < oldest:
+            continue
+        shown = {key: value for key, value in message.items() if value is not None}
+        if not with_metadata:
+            shown.pop("metadata", None)
+        found.append(shown)
+    return Answer({"ok": True, "messages": found[: int(params.get("limit") or 100)], "has_more": False})
+
+
+def user_info(_: SlackState, params: dict[str, Any], __: str) -> Answer:
+    user = params.get("user", "")
+    return Answer({"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user}})
+
+
+def open_view(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    if not params.get("trigger_id"):
+        return _error("invalid_arguments")
+    return _store_view(state, params["view"])
+
+
+def publish_view(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    if not params.get("user_id"):
+        return _error("invalid_arguments")
+    return _store_view(state, params["view"], key=f"home:{params['user_id']}")
+
+
+def _store_view(state: SlackState, view: dict[str, Any], key: str | None = None) -> Answer:
+    errors = view_errors(view)
+    with state.lock:
+        if errors:
+            state.invalid_blocks.append({"view": view, "errors": errors})
+            return _error("invalid_arguments", errors=errors)
+        view_id = f"V{next(_ids):08d}"
+        state.views[key or view_id] = dict(view, id=view_id)
+    return Answer({"ok": True, "view": dict(view, id=view_id)})
+
+
+def upload_url(state: SlackState, params: dict[str, Any], base_url: str) -> Answer:
+    file_id = f"F{next(_ids):08d}"
+    with state.lock:
+        state.files[file_id] = {"id": file_id, "filename": params.get("filename"), "content": None}
+    root = base_url.removesuffix("api/")
+    return Answer({"ok": True, "upload_url": f"{root}upload/{file_id}", "file_id": file_id})
+
+
+def complete_upload(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    shared = []
+    with state.lock:
+        for item in params.get("files") or []:
+            entry = state.files.get(item.get("id"))
+            if entry is None or entry["content"] is None:
+                return _error("file_not_found")
+            entry.update(
+                title=item.get("title"),
+                channel=params.get("channel_id"),
+                initial_comment=params.get("initial_comment"),
+            )
+            shared.append({"id": entry["id"], "title": entry["title"], "name": entry["filename"]})
+    return Answer({"ok": True, "files": shared})
+
+
+METHODS: dict[str, Callable[[SlackState, dict[str, Any], str], Answer]] = {
+    "auth.test": auth_test,
+    "chat.postMessage": post_message,
+    "chat.update": update_message,
+    "chat.postEphemeral": post_ephemeral,
+    "conversations.members": conversation_members,
+    "conversations.info": conversation_info,
+    "conversations.history": conversation_history,
+    "users.info": user_info,
+    "views.open": open_view,
+    "views.update": open_view,
+    "views.publish": publish_view,
+    "files.getUploadURLExternal": upload_url,
+    "files.completeUploadExternal": complete_upload,
+}

@@ -1,0 +1,110 @@
+"""The fake Slack's state: channels, members, messages, views, files, recorded calls and faults."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_TEXT = 40000
+
+
+@dataclass
+class Call:
+    """One Web API call as received: method, parsed params, headers, and what was answered."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next call of a method."""
+
+    status: int
+    retry_after: int | None = None
+    delay: float | None = None
+
+
+class SlackState:
+    """Everything the fake remembers; every method is safe to call from several threads."""
+
+    def __init__(self, tokens: list[str], rate_per_second: float, burst: int) -> None:
+        self.lock = threading.RLock()
+        self.tokens = set(tokens)
+        self.rate_per_second = rate_per_second
+        self.burst = burst
+        self.calls: list[Call] = []
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = {}
+        self.users: dict[str, str] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.faults: dict[str, list[Fault]] = {}
+        self.invalid_blocks: list[dict[str, Any]] = []
+        self.rate_limited = 0
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._ts = itertools.count(1)
+
+    def next_ts(self) -> str:
+        """A unique, increasing message timestamp."""
+        return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    def take_fault(self, method: str) -> Fault | None:
+        """The next injected fault for ``method``, if any."""
+        with self.lock:
+            queue = self.faults.get(method)
+            return queue.pop(0) if queue else None
+
+    def rate_allows(self, channel: str) -> bool:
+        """Token bucket per channel: ``rate_per_second`` with ``burst`` capacity."""
+        with self.lock:
+            now = time.monotonic()
+            tokens, last = self._buckets.get(channel, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate_per_second)
+            if tokens < 1:
+                self._buckets[channel] = (tokens, now)
+                self.rate_limited += 1
+                return False
+            self._buckets[channel] = (tokens - 1, now)
+            return True
+
+
+def block_errors(blocks: list[dict[str, Any]]) -> list[str]:
+    """What Slack would refuse in ``blocks``, checked with slack_sdk's own models and Slack's limits."""
+    errors = []
+    if len(blocks) > MAX_BLOCKS:
+        errors.append(f"{len(blocks)} blocks, more than {MAX_BLOCKS}")
+    for index, block in enumerate(blocks):
+        try:
+            parsed = Block.parse(block)
+            if parsed is None:
+                raise ValueError("unknown block type")
+            parsed.validate_json()
+        except Exception as exc:
+            errors.append(f"block {index}: {exc}")
+        text = (block.get("text") or {}).get("text", "")
+        if block.get("type") == "section" and len(text) > MAX_SECTION_TEXT:
+            errors.append(f"block {index}: section text of {len(text)} characters")
+    return errors
+
+
+def view_errors(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a modal or home view."""
+    try:
+        View(**view).validate_json()
+    except Exception as exc:
+        return [str(exc)]
+    return block_errors(view.get("blocks", []))
