@@ -61,14 +61,13 @@ class Served:
 
 def start_server(database_url: str, fake_slack: FakeSlack, **overrides: object) -> Served:
     """Build and start ``serve``'s ASGI app on a free port; returns once /healthz answers."""
-    settings = make_settings(
-        database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.base_url,
-        post_rate=20,
-        **overrides,
-    )
+    values: dict[str, object] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": fake_slack.base_url,
+        "post_rate": 20,
+    }
+    settings = make_settings(database_url, **(values | overrides))
     runtime = build_runtime(settings)
     app, worker, bolt_app = build_server(runtime, poll_seconds=0.05)
     port = free_port()

@@ -86,7 +86,8 @@ def test_accept_updates_the_card_in_place_and_threads_a_line(served: Served, fak
     assert answer.status_code == 200
     update = wait_until(lambda: fake_slack.calls("chat.update"), what="the card update")[0]
     rendered = json.dumps(update.params["blocks"])
-    assert "URITA" in rendered and ids.ACCEPT not in rendered
+    assert "URITA" in rendered
+    assert ids.ACCEPT not in rendered
     thread = wait_until(
         lambda: [c for c in fake_slack.calls("chat.postMessage") if c.params.get("thread_ts")],
         what="the thread line",

@@ -6,6 +6,7 @@ channel (429 with ``Retry-After`` beyond the rate), and injects 429, 5xx and slo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -189,8 +190,6 @@ def _params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
         params.update(parse_qsl(raw.decode()))
     for name in ("blocks", "metadata", "view", "files", "attachments"):
         if isinstance(params.get(name), str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 params[name] = json.loads(params[name])
-            except json.JSONDecodeError:
-                pass
     return params

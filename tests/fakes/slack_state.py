@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -56,11 +55,13 @@ class SlackState:
         self.invalid_blocks: list[dict[str, Any]] = []
         self.rate_limited = 0
         self._buckets: dict[str, tuple[float, float]] = {}
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
 
     def next_ts(self) -> str:
-        """A unique, increasing message timestamp."""
-        return f"{1_700_000_000 + next(self._ts)}.000100"
+        """A unique, increasing message timestamp from the clock, as Slack's are."""
+        with self.lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
 
     def take_fault(self, method: str) -> Fault | None:
         """The next injected fault for ``method``, if any."""
