@@ -229,3 +229,24 @@ def test_slack_faults_delay_the_card_but_lose_nothing(served: Served, fake_slack
     wait_until(lambda: posted_cards(fake_slack), timeout=20, what="the card after the faults")
     time.sleep(0.3)
     assert len(posted_cards(fake_slack)) == 1
+
+
+def test_a_slack_retry_is_acknowledged_and_not_acted_on(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+    body, headers = interactive(
+        block_action(
+            action_id=ids.ACCEPT,
+            value=str(handoff_id_of(fake_slack)),
+            user="URITA",
+            channel=SALES_CHANNEL,
+            message_ts=card_ts(fake_slack),
+        )
+    )
+
+    retried = served.post(
+        "/slack/events", body, headers | {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+
+    assert retried.status_code == 200
+    time.sleep(0.3)
+    assert lead_json(served)["handoffs"][0]["status"] == "open"
