@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from slack_bolt import Ack
 
 from bot.runtime import build_runtime, utcnow
 from bot.slack.app import make_client
@@ -139,36 +137,3 @@ def test_cards_go_out_at_the_channel_pace_without_hitting_slacks_limit(
     times = [call.at for call in fake_slack.calls("chat.postMessage")]
     assert fake_slack.rate_limited == 0
     assert times[-1] - times[0] >= 7 / 4 - 0.1  # 8 posts at 4 per second span at least 1.75 s
-
-
-def test_every_slack_request_is_acknowledged_exactly_once(database_url: str, fake_slack: FakeSlack) -> None:
-    from tests.slack_requests import slash_command
-
-    served = start_server(database_url, fake_slack)
-    acks: list[Any] = []
-
-    class CountingAck(Ack):
-        calls = 0
-
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            self.calls += 1
-            return super().__call__(*args, **kwargs)
-
-    def count_acks(context: Any, next: Any) -> None:
-        counting = CountingAck()
-        context["ack"] = counting
-        acks.append(counting)
-        next()
-
-    served.bolt_app.middleware(count_acks)
-    try:
-        httpx.post(f"{served.url}/v1/events", json=_sql_batch(1), headers=AUTH)
-        for text in ("buyer0@acme.io", "", "nobody@nowhere.io"):
-            answer = served.post("/slack/events", *slash_command(text=text, user="URITA"))
-            assert answer.status_code == 200
-    finally:
-        served.stop()
-        served.runtime.close()
-
-    assert [ack.calls for ack in acks] == [1, 1, 1]
-    assert json.dumps(fake_slack.invalid_blocks) == "[]"

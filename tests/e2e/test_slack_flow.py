@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+from slack_bolt import Ack
 
 from bot.slack import ids
 from tests.builders import FIT_LEAD, event
@@ -250,3 +251,39 @@ def test_a_slack_retry_is_acknowledged_and_not_acted_on(served: Served, fake_sla
     assert retried.status_code == 200
     time.sleep(0.3)
     assert lead_json(served)["handoffs"][0]["status"] == "open"
+
+
+def test_every_listener_acknowledges_exactly_once(served: Served, fake_slack: FakeSlack) -> None:
+    acks: list[Any] = []
+
+    class CountingAck(Ack):
+        calls = 0
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return super().__call__(*args, **kwargs)
+
+    def count_acks(context: Any, next: Any) -> None:
+        context["ack"] = counting = CountingAck()
+        acks.append(counting)
+        next()
+
+    served.bolt_app.middleware(count_acks)
+    make_sql(served)
+    for text in ("ana@acme.io", "", "nobody@nowhere.io"):
+        served.post("/slack/events", *slash_command(text=text, user="URITA"))
+    click(served, fake_slack, ids.ACCEPT, "UOUTSIDER")
+    click(served, fake_slack, ids.REJECT, "URITA")
+    modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
+    empty = {ids.REASON_BLOCK: {ids.REASON_ACTION: {"type": "static_select", "selected_option": None}}}
+    chosen = {
+        ids.REASON_BLOCK: {
+            ids.REASON_ACTION: {"type": "static_select", "selected_option": {"value": "duplicate"}}
+        }
+    }
+    for values in (empty, chosen):
+        served.post("/slack/events", *interactive(view_submission(view=modal, values=values, user="URITA")))
+    click(served, fake_slack, ids.ACCEPT, "UBEN")
+    wait_until(lambda: len(fake_slack.calls("chat.postEphemeral")) == 2, what="both private notices")
+
+    assert [ack.calls for ack in acks] == [1] * 8  # 3 commands, 3 clicks, 2 modal submissions
