@@ -10,6 +10,8 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+_SCHEDULE = re.compile(r"^(?P<day>mon|tue|wed|thu|fri|sat|sun)\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
+_MENTIONABLE = re.compile(r"^[US][A-Z0-9]{6,}$")
 _PLACEHOLDERS = re.compile(r"(your|change.?me|example|placeholder|xxx|\.\.\.|<|>)", re.IGNORECASE)
 
 
@@ -38,6 +40,40 @@ class Settings(BaseSettings):
     sla_minutes: int = Field(60, gt=0, le=7 * 24 * 60, validation_alias=_env("HANDOFF_SLA_MINUTES"))
     post_rate: float = Field(1.0, gt=0, le=50, validation_alias=_env("HANDOFF_POST_RATE"))
     timezone: str = Field("UTC", validation_alias=_env("HANDOFF_TIMEZONE"))
+    digest_schedule: str = Field("mon 09:00", validation_alias=_env("HANDOFF_DIGEST_SCHEDULE"))
+    escalation_mention: str | None = Field(None, validation_alias=_env("HANDOFF_ESCALATION_MENTION"))
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _weekly_schedule(cls, value: str) -> str:
+        match = _SCHEDULE.match(value.strip().lower())
+        if not match or int(match["hour"]) > 23 or int(match["minute"]) > 59:
+            raise ValueError(f"must be a weekday and a time such as 'mon 09:00', not {value!r}")
+        return value.strip().lower()
+
+    @field_validator("escalation_mention")
+    @classmethod
+    def _mentionable(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _MENTIONABLE.match(value):
+            raise ValueError(f"must be a user id (U0123ABCD) or a user group id (S0123ABCD), not {value!r}")
+        return value
+
+    @property
+    def escalation_mention_text(self) -> str | None:
+        """The escalation mention as Slack mrkdwn."""
+        mention = self.escalation_mention
+        if mention is None:
+            return None
+        return f"<!subteam^{mention}>" if mention.startswith("S") else f"<@{mention}>"
+
+    @property
+    def digest_day_and_time(self) -> tuple[str, int, int]:
+        """The digest's weekday (mon…sun), hour and minute."""
+        match = _SCHEDULE.match(self.digest_schedule)
+        assert match is not None
+        return match["day"], int(match["hour"]), int(match["minute"])
 
     @field_validator("slack_bot_token")
     @classmethod

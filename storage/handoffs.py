@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from scoring.stages import Transition
 from scoring.types import Score
-from storage.tables import DecisionRow, HandoffRow, StageChangeRow, table
+from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, StageChangeRow, table
 
 _changes = table(StageChangeRow)
 _handoffs = table(HandoffRow)
 _decisions = table(DecisionRow)
+_signals = table(HandoffSignalRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class HandoffRecord:
     sla_due_at: datetime
     decided_at: datetime | None
     decision: DecisionRecord | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,20 +91,28 @@ class HandoffRepository:
             self._session.execute(insert(_changes), [_change_row(*change) for change in changes])
 
     def open_handoff(
-        self, *, lead_id: int, stage_change_id: int, trigger: str, at: datetime, sla_due_at: datetime
+        self, *, lead_id: int, stage_change_id: int, trigger: str, score: Score, sla_due_at: datetime
     ) -> int:
-        """Open a handoff for a new SQL; returns its id."""
+        """Open a handoff for a new SQL, with the rules behind its score; returns its id."""
         values = {
             "lead_id": lead_id,
             "stage_change_id": stage_change_id,
             "trigger": trigger,
             "status": "open",
-            "created_at": at,
+            "created_at": score.at,
             "sla_due_at": sla_due_at,
+            "score": score.total,
         }
-        return int(
-            self._session.execute(insert(_handoffs).values(values).returning(_handoffs.c.id)).scalar_one()
-        )
+        statement = insert(_handoffs).values(values).returning(_handoffs.c.id)
+        handoff_id = int(self._session.execute(statement).scalar_one())
+        signals = [
+            {"handoff_id": handoff_id, "rule_id": c.rule_id, "points": c.points}
+            for c in score.contributions
+            if c.points != 0
+        ]
+        if signals:
+            self._session.execute(insert(_signals), signals)
+        return handoff_id
 
     def close_if_open(self, *, handoff_id: int, status: str, at: datetime) -> bool:
         """Close an open handoff; False if someone else already decided it (first decision wins)."""
@@ -112,9 +123,12 @@ class HandoffRepository:
         )
         return bool(self._session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
 
-    def add_decision(self, *, handoff_id: int, lead_id: int, decision: DecisionRecord) -> None:
+    def add_decision(
+        self, *, handoff_id: int, lead_id: int, decision: DecisionRecord, opened_at: datetime
+    ) -> None:
         """Append a decision (the table is never updated)."""
         values = {
+            "seconds_to_decide": max(0.0, (decision.decided_at - opened_at).total_seconds()),
             "handoff_id": handoff_id,
             "lead_id": lead_id,
             "action": decision.action,
@@ -125,6 +139,26 @@ class HandoffRepository:
             "decided_at": decision.decided_at,
         }
         self._session.execute(insert(_decisions).values(values))
+
+    def claim_overdue(self, *, column: str, due_before: datetime, at: datetime) -> list[int]:
+        """Mark open handoffs due before ``due_before`` as followed up (``reminded_at`` or ``escalated_at``)
+        and return their ids; a handoff is claimed once, whoever runs the scan."""
+        marker = _handoffs.c[column]
+        statement = (
+            update(_handoffs)
+            .where(_handoffs.c.status == "open", marker.is_(None), _handoffs.c.sla_due_at <= due_before)
+            .values({column: at})
+            .returning(_handoffs.c.id)
+        )
+        return sorted(self._session.execute(statement).scalars())
+
+    def open_for_home(self, *, limit: int) -> list[HandoffRecord]:
+        """Handoffs waiting for a decision, oldest first."""
+        return self._select(_handoffs.c.status == "open", limit=limit)
+
+    def decided_by(self, user_id: str, *, limit: int) -> list[HandoffRecord]:
+        """A rep's latest decisions, newest first."""
+        return self._select(_decisions.c.decided_by == user_id, limit=limit, newest_first=True)
 
     def record_delivery(self, *, handoff_id: int, channel: str, message_ts: str) -> None:
         """Remember where the handoff card was posted."""
@@ -155,7 +189,9 @@ class HandoffRepository:
         )
         return [StageChangeRecord(*row) for row in self._session.execute(query)]
 
-    def _select(self, condition: Any) -> list[HandoffRecord]:
+    def _select(
+        self, condition: Any, *, limit: int | None = None, newest_first: bool = False
+    ) -> list[HandoffRecord]:
         decision_columns = [
             _decisions.c.action,
             _decisions.c.reason,
@@ -175,12 +211,19 @@ class HandoffRepository:
                 _handoffs.c.created_at,
                 _handoffs.c.sla_due_at,
                 _handoffs.c.decided_at,
+                _handoffs.c.reminded_at,
+                _handoffs.c.escalated_at,
                 *decision_columns,
             )
             .outerjoin(_decisions, _decisions.c.handoff_id == _handoffs.c.id)
             .where(condition)
-            .order_by(_handoffs.c.created_at, _handoffs.c.id)
         )
+        if newest_first:
+            query = query.order_by(_decisions.c.decided_at.desc(), _handoffs.c.id.desc())
+        else:
+            query = query.order_by(_handoffs.c.created_at, _handoffs.c.id)
+        if limit is not None:
+            query = query.limit(limit)
         records = []
         for row in self._session.execute(query):
             decision = None
@@ -200,6 +243,8 @@ class HandoffRepository:
                     sla_due_at=row.sla_due_at,
                     decided_at=row.decided_at,
                     decision=decision,
+                    reminded_at=row.reminded_at,
+                    escalated_at=row.escalated_at,
                 )
             )
         return records

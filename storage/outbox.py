@@ -21,6 +21,8 @@ _outbox = table(OutboxRow)
 HANDOFF_CARD = "handoff_card"
 CARD_UPDATE = "card_update"
 THREAD_NOTE = "thread_note"
+SLA_REMINDER = "sla_reminder"
+SLA_ESCALATION = "sla_escalation"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -98,9 +111,22 @@ class HandoffRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     sla_due_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+
+
+class HandoffSignalRow(Base):
+    """The rules behind a handoff's score when it was made: what calibration advice groups by."""
+
+    __tablename__ = "handoff_signals"
+
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    points: Mapped[float] = mapped_column(Float)
 
 
 class DecisionRow(Base):
@@ -115,8 +141,23 @@ class DecisionRow(Base):
     reason: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     recycle_until: Mapped[datetime | None]
-    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str] = mapped_column(String(64), index=True)
     decided_at: Mapped[datetime] = mapped_column(index=True)
+    seconds_to_decide: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class DigestRow(Base):
+    """One weekly digest per (week, channel): the row is claimed before posting, so it posts once."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("week_start", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class OutboxRow(Base):

@@ -30,6 +30,8 @@ class CardView:
     decision: DecisionRecord | None
     channel: str | None = None
     message_ts: str | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -61,4 +63,6 @@ def card_view(
         decision=handoff.decision,
         channel=handoff.channel,
         message_ts=handoff.message_ts,
+        reminded_at=handoff.reminded_at,
+        escalated_at=handoff.escalated_at,
     )

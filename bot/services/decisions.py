@@ -59,7 +59,9 @@ def record_decision(
             assert earlier is not None
             assert earlier.decision is not None
             return DecisionOutcome(recorded=False, decision=earlier.decision)
-        uow.handoffs.add_decision(handoff_id=handoff.id, lead_id=handoff.lead_id, decision=decision)
+        uow.handoffs.add_decision(
+            handoff_id=handoff.id, lead_id=handoff.lead_id, decision=decision, opened_at=handoff.created_at
+        )
         lead = uow.leads.get(handoff.lead_id)
         assert lead is not None
         transition = decide(stage=lead.stage, decision=request.action)

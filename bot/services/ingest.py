@@ -221,7 +221,7 @@ def rescore(
     change_id = uow.handoffs.record_stage_change(lead_id=lead.id, transition=transition, score=score)
     if transition.to_stage is Stage.SQL:
         lead.recycle_until = None
-        _open_handoff(uow, lead, change_id, transition, policy, now)
+        _open_handoff(uow, lead, change_id, transition, policy, score)
         if result is not None:
             result.new_sqls.append(lead.email)
     return transition
@@ -233,13 +233,13 @@ def _open_handoff(
     change_id: int,
     transition: Transition,
     policy: HandoffPolicy,
-    now: datetime,
+    score: Score,
 ) -> None:
     handoff_id = uow.handoffs.open_handoff(
         lead_id=lead.id,
         stage_change_id=change_id,
         trigger=transition.reason,
-        at=now,
-        sla_due_at=now + timedelta(minutes=policy.sla_minutes),
+        score=score,
+        sla_due_at=score.at + timedelta(minutes=policy.sla_minutes),
     )
-    uow.outbox.add(kind=HANDOFF_CARD, at=now, handoff_id=handoff_id, channel=policy.sales_channel)
+    uow.outbox.add(kind=HANDOFF_CARD, at=score.at, handoff_id=handoff_id, channel=policy.sales_channel)

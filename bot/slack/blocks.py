@@ -25,6 +25,7 @@ from bot.slack.blocks_parts import (
 from bot.slack.text import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
+    aware,
     channel_link,
     day_of,
     fit_mrkdwn,
@@ -89,7 +90,13 @@ def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[B
     blocks.append(
         context(
             f"🎯 *Why now:* {value(view.trigger, 300)}",
-            sla_text(due_at=view.sla_due_at, now=now, decision=view.decision),
+            sla_text(
+                due_at=view.sla_due_at,
+                now=now,
+                decision=view.decision,
+                reminded_at=view.reminded_at,
+                escalated_at=view.escalated_at,
+            ),
         )
     )
     if view.decision is not None:
@@ -149,6 +156,17 @@ def decision_thread_line(*, decision: DecisionRecord) -> str:
     until = f" until {day_of(decision.recycle_until)}" if decision.recycle_until else ""
     detail = f": {' — '.join(parts)}" if parts else "."
     return fit_mrkdwn(f"{who} {verb}{until}{detail}", MAX_SECTION_TEXT)
+
+
+def sla_follow_up_line(*, view: CardView, now: datetime, escalation: bool, escalate_to: str | None) -> str:
+    """The thread line of an SLA reminder, or of an escalation (with its mention)."""
+    waited = max(0, int((aware(now) - aware(view.created_at)).total_seconds() // 60))
+    hours, minutes = divmod(waited, 60)
+    span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    if escalation:
+        who = f"{escalate_to} " if escalate_to else ""
+        return f"🚨 {who}This lead has waited {span} without a decision. Please pick it up."
+    return f"⏰ This lead has waited {span} without a decision: Accept, Reject or Recycle it above."
 
 
 def already_decided(decision: DecisionRecord) -> str:

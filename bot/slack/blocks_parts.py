@@ -136,14 +136,26 @@ def lead_blocks(
     ]
 
 
-def sla_text(*, due_at: datetime, now: datetime, decision: DecisionRecord | None) -> str:
-    """When the card is due and whether it is overdue, or whether its decision met the SLA."""
+def sla_text(
+    *,
+    due_at: datetime,
+    now: datetime,
+    decision: DecisionRecord | None,
+    reminded_at: datetime | None = None,
+    escalated_at: datetime | None = None,
+) -> str:
+    """When the card is due, whether it is overdue and followed up, or whether its decision met the SLA."""
     due = slack_date(due_at, "{date_short_pretty} at {time}")
     if decision is not None:
         met = aware(decision.decided_at) <= aware(due_at)
         return f"⏱ Decided {'within' if met else 'after'} the SLA (due {due})"
+    follow_ups = [
+        f"{mark} {label} {slack_date(moment, '{time}')}"
+        for mark, label, moment in (("⏰", "reminded", reminded_at), ("🚨", "escalated", escalated_at))
+        if moment is not None
+    ]
     if aware(now) >= aware(due_at):
-        return f"⏱ *Respond by* {due}  ·  ⚠️ *Overdue*"
+        return "  ·  ".join([f"⏱ *Respond by* {due}", "⚠️ *Overdue*", *follow_ups])
     return f"⏱ *Respond by* {due}"
 
 

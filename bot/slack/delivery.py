@@ -20,7 +20,7 @@ from bot.runtime import Runtime, utcnow
 from bot.services.cards import CardView, card_view
 from bot.slack import blocks
 from bot.slack.pacing import ChannelPacer, backoff
-from storage.outbox import HANDOFF_CARD, THREAD_NOTE, OutboxEntry
+from storage.outbox import HANDOFF_CARD, SLA_ESCALATION, SLA_REMINDER, THREAD_NOTE, OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +152,12 @@ class DeliveryWorker:
             return self._post_card(entry, view, channel)
         if view.message_ts is None:
             raise Later("the card is not posted yet")
+        if entry.kind in (SLA_REMINDER, SLA_ESCALATION) and not view.is_open:
+            return None  # decided since: no need to nag
         self._pace(channel)
-        if entry.kind == THREAD_NOTE:
-            assert view.decision is not None
+        if entry.kind in (THREAD_NOTE, SLA_REMINDER, SLA_ESCALATION):
             self._client.chat_postMessage(
-                channel=channel,
-                thread_ts=view.message_ts,
-                text=blocks.decision_thread_line(decision=view.decision),
+                channel=channel, thread_ts=view.message_ts, text=self._thread_text(entry, view)
             )
         else:
             message = blocks.handoff_card(view, now=self._now())
@@ -166,6 +165,17 @@ class DeliveryWorker:
                 channel=channel, ts=view.message_ts, text=message.text, blocks=message.blocks
             )
         return None
+
+    def _thread_text(self, entry: OutboxEntry, view: CardView) -> str:
+        if entry.kind == THREAD_NOTE:
+            assert view.decision is not None
+            return blocks.decision_thread_line(decision=view.decision)
+        return blocks.sla_follow_up_line(
+            view=view,
+            now=self._now(),
+            escalation=entry.kind == SLA_ESCALATION,
+            escalate_to=self._runtime.settings.escalation_mention_text,
+        )
 
     def _post_card(self, entry: OutboxEntry, view: CardView, channel: str) -> str:
         if view.message_ts:

@@ -1,0 +1,38 @@
+"""SLA follow-ups: a reminder in the card's thread when its SLA passes, an escalation at twice that.
+
+Each follow-up is claimed (``reminded_at`` / ``escalated_at`` set) in the same transaction that
+queues its message, so it happens once even with several replicas scanning, and never again after
+a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage.outbox import CARD_UPDATE, SLA_ESCALATION, SLA_REMINDER
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class SlaScan:
+    """Which handoffs were reminded and escalated by one scan."""
+
+    reminded: list[int]
+    escalated: list[int]
+
+
+def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: int) -> SlaScan:
+    """Queue reminders for handoffs past their SLA and escalations for those past twice the SLA."""
+    with uow:
+        reminded = uow.handoffs.claim_overdue(column="reminded_at", due_before=now, at=now)
+        escalated = uow.handoffs.claim_overdue(
+            column="escalated_at", due_before=now - timedelta(minutes=sla_minutes), at=now
+        )
+        for kind, handoff_ids in ((SLA_REMINDER, reminded), (SLA_ESCALATION, escalated)):
+            for handoff_id in handoff_ids:
+                uow.outbox.add(kind=kind, at=now, handoff_id=handoff_id)
+        for handoff_id in sorted(set(reminded) | set(escalated)):
+            uow.outbox.add(kind=CARD_UPDATE, at=now, handoff_id=handoff_id)
+        uow.commit()
+    return SlaScan(reminded=reminded, escalated=escalated)
