@@ -114,6 +114,10 @@ def _load_rows(rows_file: str) -> list[tuple[object, ...]]:
 
 
 def _peak_mb() -> float:
+    # VmHWM is this process's own peak; ru_maxrss would include the parent's peak, kept across exec.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -94,6 +94,17 @@ class LeadRepository:
                 found[row.email] = _state(row)
         return found
 
+    def lock_batch(self, *, after_id: int, limit: int, stages: Iterable[Stage]) -> list[LeadState]:
+        """The next ``limit`` leads by id after ``after_id`` in ``stages``, locked (PostgreSQL)."""
+        query = (
+            select(*_STATE_COLUMNS)
+            .where(_leads.c.id > after_id, _leads.c.stage.in_([stage.value for stage in stages]))
+            .order_by(_leads.c.id)
+            .limit(limit)
+            .with_for_update()
+        )
+        return [_state(row) for row in self._session.execute(query)]
+
     def create_missing(self, emails: Sequence[str], *, at: datetime) -> None:
         """Insert bare leads for emails not yet known (a concurrent insert of the same one is fine)."""
         rows = [

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.digests import DigestRepository
 from storage.event_log import EventRepository
 from storage.handoffs import HandoffRepository
 from storage.leads import LeadRepository
@@ -19,6 +20,7 @@ class UnitOfWork:
     events: EventRepository
     handoffs: HandoffRepository
     outbox: OutboxRepository
+    digests: DigestRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -29,6 +31,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.handoffs = HandoffRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.digests = DigestRepository(self.session)
         return self
 
     def __exit__(

@@ -66,3 +66,18 @@ def card_view(
         reminded_at=handoff.reminded_at,
         escalated_at=handoff.escalated_at,
     )
+
+
+def home_views(
+    *, uow: UnitOfWork, user_id: str, model: ScoringModel, now: datetime
+) -> tuple[list[CardView], list[CardView]]:
+    """The handoffs waiting for a decision (oldest first) and ``user_id``'s latest decisions."""
+    with uow:
+        waiting = [
+            card_view(uow=uow, handoff=h, model=model, now=now) for h in uow.handoffs.open_for_home(limit=20)
+        ]
+        mine = [
+            card_view(uow=uow, handoff=h, model=model, now=now)
+            for h in uow.handoffs.decided_by(user_id, limit=10)
+        ]
+    return [v for v in waiting if v is not None], [v for v in mine if v is not None]

@@ -16,8 +16,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime, utcnow
+from bot.services.cards import home_views
 from bot.services.decisions import DecisionRequest, HandoffNotFound, record_decision
 from bot.slack import blocks, ids
+from bot.slack.home import home_view
 from bot.slack.lookup import lead_lookup_answer
 from bot.slack.membership import SalesMembership
 from scoring import Decision
@@ -104,6 +106,29 @@ def register(app: App, deps: ListenerDeps) -> None:
             runtime=deps.runtime, query=command.get("text", ""), now=deps.now()
         )
         ack(text=text, blocks=answer_blocks, response_type="ephemeral")
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        now = deps.now()
+        if deps.membership.allows(user):
+            waiting, mine = home_views(
+                uow=deps.runtime.uow(), user_id=user, model=deps.runtime.model, now=now
+            )
+            view = home_view(waiting=waiting, mine=mine, now=now)
+        else:
+            view = {
+                "type": "home",
+                "blocks": [
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": blocks.refusal_not_in_sales_channel()},
+                    }
+                ],
+            }
+        client.views_publish(user_id=user, view=view)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

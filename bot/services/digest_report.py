@@ -1,0 +1,131 @@
+"""The weekly digest as plain data: what the SQL aggregation produces and every renderer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from scoring.calibration import Advice
+
+__all__ = ["Advice", "BandRow", "Breakdown", "DigestReport", "ReasonCount", "WeekCounts"]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """One week's headline numbers."""
+
+    week_start: date
+    new_mqls: int = 0
+    sqls: int = 0
+    converted: int = 0  # of this week's new MQLs, how many are SQLs (or decided) by now
+    accepted: int = 0
+    rejected: int = 0
+    recycled: int = 0
+    median_seconds_to_decide: float | None = None
+    sla_breaches: int = 0
+    reminders: int = 0
+    escalations: int = 0
+
+    @property
+    def decisions(self) -> int:
+        """Accepted + rejected + recycled."""
+        return self.accepted + self.rejected + self.recycled
+
+    @property
+    def conversion_rate(self) -> float | None:
+        """MQL→SQL conversion of this week's new MQLs."""
+        return _rate(self.converted, self.new_mqls)
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Share of decisions that were accepts."""
+        return _rate(self.accepted, self.decisions)
+
+    @property
+    def rejection_rate(self) -> float | None:
+        """Share of decisions that were rejects."""
+        return _rate(self.rejected, self.decisions)
+
+    @property
+    def recycle_rate(self) -> float | None:
+        """Share of decisions that were recycles."""
+        return _rate(self.recycled, self.decisions)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing happened this week."""
+        return not (self.new_mqls or self.sqls or self.decisions or self.sla_breaches)
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """How often a reason was given for rejecting or recycling."""
+
+    action: str  # reject or recycle
+    reason: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One source's or campaign's week ("(other)" sums the rest, "(none)" has no value)."""
+
+    name: str
+    mqls: int
+    sqls: int
+    accepted: int
+    decided: int
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Share of this group's decisions that were accepts."""
+        return _rate(self.accepted, self.decided)
+
+
+@dataclass(frozen=True)
+class BandRow:
+    """Decisions on handoffs whose score fell in [low, high) when they were made (high None: no top)."""
+
+    low: float
+    high: float | None
+    accepted: int
+    rejected: int
+    recycled: int
+
+    @property
+    def decided(self) -> int:
+        """All decisions in the band."""
+        return self.accepted + self.rejected + self.recycled
+
+    @property
+    def label(self) -> str:
+        """'50–59', '100+', 'under 50'."""
+        if self.high is None:
+            return f"{self.low:g}+"
+        if self.low <= 0:
+            return f"under {self.high:g}"
+        return f"{self.low:g}–{self.high - 1:g}"
+
+
+@dataclass(frozen=True)
+class DigestReport:
+    """Everything the weekly digest shows."""
+
+    week: WeekCounts
+    previous: WeekCounts
+    reasons: list[ReasonCount] = field(default_factory=list)
+    by_source: list[Breakdown] = field(default_factory=list)
+    by_campaign: list[Breakdown] = field(default_factory=list)
+    bands: list[BandRow] = field(default_factory=list)
+    history: list[WeekCounts] = field(default_factory=list)  # the last 8 weeks, oldest first, this one last
+    advice: list[Advice] = field(default_factory=list)
+    timezone: str = "UTC"
+
+    @property
+    def is_empty(self) -> bool:
+        """No MQLs, SQLs, decisions or breaches this week."""
+        return self.week.is_empty

@@ -1,0 +1,28 @@
+"""The daily re-score: decay lowers scores, and a recycled lead past its date may qualify again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.runtime import Runtime
+from bot.services.ingest import rescore
+from scoring import Stage
+
+BATCH = 1000
+_SCORED_STAGES = (Stage.LEAD, Stage.MQL, Stage.RECYCLED)
+
+
+def rescore_all(*, runtime: Runtime, now: datetime, batch: int = BATCH) -> int:
+    """Re-score every lead scoring can still move, a batch per transaction; returns the stage changes."""
+    moved, after = 0, 0
+    while True:
+        with runtime.uow() as uow:
+            leads = uow.leads.lock_batch(after_id=after, limit=batch, stages=_SCORED_STAGES)
+            if not leads:
+                return moved
+            for lead in leads:
+                if rescore(uow=uow, lead=lead, model=runtime.model, policy=runtime.policy, now=now):
+                    moved += 1
+            uow.leads.save(leads)
+            uow.commit()
+        after = leads[-1].id
