@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -159,6 +160,58 @@ def serve(
 
             SocketModeHandler(bolt_app, rt.settings.slack_app_token).connect()  # type: ignore[arg-type,no-untyped-call]
         uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@app.command()
+def digest(
+    week_of: Annotated[
+        str | None, typer.Option("--week-of", help="any day of the week to report (default: last week)")
+    ] = None,
+    send: Annotated[bool, typer.Option("--send", help="post it to the digest channel")] = False,
+    chart: Annotated[Path | None, typer.Option(help="where to save the chart PNG")] = None,
+) -> None:
+    """Print the weekly MQL-quality digest and save its chart; --send posts it to Slack."""
+    from bot.chart import digest_chart
+    from bot.render_digest import print_digest
+    from bot.services.digest import compute_digest, last_full_week, monday_of
+    from bot.slack.digest_post import week_label
+
+    with runtime() as rt:
+        now = utcnow()
+        try:
+            day = date.fromisoformat(week_of) if week_of else last_full_week(now, rt.settings.zone)
+        except ValueError:
+            errors.print(f"[red]error:[/] --week-of must be a date like 2026-11-16, not {week_of!r}")
+            raise typer.Exit(2) from None
+        monday = monday_of(day)
+        report = compute_digest(uow=rt.uow(), week_of=monday, zone=rt.settings.zone, model=rt.model, now=now)
+        print_digest(console, report, week_label=week_label(monday))
+        path = chart or Path(f"mql-quality-{monday}.png")
+        path.write_bytes(
+            digest_chart(report.history, title=f"MQL quality, 8 weeks to the {week_label(monday)}")
+        )
+        console.print(f"chart saved to {path}")
+        if send:
+            _send_digest(rt, monday, now)
+
+
+def _send_digest(rt: Runtime, monday: date, now: datetime) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.app import make_client
+    from bot.slack.digest_post import post_digest
+
+    try:
+        ts = post_digest(runtime=rt, client=make_client(rt), week_of=monday, now=now, claim=False)
+    except SettingsError as exc:
+        errors.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    except SlackApiError as exc:
+        errors.print(
+            f"[red]error:[/] Slack refused the digest: {exc.response.get('error')} (try `handoff check`)"
+        )
+        raise typer.Exit(1) from None
+    console.print(f"posted to {rt.settings.digest_channel_or_sales} (ts {ts})")
 
 
 @app.command()

@@ -44,8 +44,7 @@ def register(app: App, deps: ListenerDeps) -> None:
     def accept(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user, channel = body["user"]["id"], body["channel"]["id"]
-        if not deps.membership.allows(user):
-            client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
+        if _refused(deps, client, user, channel):
             return
         handoff_id = int(body["actions"][0]["value"])
         _decide(deps, client, DecisionRequest(handoff_id, Decision.ACCEPT, user), channel)
@@ -55,8 +54,7 @@ def register(app: App, deps: ListenerDeps) -> None:
     def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user, channel = body["user"]["id"], body["channel"]["id"]
-        if not deps.membership.allows(user):
-            client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
+        if _refused(deps, client, user, channel):
             return
         action = body["actions"][0]
         modal = blocks.decision_modal(
@@ -133,6 +131,14 @@ def register(app: App, deps: ListenerDeps) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed for a %s request", body.get("type", "?"), exc_info=error)
+
+
+def _refused(deps: ListenerDeps, client: WebClient, user: str, channel: str) -> bool:
+    """Tell someone outside the sales channel, privately, that they cannot act; True if so."""
+    if deps.membership.allows(user):
+        return False
+    client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
+    return True
 
 
 def _decide(deps: ListenerDeps, client: WebClient, request: DecisionRequest, channel: str) -> None:

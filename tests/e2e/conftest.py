@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -75,15 +79,52 @@ def start_server(database_url: str, fake_slack: FakeSlack, **overrides: object) 
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    else:
-        raise RuntimeError("server did not start")
+    wait_until(lambda: is_up(url), timeout=15, what="the server to answer /healthz")
     return Served(url, runtime, worker, bolt_app, server, thread)
+
+
+def is_up(url: str) -> bool:
+    """Whether ``url`` answers /healthz."""
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def serve_env(database_url: str, fake_slack: FakeSlack, **extra: str) -> dict[str, str]:
+    """The environment of a ``handoff serve`` process talking to the fake Slack."""
+    return (
+        os.environ
+        | {
+            "HANDOFF_DATABASE_URL": database_url,
+            "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
+            "HANDOFF_API_TOKEN": API_TOKEN,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.base_url,
+            "HANDOFF_POST_RATE": "20",
+        }
+        | extra
+    )
+
+
+def start_serve_process(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m bot serve`` on a free port; returns the process and its URL once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: is_up(url), timeout=20, what="handoff serve to answer /healthz")
+    except AssertionError:
+        process.kill()
+        raise
+    return process, url
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -17,10 +14,10 @@ from bot.runtime import build_runtime, utcnow
 from bot.slack.app import make_client
 from bot.slack.delivery import DeliveryWorker
 from tests.builders import FIT_LEAD, event
-from tests.conftest import API_TOKEN, SALES_CHANNEL, make_settings
-from tests.e2e.conftest import AUTH, free_port, start_server, wait_until
+from tests.conftest import SALES_CHANNEL, make_settings
+from tests.e2e.conftest import AUTH, serve_env, start_serve_process, start_server, wait_until
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
+from tests.slack_requests import BOT_TOKEN
 
 
 def _sql_batch(count: int) -> list[dict[str, Any]]:
@@ -43,26 +40,8 @@ def test_worker_killed_mid_batch_then_restarted_posts_each_card_once(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     fake_slack.state.rate_per_second = 2  # slow enough to kill the worker with cards still queued
-    port = free_port()
-    env = os.environ | {
-        "HANDOFF_DATABASE_URL": database_url,
-        "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
-        "HANDOFF_API_TOKEN": API_TOKEN,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.base_url,
-        "HANDOFF_POST_RATE": "2",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, url = start_serve_process(serve_env(database_url, fake_slack, HANDOFF_POST_RATE="2"), tmp_path)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _alive(url), timeout=20, what="serve to start")
         fake_slack.fail_next("chat.postMessage", delay=1.0, times=1)  # first post is in flight when killed
         httpx.post(f"{url}/v1/events", json=_sql_batch(6), headers=AUTH, timeout=10)
         wait_until(lambda: fake_slack.all_calls("chat.postMessage"), what="a post in flight")
@@ -89,13 +68,6 @@ def test_worker_killed_mid_batch_then_restarted_posts_each_card_once(
     runtime.close()
 
     assert sorted(_cards_per_handoff(fake_slack).values()) == [1] * 6
-
-
-def _alive(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def test_card_for_a_channel_without_the_bot_is_parked_then_sent_after_restart(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,48 +16,23 @@ import pytest
 
 from bot.sample import generate_events
 from tests.builders import FIT_LEAD, event
-from tests.conftest import API_TOKEN, SALES_CHANNEL
-from tests.e2e.conftest import free_port, wait_until
+from tests.conftest import API_TOKEN
+from tests.e2e.conftest import serve_env, start_serve_process, wait_until
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 @pytest.fixture
 def env(database_url: str, fake_slack: FakeSlack) -> dict[str, str]:
-    return os.environ | {
-        "HANDOFF_DATABASE_URL": database_url,
-        "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
-        "HANDOFF_API_TOKEN": API_TOKEN,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.base_url,
-        "HANDOFF_POST_RATE": "20",
-    }
+    return serve_env(database_url, fake_slack)
 
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, url = start_serve_process(env, tmp_path)
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("handoff serve did not answer /healthz within 15 s")
-        yield base
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -30,13 +30,19 @@ def ingest_at(runtime: Runtime, moment: datetime, email: str, *types: str, **lea
     ingest_events(uow=runtime.uow(), events=valid, model=runtime.model, policy=runtime.policy, now=moment)
 
 
-def decide_at(runtime: Runtime, moment: datetime, email: str, action: Decision, reason: str | None = None) -> None:
+def decide_at(
+    runtime: Runtime, moment: datetime, email: str, action: Decision, reason: str | None = None
+) -> None:
     with runtime.uow() as uow:
         lead = uow.leads.by_email(email)
         assert lead is not None
         handoff_id = uow.handoffs.for_lead(lead.id)[-1].id
-    record_decision(uow=runtime.uow(), request=DecisionRequest(handoff_id, action, "URITA", reason=reason),
-                    model=runtime.model, now=moment)
+    record_decision(
+        uow=runtime.uow(),
+        request=DecisionRequest(handoff_id, action, "URITA", reason=reason),
+        model=runtime.model,
+        now=moment,
+    )
 
 
 @pytest.fixture
@@ -57,8 +63,9 @@ def week(runtime: Runtime) -> Runtime:
 
 
 def digest(runtime: Runtime):  # type: ignore[no-untyped-def]
-    return compute_digest(uow=runtime.uow(), week_of=WEEK, zone=MADRID, model=runtime.model,
-                          now=local("2026-11-23T09:00"))
+    return compute_digest(
+        uow=runtime.uow(), week_of=WEEK, zone=MADRID, model=runtime.model, now=local("2026-11-23T09:00")
+    )
 
 
 def test_headline_numbers_of_the_week(week: Runtime) -> None:
@@ -86,8 +93,10 @@ def test_week_over_week_and_history(week: Runtime) -> None:
 def test_reasons_sources_campaigns_and_bands(week: Runtime) -> None:
     report = digest(week)
 
-    assert [(r.action, r.reason, r.count) for r in report.reasons] == [("recycle", "bad_timing", 1),
-                                                                        ("reject", "no_fit", 1)]
+    assert [(r.action, r.reason, r.count) for r in report.reasons] == [
+        ("recycle", "bad_timing", 1),
+        ("reject", "no_fit", 1),
+    ]
     sources = {b.name: (b.mqls, b.sqls, b.accepted, b.decided) for b in report.by_source}
     assert sources == {"webinar": (4, 3, 2, 4), "ads": (1, 0, 0, 0)}
     assert {b.name for b in report.by_campaign} == {"q4-launch", "brand"}

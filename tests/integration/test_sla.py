@@ -1,4 +1,4 @@
-"""SLA follow-ups: one reminder at the SLA, one escalation at twice it, never repeated, never after a decision."""
+"""SLA follow-ups: a reminder at the SLA, an escalation at twice it, never repeated, not after a decision."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.runtime import Runtime, utcnow
+from bot.runtime import Runtime, build_runtime, utcnow
 from bot.services.decisions import DecisionRequest, record_decision
 from bot.services.sla import scan_sla
 from scoring import Decision
@@ -40,15 +40,25 @@ def test_reminder_at_the_sla_then_escalation_at_twice_it_each_once(runtime: Runt
     assert (len(due.reminded), due.escalated) == (1, [])
     assert (again.reminded, again.escalated) == ([], [])
     assert (late.reminded, len(late.escalated)) == ([], 1)
-    assert _queued(runtime) == ["handoff_card", "sla_reminder", "card_update", "sla_escalation", "card_update"]
+    assert _queued(runtime) == [
+        "handoff_card",
+        "sla_reminder",
+        "card_update",
+        "sla_escalation",
+        "card_update",
+    ]
 
 
 def test_decided_handoffs_are_not_chased(runtime: Runtime) -> None:
     _make_sqls(runtime, 1)
     with runtime.uow() as uow:
         handoff_id = uow.handoffs.open_for_home(limit=1)[0].id
-    record_decision(uow=runtime.uow(), request=DecisionRequest(handoff_id, Decision.ACCEPT, "URITA"),
-                    model=runtime.model, now=utcnow())
+    record_decision(
+        uow=runtime.uow(),
+        request=DecisionRequest(handoff_id, Decision.ACCEPT, "URITA"),
+        model=runtime.model,
+        now=utcnow(),
+    )
 
     scan = scan_sla(uow=runtime.uow(), now=utcnow() + timedelta(hours=5), sla_minutes=60)
 
@@ -69,3 +79,16 @@ def test_concurrent_scans_remind_each_handoff_once(runtime: Runtime) -> None:
 
     assert len(reminded) == len(set(reminded)) == 5
     assert _queued(runtime).count("sla_reminder") == 5
+
+
+def test_reminders_are_not_repeated_after_a_restart(runtime: Runtime) -> None:
+    _make_sqls(runtime, 2)
+    later = utcnow() + timedelta(minutes=61)
+    first = scan_sla(uow=runtime.uow(), now=later, sla_minutes=60)
+
+    restarted = build_runtime(runtime.settings)  # a new process: new engine, nothing kept in memory
+    again = scan_sla(uow=restarted.uow(), now=later + timedelta(minutes=5), sla_minutes=60)
+    restarted.close()
+
+    assert len(first.reminded) == 2
+    assert again.reminded == []
