@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,16 @@ from bot.services.digest import compute_digest, last_full_week, monday_of, week_
 from bot.settings import Settings  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-RULES = ["seniority_vp", "size_mid_market", "target_industry", "pricing_page", "webinar_attended",
-         "content_download", "hand_raise_demo", "email_click"]
+RULES = [
+    "seniority_vp",
+    "size_mid_market",
+    "target_industry",
+    "pricing_page",
+    "webinar_attended",
+    "content_download",
+    "hand_raise_demo",
+    "email_click",
+]
 REASONS = ["no_fit", "bad_timing", "no_budget", "competitor", "duplicate"]
 SOURCES = ["webinar", "ads", "organic", "event", "partner", "email", "referral", "social"]
 TYPES = ["page_view", "email_open", "email_click", "content_download", "webinar_attended", "demo_request"]
@@ -60,7 +68,9 @@ def _stamp(moment: datetime, sqlite: bool) -> Any:
     return f"{moment.replace(tzinfo=None):%Y-%m-%d %H:%M:%S.%f}" if sqlite else moment
 
 
-def history(leads: int, events: int, now: datetime, sqlite: bool) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+def history(
+    leads: int, events: int, now: datetime, sqlite: bool
+) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
     """(table, rows) chunks of a year of synthetic history."""
     rng = random.Random(3)
     year = 365 * 86_400
@@ -70,9 +80,23 @@ def history(leads: int, events: int, now: datetime, sqlite: bool) -> Iterator[tu
         lead_rows, change_rows, handoff_rows, signal_rows, decision_rows = [], [], [], [], []
         for lead in range(start + 1, min(leads, start + 50_000) + 1):
             born = now - timedelta(seconds=rng.randrange(year))
-            lead_rows.append((lead, f"lead{lead}@c{lead % 9000}.example", f"c{lead % 9000}.example",
-                              rng.choice(SOURCES), f"campaign-{lead % 40}", "lead", 0.0, 0.0, 0.0, False, "{}",
-                              ts(born), ts(born)))
+            lead_rows.append(
+                (
+                    lead,
+                    f"lead{lead}@c{lead % 9000}.example",
+                    f"c{lead % 9000}.example",
+                    rng.choice(SOURCES),
+                    f"campaign-{lead % 40}",
+                    "lead",
+                    0.0,
+                    0.0,
+                    0.0,
+                    False,
+                    "{}",
+                    ts(born),
+                    ts(born),
+                )
+            )
             if rng.random() > 0.3:
                 continue
             mql_at = born + timedelta(hours=rng.randrange(1, 400))
@@ -83,34 +107,68 @@ def history(leads: int, events: int, now: datetime, sqlite: bool) -> Iterator[tu
             sql_at = mql_at + timedelta(hours=rng.randrange(1, 300))
             change_id += 1
             handoff_id += 1
-            change_rows.append((change_id, lead, "mql", "sql", "hand raised", 90.0, 30.0, 60.0, "{}", ts(sql_at)))
+            change_rows.append(
+                (change_id, lead, "mql", "sql", "hand raised", 90.0, 30.0, 60.0, "{}", ts(sql_at))
+            )
             decided = sql_at + timedelta(minutes=rng.randrange(5, 3000)) if rng.random() < 0.85 else None
             action = rng.choices(["accept", "reject", "recycle"], [60, 25, 15])[0]
-            handoff_rows.append((handoff_id, lead, change_id, "hand raised", action if decided else "open",
-                                 ts(sql_at), ts(sql_at + timedelta(hours=1)), ts(decided) if decided else None,
-                                 float(rng.randrange(40, 140))))
+            handoff_rows.append(
+                (
+                    handoff_id,
+                    lead,
+                    change_id,
+                    "hand raised",
+                    action if decided else "open",
+                    ts(sql_at),
+                    ts(sql_at + timedelta(hours=1)),
+                    ts(decided) if decided else None,
+                    float(rng.randrange(40, 140)),
+                )
+            )
             signal_rows += [(handoff_id, rule, 10.0) for rule in rng.sample(RULES, 3)]
             if decided:
                 reason = None if action == "accept" else rng.choice(REASONS)
-                decision_rows.append((handoff_id, handoff_id, lead, action, reason, "URITA", ts(decided),
-                                      (decided - sql_at).total_seconds()))
+                decision_rows.append(
+                    (
+                        handoff_id,
+                        handoff_id,
+                        lead,
+                        action,
+                        reason,
+                        "URITA",
+                        ts(decided),
+                        (decided - sql_at).total_seconds(),
+                    )
+                )
         yield "leads", lead_rows
         yield "stage_changes", change_rows
         yield "handoffs", handoff_rows
         yield "handoff_signals", signal_rows
         yield "decisions", decision_rows
     for start in range(0, events, 200_000):
-        yield "events", [
-            (number, f"evt-{number}", rng.randrange(1, leads + 1), rng.choice(TYPES),
-             ts(now - timedelta(seconds=rng.randrange(year))), "{}", None, ts(now))
-            for number in range(start + 1, min(events, start + 200_000) + 1)
-        ]
+        yield (
+            "events",
+            [
+                (
+                    number,
+                    f"evt-{number}",
+                    rng.randrange(1, leads + 1),
+                    rng.choice(TYPES),
+                    ts(now - timedelta(seconds=rng.randrange(year))),
+                    "{}",
+                    None,
+                    ts(now),
+                )
+                for number in range(start + 1, min(events, start + 200_000) + 1)
+            ],
+        )
 
 
 COLUMNS = {
-    "leads": "id, email, email_domain, source, campaign, stage, score, fit, engagement, disqualified, ledger, "
-             "created_at, scored_at",
-    "stage_changes": "id, lead_id, from_stage, to_stage, reason, score, fit, engagement, explanation, changed_at",
+    "leads": "id, email, email_domain, source, campaign, stage, score, fit, engagement, disqualified, "
+    "ledger, created_at, scored_at",
+    "stage_changes": "id, lead_id, from_stage, to_stage, reason, score, fit, engagement, explanation, "
+    "changed_at",
     "handoffs": "id, lead_id, stage_change_id, trigger, status, created_at, sla_due_at, decided_at, score",
     "handoff_signals": "handoff_id, rule_id, points",
     "decisions": "id, handoff_id, lead_id, action, reason, decided_by, decided_at, seconds_to_decide",
@@ -161,8 +219,8 @@ def measure(url: str, leads: int, events: int, name: str) -> None:
     sqlite = runtime.engine.dialect.name == "sqlite"
     selects = " UNION ALL ".join(
         f"SELECT {index} AS week, '{_stamp(start, sqlite)}' AS start_at, '{_stamp(end, sqlite)}' AS end_at"
-        if sqlite else
-        f"SELECT {index} AS week, TIMESTAMPTZ '{start.isoformat()}' AS start_at, "
+        if sqlite
+        else f"SELECT {index} AS week, TIMESTAMPTZ '{start.isoformat()}' AS start_at, "
         f"TIMESTAMPTZ '{end.isoformat()}' AS end_at"
         for index, (start, end) in enumerate(weeks)
     )
@@ -170,18 +228,22 @@ def measure(url: str, leads: int, events: int, name: str) -> None:
     report = compute_digest(uow=runtime.uow(), week_of=monday, zone=zone, model=runtime.model, now=now)
     with runtime.engine.connect() as connection:
         baseline_rows = connection.execute(query).all()
-    assert baseline_rows[-1].mqls == report.week.new_mqls and baseline_rows[-1].sqls == report.week.sqls
+    assert baseline_rows[-1].mqls == report.week.new_mqls
+    assert baseline_rows[-1].sqls == report.week.sqls
     assert baseline_rows[-1].accepted == report.week.accepted
-    digest_time = best_of(3, lambda: compute_digest(uow=runtime.uow(), week_of=monday, zone=zone,
-                                                    model=runtime.model, now=now))
+    digest_time = best_of(
+        3, lambda: compute_digest(uow=runtime.uow(), week_of=monday, zone=zone, model=runtime.model, now=now)
+    )
 
     def baseline() -> None:
         with runtime.engine.connect() as connection:
             connection.execute(query).all()
 
     baseline_time = best_of(3, baseline)
-    print(f"  week of {monday_of(monday)}: {report.week.new_mqls:,} new MQLs, {report.week.sqls:,} SQLs, "
-          f"{report.week.decisions:,} decisions, {len(report.advice)} pieces of advice")
+    print(
+        f"  week of {monday_of(monday)}: {report.week.new_mqls:,} new MQLs, {report.week.sqls:,} SQLs, "
+        f"{report.week.decisions:,} decisions, {len(report.advice)} pieces of advice"
+    )
     print(f"  digest (compute_digest)   {digest_time * 1000:9.1f} ms")
     print(f"  one hand-written query    {baseline_time * 1000:9.1f} ms")
     print(f"  ratio                     {digest_time / baseline_time:9.2f}  (target ≤ 2)")
@@ -209,8 +271,6 @@ def main() -> None:
         finally:
             with psycopg.connect(conninfo, autocommit=True) as connection:
                 connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.api import create_app
+from bot.jobs import build_scheduler
 from bot.runtime import Runtime, utcnow
 from bot.slack.app import create_bolt_app, make_client, mount
 from bot.slack.delivery import DeliveryWorker
@@ -24,6 +25,7 @@ def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAP
     client = make_client(runtime)
     worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds)
     bolt_app = create_bolt_app(runtime, client, wake_delivery=worker.wake)
+    scheduler = build_scheduler(runtime, client, worker.wake)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -33,7 +35,9 @@ def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAP
         if unparked:
             log.info("retrying %s parked Slack messages", unparked)
         worker.start()
+        scheduler.start()
         yield
+        scheduler.shutdown(wait=False)
         worker.stop()
 
     app = create_app(runtime, slack_check=SlackCheck(client), lifespan=lifespan)

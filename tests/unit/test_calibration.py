@@ -10,8 +10,10 @@ LABELS = {"no_fit": "No fit"}
 
 
 def test_a_mostly_rejected_band_suggests_raising_its_threshold() -> None:
-    bands = [BandOutcome(50, 60, accepted=2, rejected=8, recycled=0, top_reject_reason="no_fit"),
-             BandOutcome(100, None, accepted=9, rejected=1, recycled=0)]
+    bands = [
+        BandOutcome(50, 60, accepted=2, rejected=8, recycled=0, top_reject_reason="no_fit"),
+        BandOutcome(100, None, accepted=9, rejected=1, recycled=0),
+    ]
 
     advice = advise(model=MODEL, bands=bands, rules={}, reason_labels=LABELS)
 

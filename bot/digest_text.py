@@ -1,0 +1,77 @@
+"""Digest numbers as people read them, shared by the Slack and terminal renderings."""
+
+from __future__ import annotations
+
+from bot.services.digest_report import DigestReport, WeekCounts
+from bot.slack.ids import reason_label
+
+
+def percent(rate: float | None) -> str:
+    """'40%', or '—' when there is nothing to divide."""
+    return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+def duration(seconds: float | None) -> str:
+    """'1 h 20 min', '2 d 3 h', '12 min', '—'."""
+    if seconds is None:
+        return "—"
+    minutes = int(seconds // 60)
+    days, hours, rest = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {rest} min" if hours else f"{rest} min"
+
+
+def change(now: int, before: int) -> str:
+    """'▲ 3', '▼ 2', '='."""
+    if now == before:
+        return "="
+    return f"▲ {now - before}" if now > before else f"▼ {before - now}"
+
+
+def rate_change(now: float | None, before: float | None) -> str:
+    """'▲ 5 pts', '▼ 12 pts', '=' (or nothing when either week had no data)."""
+    if now is None or before is None:
+        return ""
+    points = round((now - before) * 100)
+    return "=" if points == 0 else (f"▲ {points} pts" if points > 0 else f"▼ {-points} pts")
+
+
+def headline_rows(report: DigestReport) -> list[tuple[str, str, str]]:
+    """(label, this week, change from last week) for every headline number."""
+    week, before = report.week, report.previous
+    rows = [
+        ("New MQLs", str(week.new_mqls), change(week.new_mqls, before.new_mqls)),
+        ("SQLs", str(week.sqls), change(week.sqls, before.sqls)),
+        (
+            "MQL→SQL conversion",
+            percent(week.conversion_rate),
+            rate_change(week.conversion_rate, before.conversion_rate),
+        ),
+    ]
+    for label, count, rate, before_rate in _outcomes(week, before):
+        rows.append((label, f"{count} ({percent(rate)})", rate_change(rate, before_rate)))
+    rows += [
+        ("Median time to decision", duration(week.median_seconds_to_decide), ""),
+        ("SLA breaches", str(week.sla_breaches), change(week.sla_breaches, before.sla_breaches)),
+        ("Reminders / escalations", f"{week.reminders} / {week.escalations}", ""),
+    ]
+    return rows
+
+
+def _outcomes(week: WeekCounts, before: WeekCounts) -> list[tuple[str, int, float | None, float | None]]:
+    return [
+        ("Accepted", week.accepted, week.acceptance_rate, before.acceptance_rate),
+        ("Rejected", week.rejected, week.rejection_rate, before.rejection_rate),
+        ("Recycled", week.recycled, week.recycle_rate, before.recycle_rate),
+    ]
+
+
+def reason_lines(report: DigestReport, limit: int = 8) -> list[str]:
+    """'Rejected — No fit: 4', most frequent first."""
+    verbs = {"reject": "Rejected", "recycle": "Recycled"}
+    lines = []
+    for item in report.reasons[:limit]:
+        label = reason_label(item.reason) if item.reason else "no reason"
+        lines.append(f"{verbs.get(item.action, item.action)} — {label}: {item.count}")
+    return lines

@@ -1,0 +1,45 @@
+"""The weekly digest in the terminal (``handoff digest``)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.digest_text import headline_rows, percent, reason_lines
+from bot.services.digest_report import Breakdown, DigestReport
+
+
+def print_digest(console: Console, report: DigestReport, *, week_label: str) -> None:
+    """Headline with changes, reasons, sources, campaigns, score bands and advice; or 'no activity'."""
+    console.rule(f"[bold]MQL quality — {week_label}[/] ({report.timezone})")
+    if report.is_empty:
+        console.print(f"No activity in the {week_label}: no new MQLs, SQLs or decisions.")
+        return
+    headline = Table(show_header=True, header_style="bold", box=None)
+    for column in ("", "this week", "vs last week"):
+        headline.add_column(column)
+    for row in headline_rows(report):
+        headline.add_row(*row)
+    console.print(headline)
+    for line in reason_lines(report):
+        console.print(f"  {line}")
+    for heading, groups in (("source", report.by_source), ("campaign", report.by_campaign)):
+        if groups:
+            console.print(_groups(heading, groups))
+    if report.bands:
+        bands = Table("score at handoff", "accepted", "decided", "rate", header_style="bold")
+        for band in report.bands:
+            rate = percent(band.accepted / band.decided if band.decided else None)
+            bands.add_row(band.label, str(band.accepted), str(band.decided), rate)
+        console.print(bands)
+    if not report.advice:
+        console.print("Calibration: no model changes suggested, not enough decisions yet.")
+    for item in report.advice:
+        console.print(f"[bold]→ {item.suggestion}[/]  {item.evidence}", highlight=False)
+
+
+def _groups(heading: str, groups: list[Breakdown]) -> Table:
+    table = Table(heading, "MQLs", "SQLs", "accepted", "decided", header_style="bold")
+    for group in groups:
+        table.add_row(group.name, str(group.mqls), str(group.sqls), str(group.accepted), str(group.decided))
+    return table

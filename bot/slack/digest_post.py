@@ -1,0 +1,75 @@
+"""Posting the weekly digest: Block Kit message, then its chart in the thread (files upload v2)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from slack_sdk import WebClient
+
+from bot.chart import digest_chart
+from bot.runtime import Runtime
+from bot.services.digest import compute_digest, monday_of
+from bot.slack.digest_blocks import digest_message
+
+log = logging.getLogger(__name__)
+STALE_CLAIM = timedelta(minutes=15)
+
+
+def week_label(monday: date) -> str:
+    """'week of 16 Nov 2026'."""
+    return f"week of {monday.day} {monday:%b %Y}"
+
+
+def post_digest(
+    *, runtime: Runtime, client: WebClient, week_of: date, now: datetime, claim: bool
+) -> str | None:
+    """Post the digest of ``week_of``'s week; with ``claim``, only if no one else has (returns its ts)."""
+    settings = runtime.settings
+    settings.require("SLACK_BOT_TOKEN")
+    channel = settings.digest_channel_or_sales
+    if channel is None:
+        settings.require("HANDOFF_SALES_CHANNEL")
+        return None
+    monday = monday_of(week_of)
+    if claim:
+        with runtime.uow() as uow:
+            if uow.digests.posted(week_start=monday, channel=channel):
+                return None
+            claimed = uow.digests.claim(week_start=monday, channel=channel, at=now, stale_after=STALE_CLAIM)
+            uow.commit()
+        if not claimed:
+            return None
+    try:
+        ts = _post(runtime, client, channel, monday, now)
+    except Exception:
+        if claim:
+            with runtime.uow() as uow:
+                uow.digests.release(week_start=monday, channel=channel)
+                uow.commit()
+        raise
+    if claim:
+        with runtime.uow() as uow:
+            uow.digests.mark_posted(week_start=monday, channel=channel, at=now, message_ts=ts)
+            uow.commit()
+    return ts
+
+
+def _post(runtime: Runtime, client: WebClient, channel: str, monday: date, now: datetime) -> str:
+    report = compute_digest(
+        uow=runtime.uow(), week_of=monday, zone=runtime.settings.zone, model=runtime.model, now=now
+    )
+    label = week_label(monday)
+    text, blocks = digest_message(report, week_label=label)
+    answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    ts = str(answer["ts"])
+    chart = digest_chart(report.history, title=f"MQL quality, 8 weeks to the {label}")
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=ts,
+        content=chart,
+        filename=f"mql-quality-{monday}.png",
+        title=f"MQL quality — {label}",
+    )
+    log.info("digest of the %s posted to %s", label, channel)
+    return ts
