@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -12,11 +13,17 @@ from sqlalchemy import select
 
 from bot import render
 from bot.event_input import parse_objects
+from bot.render_digest import print_digest
 from bot.runtime import Runtime, build_runtime, utcnow
 from bot.sample import generate_events
+from bot.services.cards import card_view
+from bot.services.decisions import DecisionRequest, record_decision
+from bot.services.digest import compute_digest, monday_of
 from bot.services.ingest import IngestResult
 from bot.services.leads import lead_report
 from bot.settings import load_settings
+from bot.slack.blocks import handoff_card
+from scoring import Decision
 from storage.tables import LeadRow
 
 
@@ -57,7 +64,33 @@ def _run(console: Console, rt: Runtime, *, leads: int, events: int) -> None:
             console.print(render.lead_panel(report, now=utcnow()))
     with rt.uow() as uow:
         queued = uow.outbox.count_by_status().get("pending", 0)
-    console.print(f"\n{queued} handoff cards are queued in the outbox for the sales channel.")
+    console.print(f"\n{queued} handoff cards are queued in the outbox for the sales channel, e.g.:")
+    _decide_some(console, rt)
+    console.print()
+    monday = monday_of(utcnow().date())
+    digest = compute_digest(uow=rt.uow(), week_of=monday, zone=rt.settings.zone, model=rt.model, now=utcnow())
+    print_digest(console, digest, week_label=f"week of {monday} (so far)")
+    console.print("\nNext: `handoff serve` with a Slack app (see README) posts these cards and the digest.")
+
+
+def _decide_some(console: Console, rt: Runtime) -> None:
+    """Play three reps: accept, reject and recycle the first three open handoffs."""
+    plays = [
+        (Decision.ACCEPT, None, None),
+        (Decision.REJECT, "no_fit", None),
+        (Decision.RECYCLE, "bad_timing", utcnow() + timedelta(days=90)),
+    ]
+    with rt.uow() as uow:
+        handoffs = uow.handoffs.open_for_home(limit=len(plays))
+    for handoff, (action, reason, until) in zip(handoffs, plays, strict=False):
+        with rt.uow() as uow:
+            view = card_view(uow=uow, handoff=handoff, model=rt.model, now=utcnow())
+        if view is None:
+            continue
+        console.print(f"  🃏 {handoff_card(view, now=utcnow()).text}", highlight=False)
+        request = DecisionRequest(handoff.id, action, "UDEMOREP", reason=reason, recycle_until=until)
+        record_decision(uow=rt.uow(), request=request, model=rt.model, now=utcnow())
+        console.print(f"     → {action.value}" + (f" ({reason})" if reason else ""), highlight=False)
 
 
 def _leaderboard(console: Console, rt: Runtime) -> None:
