@@ -1,0 +1,51 @@
+"""``handoff check`` against the fake Slack: what is right, and what is wrong in plain words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import SALES_CHANNEL
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_requests import BOT_TOKEN
+
+
+@pytest.fixture
+def env(database_url: str, fake_slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "HANDOFF_DATABASE_URL": database_url,
+        "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fake_slack.base_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_check_passes_when_everything_is_in_place(env: None) -> None:
+    result = CliRunner().invoke(app, ["check"])
+
+    assert result.exit_code == 0, result.output
+    assert "✓ slack token connected to Acme" in result.output
+    assert "✓ sales channel #sales reachable" in result.output
+
+
+def test_check_says_the_bot_must_be_invited(env: None, fake_slack: FakeSlack) -> None:
+    fake_slack.set_channel(SALES_CHANNEL, bot_is_member=False)
+
+    result = CliRunner().invoke(app, ["check"])
+
+    assert result.exit_code == 1
+    assert "/invite the bot" in result.output
+
+
+def test_check_reports_a_revoked_token(env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked-0000000000")
+
+    result = CliRunner().invoke(app, ["check"])
+
+    assert result.exit_code == 1
+    assert "invalid_auth" in result.output
