@@ -35,6 +35,22 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def cli_env(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The environment of a ``handoff`` command run in a fresh folder against the fake Slack."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "HANDOFF_DATABASE_URL": database_url,
+        "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fake_slack.base_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+@pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
     with FakeSlack(tokens=[BOT_TOKEN], rate_per_second=50) as slack:
         slack.set_channel(SALES_CHANNEL, bot_is_member=True)

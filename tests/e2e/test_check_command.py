@@ -10,19 +10,11 @@ from typer.testing import CliRunner
 from bot.cli import app
 from tests.conftest import SALES_CHANNEL
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import BOT_TOKEN
 
 
 @pytest.fixture
-def env(database_url: str, fake_slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
-        "HANDOFF_DATABASE_URL": database_url,
-        "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": fake_slack.base_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+def env(cli_env: Path) -> None:
+    """Every test here runs ``handoff check`` in a prepared environment."""
 
 
 def test_check_passes_when_everything_is_in_place(env: None) -> None:

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -53,7 +52,7 @@ def _thread_posts(fake: FakeSlack) -> list:  # type: ignore[type-arg]
 
 
 def test_digest_send_posts_blocks_and_chart_matching_the_data(
-    database_url: str, fake_slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, fake_slack: FakeSlack, cli_env: Path
 ) -> None:
     runtime = build_runtime(make_settings(database_url))
     runtime.ingest(
@@ -65,14 +64,6 @@ def test_digest_send_posts_blocks_and_chart_matching_the_data(
         )
     )
     runtime.close()
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
-        "HANDOFF_DATABASE_URL": database_url,
-        "HANDOFF_SALES_CHANNEL": SALES_CHANNEL,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": fake_slack.base_url,
-    }.items():
-        monkeypatch.setenv(name, value)
 
     result = CliRunner().invoke(app, ["digest", "--week-of", utcnow().date().isoformat(), "--send"])
 
@@ -85,7 +76,7 @@ def test_digest_send_posts_blocks_and_chart_matching_the_data(
     uploads = [f for f in fake_slack.state.files.values() if f.get("channel") == SALES_CHANNEL]
     assert len(uploads) == 1
     assert uploads[0]["content"].startswith(b"\x89PNG")
-    assert list(tmp_path.glob("mql-quality-*.png"))
+    assert list(cli_env.glob("mql-quality-*.png"))
 
 
 def test_two_schedulers_post_one_digest(database_url: str, fake_slack: FakeSlack) -> None:
