@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime, utcnow
 from bot.services.cards import home_views
-from bot.services.decisions import DecisionRequest, HandoffNotFound, record_decision
+from bot.services.decisions import DecisionOutcome, DecisionRequest, HandoffNotFound, record_decision
 from bot.slack import blocks, ids
 from bot.slack.home import home_view
 from bot.slack.lookup import lead_lookup_answer
@@ -155,7 +155,7 @@ def _decide(deps: ListenerDeps, client: WebClient, request: DecisionRequest, cha
         deps.wake_delivery()
 
 
-def _record(deps: ListenerDeps, request: DecisionRequest):  # type: ignore[no-untyped-def]
+def _record(deps: ListenerDeps, request: DecisionRequest) -> DecisionOutcome | None:
     try:
         return record_decision(
             uow=deps.runtime.uow(), request=request, model=deps.runtime.model, now=deps.now()
@@ -164,7 +164,7 @@ def _record(deps: ListenerDeps, request: DecisionRequest):  # type: ignore[no-un
         return None
 
 
-def _start_of(day: Any, deps: ListenerDeps) -> datetime:
+def _start_of(day: date, deps: ListenerDeps) -> datetime:
     return datetime.combine(day, time(0, 0), deps.runtime.settings.zone).astimezone(UTC)
 
 
