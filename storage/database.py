@@ -24,7 +24,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # psycopg prepares a statement after 5 runs; PostgreSQL may then reuse a generic plan, and for
+    # `email IN ($1 … $500)` planned while the table was small that plan is a sequential scan.
+    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
