@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,12 +11,13 @@ from bot.services.digest_report import BandRow, Breakdown, DigestReport, ReasonC
 from bot.slack.ids import REASONS
 from scoring import ScoringModel
 from scoring.calibration import BandOutcome, advise
-from storage.digest_queries import DigestQueries, Week
+from storage.digest_queries import DecisionGroup, DigestQueries, SourceGroup, Week
 from storage.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
 BAND_EDGES = (50, 60, 70, 80, 90, 100)
 TOP_GROUPS = 5
+_ACTIONS = ("accept", "reject", "recycle")
 
 
 def monday_of(day: date) -> date:
@@ -41,51 +44,107 @@ def compute_digest(
     monday = monday_of(week_of)
     mondays = [monday - timedelta(weeks=back) for back in range(HISTORY_WEEKS - 1, -1, -1)]
     weeks = [week_bounds(day, zone) for day in mondays]
+    window = (weeks[0][0], weeks[-1][1])
     with uow:
         queries = DigestQueries(uow.session)
-        stages, decisions = queries.stage_counts(weeks), queries.decision_counts(weeks)
-        sla = queries.sla_counts(weeks, now=now)
-        medians = {index: queries.median_seconds_to_decide(weeks[index]) for index in (-2, -1)}
-        history = [
-            WeekCounts(
-                day,
-                *stages.get(i, (0, 0, 0)),
-                *decisions.get(i, (0, 0, 0)),
-                medians.get(i - HISTORY_WEEKS),
-                *sla.get(i, (0, 0, 0)),
-            )
-            for i, day in enumerate(mondays)
-        ]
-        window = (weeks[0][0], weeks[-1][1])
-        advice = advise(
+        stages, sla = queries.stage_counts(weeks), queries.sla_counts(weeks, now=now)
+        decided = queries.decision_groups(weeks, edges=BAND_EDGES)
+        medians = queries.medians_to_decide(weeks[-2:])
+        sources = queries.source_groups(weeks[-1])
+        rules = queries.rule_acceptance(window)
+    decisions = _decision_counts(decided)
+    history = [
+        WeekCounts(
+            day,
+            *stages.get(i, (0, 0, 0)),
+            *decisions.get(i, (0, 0, 0)),
+            medians.get(i - (HISTORY_WEEKS - 2)),
+            *sla.get(i, (0, 0, 0)),
+        )
+        for i, day in enumerate(mondays)
+    ]
+    last = HISTORY_WEEKS - 1
+    return DigestReport(
+        week=history[-1],
+        previous=history[-2],
+        reasons=_reasons(decided, week=last),
+        by_source=_top(_sum_by(sources, lambda group: group.source)),
+        by_campaign=_top(_sum_by(sources, lambda group: group.campaign)),
+        bands=[_band_row(outcome) for outcome in _band_outcomes(decided, since=last)],
+        history=history,
+        advice=advise(
             model=model,
-            bands=_band_outcomes(queries.bands(window, edges=BAND_EDGES)),
-            rules=queries.rule_acceptance(window),
+            bands=_band_outcomes(decided, since=0),
+            rules=rules,
             reason_labels=dict(REASONS),
-        )
-        return DigestReport(
-            week=history[-1],
-            previous=history[-2],
-            reasons=[ReasonCount(*row) for row in queries.reasons(weeks[-1])],
-            by_source=_top(queries.breakdown(weeks[-1], column="source")),
-            by_campaign=_top(queries.breakdown(weeks[-1], column="campaign")),
-            bands=[
-                _band_row(outcome) for outcome in _band_outcomes(queries.bands(weeks[-1], edges=BAND_EDGES))
-            ],
-            history=history,
-            advice=advice,
-            timezone=zone.key,
-        )
+        ),
+        timezone=zone.key,
+    )
 
 
-def _band_outcomes(found: dict[int, tuple[int, int, int, str | None]]) -> list[BandOutcome]:
+def _decision_counts(groups: list[DecisionGroup]) -> dict[int, tuple[int, int, int]]:
+    """Per week: accepted, rejected and recycled."""
+    counts: dict[int, list[int]] = {}
+    for group in groups:
+        if group.action in _ACTIONS:
+            counts.setdefault(group.week, [0, 0, 0])[_ACTIONS.index(group.action)] += group.count
+    return {week: (a, r, c) for week, (a, r, c) in counts.items()}
+
+
+def _reasons(groups: list[DecisionGroup], *, week: int) -> list[ReasonCount]:
+    """The week's rejection and recycle reasons, most frequent first."""
+    counts: Counter[tuple[str, str | None]] = Counter()
+    for group in groups:
+        if group.week == week and group.action in ("reject", "recycle"):
+            counts[group.action, group.reason] += group.count
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0], *_reason_key(item[0][1])))
+    return [ReasonCount(action, reason, count) for (action, reason), count in ranked]
+
+
+def _band_outcomes(groups: list[DecisionGroup], *, since: int) -> list[BandOutcome]:
+    """Decisions by score band from week ``since`` on, with each band's top reject reason."""
+    counts: dict[int, list[int]] = {}
+    rejects: dict[int, Counter[str | None]] = {}
+    for group in groups:
+        if group.week < since or group.action not in _ACTIONS:
+            continue
+        counts.setdefault(group.band, [0, 0, 0])[_ACTIONS.index(group.action)] += group.count
+        if group.action == "reject":
+            rejects.setdefault(group.band, Counter())[group.reason] += group.count
     lows = (0, *BAND_EDGES)
     highs: tuple[float | None, ...] = (*BAND_EDGES, None)
-    return [BandOutcome(lows[i], highs[i], *found[i]) for i in sorted(found)]
+    outcomes = []
+    for band in sorted(counts):
+        accepted, rejected, recycled = counts[band]
+        top = _top_reason(rejects.get(band, Counter()))
+        outcomes.append(BandOutcome(lows[band], highs[band], accepted, rejected, recycled, top))
+    return outcomes
+
+
+def _top_reason(reasons: Counter[str | None]) -> str | None:
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], *_reason_key(item[0])))
+    return ranked[0][0] if ranked else None
+
+
+def _reason_key(reason: str | None) -> tuple[bool, str]:
+    """Reasons in alphabetical order, a missing one last."""
+    return reason is None, reason or ""
 
 
 def _band_row(outcome: BandOutcome) -> BandRow:
     return BandRow(outcome.low, outcome.high, outcome.accepted, outcome.rejected, outcome.recycled)
+
+
+def _sum_by(
+    groups: list[SourceGroup], key: Callable[[SourceGroup], str | None]
+) -> dict[str | None, list[int]]:
+    """MQLs, SQLs, accepted and decided summed per source (or campaign)."""
+    sums: dict[str | None, list[int]] = {}
+    for group in groups:
+        totals = sums.setdefault(key(group), [0, 0, 0, 0])
+        for index, value in enumerate((group.mqls, group.sqls, group.accepted, group.decided)):
+            totals[index] += value
+    return sums
 
 
 def _top(groups: dict[str | None, list[int]]) -> list[Breakdown]:
