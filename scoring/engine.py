@@ -81,9 +81,9 @@ class EngagementLedger:
         """The sum of :meth:`contributions`' points, computed without building them."""
         ts = at.timestamp()
         total = 0.0
-        for rule in model.engagement:
-            tally = self.tallies.get(rule.id)
-            if tally is not None:
+        for rule_id, tally in self.tallies.items():
+            rule = model.engagement_rule(rule_id)
+            if rule is not None:
                 total += round(_capped(tally.value_at(ts, rule.half_life_days), rule.cap), 2)
         return total
 
@@ -121,13 +121,29 @@ def _capped(value: float, cap: float | None) -> float:
 _FIT_CACHE_SIZE = 100_000
 
 
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    contributions: tuple[Contribution, ...]
+    points: float
+    disqualified: bool
+
+
 def fit_contributions(model: ScoringModel, profile: LeadProfile) -> tuple[Contribution, ...]:
     """The fit rules that match the profile; within a group only the first match counts."""
+    return _fit(model, profile).contributions
+
+
+def _fit(model: ScoringModel, profile: LeadProfile) -> _Fit:
     key = profile.fit_key()
     cache = model.fit_cache
-    found: tuple[Contribution, ...] | None = cache.get(key)
+    found: _Fit | None = cache.get(key)
     if found is None:
-        found = tuple(_evaluate_fit(model, profile))
+        contributions = tuple(_evaluate_fit(model, profile))
+        found = _Fit(
+            contributions=contributions,
+            points=round(sum(c.points for c in contributions), 2),
+            disqualified=any(c.disqualifies for c in contributions),
+        )
         if len(cache) >= _FIT_CACHE_SIZE:
             cache.clear()
         cache[key] = found
@@ -158,13 +174,13 @@ def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contributio
 
 def score_lead(*, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime) -> Score:
     """A lead's score at ``at``: fit plus decayed engagement, with every contribution."""
-    fit = fit_contributions(model, profile)
+    fit = _fit(model, profile)
     engagement = ledger.contributions(model, at)
     return Score(
-        fit=round(sum(c.points for c in fit), 2),
+        fit=fit.points,
         engagement=round(sum(c.points for c in engagement), 2),
-        contributions=fit + tuple(engagement),
-        disqualified=any(c.disqualifies for c in fit),
+        contributions=fit.contributions + tuple(engagement),
+        disqualified=fit.disqualified,
         at=at,
     )
 
@@ -173,11 +189,11 @@ def score_totals(
     *, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime
 ) -> ScoreTotals:
     """The numbers of :func:`score_lead` without building its explanation (the ingestion fast path)."""
-    fit = fit_contributions(model, profile)
+    fit = _fit(model, profile)
     return ScoreTotals(
-        fit=round(sum(c.points for c in fit), 2),
+        fit=fit.points,
         engagement=round(ledger.engagement_total(model, at), 2),
-        disqualified=any(c.disqualifies for c in fit),
+        disqualified=fit.disqualified,
         at=at,
     )
 

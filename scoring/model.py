@@ -11,7 +11,9 @@ from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_MEMO_SIZE = 10_000
 
 #: Profile fields a fit rule may test. ``email_domain`` is derived from the email.
 FitField = Literal[
@@ -169,7 +171,6 @@ class ScoringModel(_Strict):
     known_events: tuple[str, ...] = Field(
         default=(), description="event types accepted without points besides those of the rules"
     )
-    _fit_cache: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> ScoringModel:
@@ -181,10 +182,21 @@ class ScoringModel(_Strict):
 
     def engagement_rule_for(self, event_type: str, properties: dict[str, Any]) -> EngagementRule | None:
         """The first engagement rule that scores this event, in the order the model lists them."""
-        for rule in self._rules_by_event.get(event_type, ()):
-            if rule.applies_to(event_type, properties):
-                return rule
-        return None
+        keys = self._where_keys_by_event.get(event_type)
+        if keys is None:
+            return None
+        memo_key = (event_type, *(str(properties.get(key, "")) for key in keys))
+        memo = self._rule_memo
+        if memo_key not in memo:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            rules = self._rules_by_event[event_type]
+            memo[memo_key] = next((rule for rule in rules if rule.applies_to(event_type, properties)), None)
+        return memo[memo_key]
+
+    def engagement_rule(self, rule_id: str) -> EngagementRule | None:
+        """The engagement rule with this id, if the model has it."""
+        return self._engagement_by_id.get(rule_id)
 
     def knows_event(self, event_type: str) -> bool:
         """Whether the event type is part of this model (scored or explicitly known)."""
@@ -197,10 +209,27 @@ class ScoringModel(_Strict):
             by_event.setdefault(rule.event, []).append(rule)
         return {event: tuple(rules) for event, rules in by_event.items()}
 
-    @property
+    @cached_property
+    def _where_keys_by_event(self) -> dict[str, tuple[str, ...]]:
+        # The properties an event type's rules read: the rule an event gets depends on these only.
+        return {
+            event: tuple(sorted({key for rule in rules for key in rule.where}))
+            for event, rules in self._rules_by_event.items()
+        }
+
+    @cached_property
+    def _engagement_by_id(self) -> dict[str, EngagementRule]:
+        return {rule.id: rule for rule in self.engagement}
+
+    @cached_property
     def fit_cache(self) -> dict[tuple[object, ...], Any]:
         """Memo of fit results by the profile values fit rules read (the engine fills it)."""
-        return self._fit_cache
+        return {}
+
+    @cached_property
+    def _rule_memo(self) -> dict[tuple[str, ...], EngagementRule | None]:
+        # A plain attribute once computed: pydantic's private attributes are slower to reach.
+        return {}
 
     def rule(self, rule_id: str) -> FitRule | EngagementRule | None:
         """The rule with this id, if the model has it."""

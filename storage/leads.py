@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from scoring.types import LeadProfile, Stage
-from storage.sql import chunked, insert_ignoring_conflicts
+from storage.sql import chunked, execute_many, insert_ignoring_conflicts
 from storage.tables import LeadRow, table
 
 PROFILE_FIELDS = ("name", "company", "title", "industry", "company_size", "country", "source", "campaign")
@@ -27,8 +27,6 @@ _STATE_COLUMNS = (
     _leads.c.disqualified,
     _leads.c.ledger,
     _leads.c.recycle_until,
-    _leads.c.created_at,
-    _leads.c.scored_at,
 )
 
 
@@ -46,8 +44,7 @@ class LeadState:
     engagement: float = 0.0
     disqualified: bool = False
     recycle_until: datetime | None = None
-    created_at: datetime | None = None
-    scored_at: datetime | None = None
+    stored_stage: Stage | None = None
 
     @property
     def profile(self) -> LeadProfile:
@@ -61,22 +58,34 @@ class LeadState:
                 self.profile_values[name] = value
 
 
-def _state(row: Row[Any]) -> LeadState:
-    values = row._mapping
+def _state(row: Sequence[Any]) -> LeadState:
+    lead_id, email, *profile, stage, score, fit, engagement, disqualified, ledger, recycle = row
     return LeadState(
-        id=values["id"],
-        email=values["email"],
-        stage=Stage(values["stage"]),
-        ledger=values["ledger"] or {},
-        profile_values={name: values[name] for name in PROFILE_FIELDS if values[name] is not None},
-        score=values["score"],
-        fit=values["fit"],
-        engagement=values["engagement"],
-        disqualified=values["disqualified"],
-        recycle_until=values["recycle_until"],
-        created_at=values["created_at"],
-        scored_at=values["scored_at"],
+        id=lead_id,
+        email=email,
+        stage=Stage(stage),
+        stored_stage=Stage(stage),
+        ledger=ledger or {},
+        profile_values={
+            name: value for name, value in zip(PROFILE_FIELDS, profile, strict=True) if value is not None
+        },
+        score=score,
+        fit=fit,
+        engagement=engagement,
+        disqualified=disqualified,
+        recycle_until=recycle,
     )
+
+
+def _update_by_id(columns: Sequence[str]) -> Update:
+    values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in columns}
+    return update(_leads).where(_leads.c.id == bindparam("lead_id")).values(values)
+
+
+_SAVE_SCORES = _update_by_id(
+    [*PROFILE_FIELDS, "score", "fit", "engagement", "disqualified", "ledger", "scored_at"]
+)
+_SAVE_STAGE = _update_by_id(["stage", "recycle_until"])
 
 
 class LeadRepository:
@@ -90,7 +99,7 @@ class LeadRepository:
         found: dict[str, LeadState] = {}
         for batch in chunked(sorted(set(emails)), 500):
             query = select(*_STATE_COLUMNS).where(_leads.c.email.in_(batch)).order_by(_leads.c.id)
-            for row in self._session.execute(query.with_for_update()):
+            for row in self._session.execute(query.with_for_update()).all():
                 found[row.email] = _state(row)
         return found
 
@@ -124,34 +133,38 @@ class LeadRepository:
         ]
         insert_ignoring_conflicts(self._session, _leads, rows, ["email"])
 
-    def save(self, leads: Sequence[LeadState]) -> None:
-        """Write back profiles, scores, stages and ledgers of ``leads``."""
-        if not leads:
-            return
-        columns = [*PROFILE_FIELDS, "stage", "score", "fit", "engagement", "disqualified", "ledger"]
-        statement = (
-            update(_leads)
-            .where(_leads.c.id == bindparam("lead_id"))
-            .values({name: bindparam(name) for name in [*columns, "recycle_until", "scored_at"]})
-        )
-        self._session.execute(
-            statement,
+    def save(self, leads: Sequence[LeadState], *, scored_at: datetime) -> None:
+        """Write back profiles, scores and ledgers of ``leads``, and stages where they moved."""
+        execute_many(
+            self._session,
+            _SAVE_SCORES,
             [
                 {
                     "lead_id": lead.id,
                     **{name: lead.profile_values.get(name) for name in PROFILE_FIELDS},
-                    "stage": lead.stage.value,
                     "score": lead.score,
                     "fit": lead.fit,
                     "engagement": lead.engagement,
                     "disqualified": lead.disqualified,
                     "ledger": lead.ledger,
-                    "recycle_until": lead.recycle_until,
-                    "scored_at": lead.scored_at,
+                    "scored_at": scored_at,
                 }
                 for lead in leads
             ],
         )
+        # Stages are written apart: on SQLite an UPDATE that sets an indexed column rewrites its
+        # index entry even when the value is unchanged, and stages rarely move.
+        moved = [lead for lead in leads if lead.stage is not lead.stored_stage]
+        execute_many(
+            self._session,
+            _SAVE_STAGE,
+            [
+                {"lead_id": lead.id, "stage": lead.stage.value, "recycle_until": lead.recycle_until}
+                for lead in moved
+            ],
+        )
+        for lead in moved:
+            lead.stored_stage = lead.stage
 
     def set_stage(self, lead_id: int, *, stage: Stage, recycle_until: datetime | None) -> None:
         """Move a lead to ``stage`` (a sales decision), leaving its profile and score alone."""

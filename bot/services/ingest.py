@@ -95,7 +95,7 @@ def ingest_events(
         batch.rows.sort(key=lambda row: row["event_id"])
         uow.events.add_many(batch.rows)
         uow.handoffs.record_stage_changes(batch.changes)
-        uow.leads.save([leads[email] for email in sorted(by_email)])
+        uow.leads.save([leads[email] for email in sorted(by_email)], scored_at=now)
         uow.commit()
     result.accepted = len(batch.rows)
     return result
@@ -201,7 +201,7 @@ def rescore(
     ledger = ledger or EngagementLedger.from_json(lead.ledger)
     totals = score_totals(model=model, profile=lead.profile, ledger=ledger, at=now)
     lead.score, lead.fit, lead.engagement = totals.total, totals.fit, totals.engagement
-    lead.disqualified, lead.scored_at = totals.disqualified, now
+    lead.disqualified = totals.disqualified
     transition = advance(
         stage=lead.stage,
         score=totals,

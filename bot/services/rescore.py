@@ -23,6 +23,6 @@ def rescore_all(*, runtime: Runtime, now: datetime, batch: int = BATCH) -> int:
             for lead in leads:
                 if rescore(uow=uow, lead=lead, model=runtime.model, policy=runtime.policy, now=now):
                     moved += 1
-            uow.leads.save(leads)
+            uow.leads.save(leads, scored_at=now)
             uow.commit()
         after = leads[-1].id
