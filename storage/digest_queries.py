@@ -1,9 +1,9 @@
 """The digest's numbers, computed by the database (grouped aggregates, never row by row in Python).
 
-Weeks are given as ``(start, end)`` UTC bounds (the caller works out local weeks). Each query
-labels rows with the index of the week they fall in, inside a subquery, and groups by that label:
-one scan of each table answers every week of the chart at once. Where one scan can answer several
-of the digest's questions, it groups by all of their keys and the caller sums the groups it needs.
+Weeks are given as ``(start, end)`` UTC bounds of consecutive weeks, oldest first (the caller
+works out local weeks). A query labels each row with the index of the week it falls in and groups
+by that label: one statement answers every week of the chart at once. Where one scan can answer
+several of the digest's questions, it groups by all of their keys and the caller sums the groups.
 """
 
 from __future__ import annotations
@@ -13,10 +13,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Subquery,
+    and_,
+    case,
+    func,
+    join,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
-from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, LeadRow, StageChangeRow
+from storage.tables import (
+    DecisionRow,
+    HandoffRow,
+    HandoffSignalRow,
+    LeadRow,
+    StageChangeRow,
+    UTCDateTime,
+    table,
+)
 
 Week = tuple[datetime, datetime]
 _SLA_LOOKBACK = timedelta(days=30)
@@ -46,8 +68,27 @@ class SourceGroup:
     decided: int
 
 
+def _weeks_table(weeks: Sequence[Week]) -> Subquery:
+    """The weeks as rows of (week index, start, end)."""
+    rows = [
+        select(
+            literal(index, Integer).label("week"),
+            literal(start, UTCDateTime).label("start_at"),
+            literal(end, UTCDateTime).label("end_at"),
+        )
+        for index, (start, end) in enumerate(weeks)
+    ]
+    return union_all(*rows).subquery("weeks")
+
+
+def _in_week(column: Any, weeks: Subquery) -> ColumnElement[bool]:
+    return and_(column >= weeks.c.start_at, column < weeks.c.end_at)
+
+
 def _week_of(column: Any, weeks: Sequence[Week]) -> ColumnElement[Any]:
-    return case(*[(and_(column >= start, column < end), index) for index, (start, end) in enumerate(weeks)])
+    """The index of the week ``column`` falls in, NULL outside the weeks (and for NULL)."""
+    before = (column < weeks[0][0], null())
+    return case(before, *[(column < end, index) for index, (_, end) in enumerate(weeks)])
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -64,49 +105,63 @@ class DigestQueries:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _by_week(
+        self,
+        column: Any,
+        weeks: Sequence[Week],
+        *columns: ColumnElement[Any],
+        source: FromClause | None = None,
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> Subquery:
+        """``columns`` of the rows of ``source`` whose ``column`` falls in the weeks, with their ``week``."""
+        source = column.table if source is None else source
+        if self._session.get_bind().dialect.name == "postgresql":
+            # PostgreSQL plans one range scan labelled by a CASE best: joined to the weeks, it runs a
+            # bitmap heap scan per week in parallel workers that each rebuild the query's IN lists.
+            in_window = and_(column >= weeks[0][0], column < weeks[-1][1], *where)
+            labelled = select(_week_of(column, weeks).label("week"), *columns).select_from(source)
+            return labelled.where(in_window).subquery()
+        # SQLite: one index range per week, with no CASE to evaluate per row.
+        week = _weeks_table(weeks)
+        joined = select(week.c.week, *columns).select_from(week)
+        return joined.join(source, and_(_in_week(column, week), *where)).subquery()
+
     def stage_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int, int]]:
         """Per week: new MQLs, SQLs, and how many of the new MQLs are SQLs (or decided) by now."""
         change, later = StageChangeRow, aliased(StageChangeRow)
-        start, end = weeks[0][0], weeks[-1][1]
         # A lead leaves 'lead' once and only then can become an SQL: SQL changes before the window
         # cannot convert the window's MQLs, so the set of leads looked up stays small.
-        sql_leads = select(later.lead_id).where(later.to_stage == "sql", later.changed_at >= start)
+        sql_leads = select(later.lead_id).where(later.to_stage == "sql", later.changed_at >= weeks[0][0])
         converted = and_(_became_mql(change), (change.to_stage == "sql") | change.lead_id.in_(sql_leads))
-        rows = (
-            select(
-                _week_of(change.changed_at, weeks).label("week"),
-                _flag(_became_mql(change)).label("mql"),
-                _flag(change.to_stage == "sql").label("sql"),
-                _flag(converted).label("converted"),
-            )
-            .where(change.to_stage.in_(_MQL_OR_SQL), change.changed_at >= start, change.changed_at < end)
-            .subquery()
+        rows = self._by_week(
+            change.changed_at,
+            weeks,
+            _flag(_became_mql(change)).label("mql"),
+            _flag(change.to_stage == "sql").label("sql"),
+            _flag(converted).label("converted"),
+            where=[change.to_stage.in_(_MQL_OR_SQL)],
         )
-        query = select(
-            rows.c.week, func.sum(rows.c.mql), func.sum(rows.c.sql), func.sum(rows.c.converted)
-        ).group_by(rows.c.week)
-        return {week: (int(m), int(s), int(c)) for week, m, s, c in self._session.execute(query)}
+        sums = [func.sum(rows.c[name]) for name in ("mql", "sql", "converted")]
+        query = select(rows.c.week, *sums).group_by(rows.c.week)
+        return {index: (int(m), int(s), int(c)) for index, m, s, c in self._session.execute(query)}
 
     def decision_groups(self, weeks: Sequence[Week], *, edges: Sequence[float]) -> list[DecisionGroup]:
         """Decisions per week, action, reason and score band (index into ``edges``) of their handoff."""
         handoff, decision = HandoffRow, DecisionRow
         band = case(*[(handoff.score < edge, index) for index, edge in enumerate(edges)], else_=len(edges))
-        rows = (
-            select(
-                _week_of(decision.decided_at, weeks).label("week"),
-                decision.action.label("action"),
-                decision.reason.label("reason"),
-                band.label("band"),
-            )
-            .join(handoff, handoff.id == decision.handoff_id)
-            .where(decision.decided_at >= weeks[0][0], decision.decided_at < weeks[-1][1])
-            .subquery()
+        rows = self._by_week(
+            decision.decided_at,
+            weeks,
+            decision.action.label("action"),
+            decision.reason.label("reason"),
+            band.label("band"),
+            source=join(table(DecisionRow), table(HandoffRow), handoff.id == decision.handoff_id),
         )
         keys = (rows.c.week, rows.c.action, rows.c.reason, rows.c.band)
         query = select(*keys, func.count()).group_by(*keys)
         return [
-            DecisionGroup(week, action, reason, band_index, int(count))
-            for week, action, reason, band_index, count in self._session.execute(query)
+            DecisionGroup(index, action, reason, band_index, int(count))
+            for index, action, reason, band_index, count in self._session.execute(query)
         ]
 
     def sla_counts(self, weeks: Sequence[Week], *, now: datetime) -> dict[int, tuple[int, int, int]]:
@@ -136,23 +191,16 @@ class DigestQueries:
     def medians_to_decide(self, weeks: Sequence[Week]) -> dict[int, float]:
         """Per week with decisions: the median time from card to decision of the week's decisions."""
         decision = DecisionRow
-        labelled = (
-            select(
-                _week_of(decision.decided_at, weeks).label("week"),
-                decision.seconds_to_decide.label("seconds"),
-            )
-            .where(decision.decided_at >= weeks[0][0], decision.decided_at < weeks[-1][1])
-            .subquery()
-        )
+        rows = self._by_week(decision.decided_at, weeks, decision.seconds_to_decide.label("seconds"))
         ranked = select(
-            labelled.c.week,
-            labelled.c.seconds,
-            func.row_number().over(partition_by=labelled.c.week, order_by=labelled.c.seconds).label("rank"),
-            func.count().over(partition_by=labelled.c.week).label("size"),
+            rows.c.week,
+            rows.c.seconds,
+            func.row_number().over(partition_by=rows.c.week, order_by=rows.c.seconds).label("rank"),
+            func.count().over(partition_by=rows.c.week).label("size"),
         ).subquery()
         middle = and_(ranked.c.rank * 2 >= ranked.c.size, ranked.c.rank * 2 <= ranked.c.size + 2)
         query = select(ranked.c.week, func.avg(ranked.c.seconds)).where(middle).group_by(ranked.c.week)
-        return {week: float(median) for week, median in self._session.execute(query)}
+        return {index: float(median) for index, median in self._session.execute(query)}
 
     def source_groups(self, week: Week) -> list[SourceGroup]:
         """The week's MQLs, SQLs, accepted and decided per lead source and campaign."""

@@ -117,7 +117,9 @@ class EventRow(Base):
 
 class StageChangeRow(Base):
     __tablename__ = "stage_changes"
-    __table_args__ = (Index("ix_stage_changes_to_changed", "to_stage", "changed_at"),)
+    __table_args__ = (
+        Index("ix_stage_changes_to_changed_from_lead", "to_stage", "changed_at", "from_stage", "lead_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
@@ -133,6 +135,11 @@ class StageChangeRow(Base):
 
 class HandoffRow(Base):
     __tablename__ = "handoffs"
+    __table_args__ = (
+        Index(
+            "ix_handoffs_created_sla", "created_at", "sla_due_at", "decided_at", "reminded_at", "escalated_at"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
@@ -141,7 +148,7 @@ class HandoffRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
     sla_due_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     score: Mapped[float] = mapped_column(Float, default=0.0)
