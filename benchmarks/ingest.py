@@ -70,6 +70,7 @@ def sqlite_baseline(path: str, rows_file: str) -> dict[str, float]:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA cache_size = -65536")
     connection.execute(EVENTS_DDL.format(pk="INTEGER PRIMARY KEY", ts="DATETIME", json="JSON"))
     connection.execute("CREATE INDEX ix_events_lead_occurred ON events (lead_id, occurred_at)")
     insert = (

@@ -16,7 +16,7 @@ _LEAD_FIELDS = set(LeadIn.model_fields)
 _EVENT_FIELDS = {"event_id", "email", "type", "occurred_at"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Parsed:
     """One input item: its position (line number or index) and the event, or why it was refused."""
 

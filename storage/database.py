@@ -47,6 +47,7 @@ def _configure_sqlite(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages per connection, not 2
         cursor.close()
 
     @event.listens_for(engine, "begin")
