@@ -217,10 +217,15 @@ class DigestQueries:
             decision.decided_at >= week[0], decision.decided_at < week[1]
         )
         rows = union_all(changes, decided).subquery()
-        sums = [func.sum(rows.c[name]) for name in ("mqls", "sqls", "accepted", "decided")]
+        names = ("mqls", "sqls", "accepted", "decided")
+        per_lead = (
+            select(rows.c.lead_id, *[func.sum(rows.c[name]).label(name) for name in names])
+            .group_by(rows.c.lead_id)
+            .subquery()
+        )
         query = (
-            select(lead.source, lead.campaign, *sums)
-            .join(lead, lead.id == rows.c.lead_id)
+            select(lead.source, lead.campaign, *[func.sum(per_lead.c[name]) for name in names])
+            .join(lead, lead.id == per_lead.c.lead_id)
             .group_by(lead.source, lead.campaign)
         )
         return [

@@ -11,6 +11,7 @@ from bot.runtime import Runtime
 from bot.services.decisions import DecisionRequest, record_decision
 from bot.services.digest import compute_digest, week_bounds
 from bot.services.ingest import ingest_events
+from bot.services.sla import scan_sla
 from scoring import Decision
 from tests.builders import FIT_LEAD, event, parsed
 
@@ -118,3 +119,26 @@ def test_an_empty_week_says_so(runtime: Runtime) -> None:
     assert report.is_empty
     assert report.week.acceptance_rate is None
     assert report.advice == []
+
+
+def test_follow_ups_and_an_odd_median_count_in_their_own_week(runtime: Runtime) -> None:
+    ingest_at(runtime, local("2026-11-17T09:00"), "h@acme.io", "demo_request")
+    scan_sla(uow=runtime.uow(), now=local("2026-11-17T10:30"), sla_minutes=60)  # reminder
+    scan_sla(uow=runtime.uow(), now=local("2026-11-17T11:30"), sla_minutes=60)  # escalation
+    decide_at(runtime, local("2026-11-18T09:00"), "h@acme.io", Decision.ACCEPT)  # 86400 s, breached
+    ingest_at(runtime, local("2026-11-19T09:00"), "j@acme.io", "demo_request")
+    decide_at(runtime, local("2026-11-19T09:10"), "j@acme.io", Decision.ACCEPT)  # 600 s
+    ingest_at(runtime, local("2026-11-20T09:00"), "k@acme.io", "demo_request")
+    decide_at(
+        runtime, local("2026-11-20T10:00"), "k@acme.io", Decision.REJECT, "no_fit"
+    )  # 3600 s, at the SLA
+    ingest_at(runtime, local("2026-11-22T23:00"), "i@acme.io", "demo_request")  # due next week
+    scan_sla(uow=runtime.uow(), now=local("2026-11-23T00:30"), sla_minutes=60)  # next week's reminder
+
+    report = digest(runtime)
+
+    counts = report.week
+    assert (counts.sla_breaches, counts.reminders, counts.escalations) == (1, 1, 1)
+    assert counts.median_seconds_to_decide == pytest.approx(3600)
+    assert sum(w.reminders for w in report.history) == 1
+    assert report.previous.median_seconds_to_decide is None
