@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.sql import json_text
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given without a driver (``postgresql://...``)."""
@@ -21,7 +23,7 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGIN."""
     url = normalise_url(url)
-    kwargs = {"json_serializer": _json_text, "json_deserializer": orjson.loads, **kwargs}
+    kwargs = {"json_serializer": json_text, "json_deserializer": orjson.loads, **kwargs}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
@@ -29,11 +31,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # psycopg prepares a statement after 5 runs; PostgreSQL may then reuse a generic plan, and for
     # `email IN ($1 … $500)` planned while the table was small that plan is a sequential scan.
     return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs)
-
-
-def _json_text(value: Any) -> str:
-    # JSON columns (ledgers, properties, explanations) are encoded on every write of the ingestion path.
-    return orjson.dumps(value).decode()
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.sql import chunked, insert_ignoring_conflicts
+from storage.bulk import insert_ignoring_conflicts
+from storage.sql import chunked
 from storage.tables import EventRow, table
 
 _events = table(EventRow)

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Update, bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from scoring.types import LeadProfile, Stage
-from storage.sql import chunked, execute_many, insert_ignoring_conflicts
+from storage.bulk import insert_ignoring_conflicts, update_rows
+from storage.sql import chunked
 from storage.tables import LeadRow, table
 
 PROFILE_FIELDS = ("name", "company", "title", "industry", "company_size", "country", "source", "campaign")
@@ -77,17 +78,6 @@ def _state(row: Sequence[Any]) -> LeadState:
     )
 
 
-def _update_by_id(columns: Sequence[str]) -> Update:
-    values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in columns}
-    return update(_leads).where(_leads.c.id == bindparam("lead_id")).values(values)
-
-
-_SAVE_SCORES = _update_by_id(
-    [*PROFILE_FIELDS, "score", "fit", "engagement", "disqualified", "ledger", "scored_at"]
-)
-_SAVE_STAGE = _update_by_id(["stage", "recycle_until"])
-
-
 class LeadRepository:
     """Reads and writes leads inside the caller's session; never commits."""
 
@@ -135,34 +125,27 @@ class LeadRepository:
 
     def save(self, leads: Sequence[LeadState], *, scored_at: datetime) -> None:
         """Write back profiles, scores and ledgers of ``leads``, and stages where they moved."""
-        execute_many(
-            self._session,
-            _SAVE_SCORES,
-            [
-                {
-                    "lead_id": lead.id,
-                    **{name: lead.profile_values.get(name) for name in PROFILE_FIELDS},
-                    "score": lead.score,
-                    "fit": lead.fit,
-                    "engagement": lead.engagement,
-                    "disqualified": lead.disqualified,
-                    "ledger": lead.ledger,
-                    "scored_at": scored_at,
-                }
-                for lead in leads
-            ],
-        )
+        scores = [
+            {
+                "id": lead.id,
+                **{name: lead.profile_values.get(name) for name in PROFILE_FIELDS},
+                "score": lead.score,
+                "fit": lead.fit,
+                "engagement": lead.engagement,
+                "disqualified": lead.disqualified,
+                "ledger": lead.ledger,
+                "scored_at": scored_at,
+            }
+            for lead in leads
+        ]
+        update_rows(self._session, _leads, scores)
         # Stages are written apart: on SQLite an UPDATE that sets an indexed column rewrites its
         # index entry even when the value is unchanged, and stages rarely move.
         moved = [lead for lead in leads if lead.stage is not lead.stored_stage]
-        execute_many(
-            self._session,
-            _SAVE_STAGE,
-            [
-                {"lead_id": lead.id, "stage": lead.stage.value, "recycle_until": lead.recycle_until}
-                for lead in moved
-            ],
-        )
+        stages = [
+            {"id": lead.id, "stage": lead.stage.value, "recycle_until": lead.recycle_until} for lead in moved
+        ]
+        update_rows(self._session, _leads, stages)
         for lead in moved:
             lead.stored_stage = lead.stage
 

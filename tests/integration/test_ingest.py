@@ -142,3 +142,20 @@ def test_failure_while_queuing_the_card_keeps_nothing_of_the_batch(runtime: Runt
     assert _count(runtime, EventRow) == 0
     assert _count(runtime, StageChangeRow) == 0
     assert _count(runtime, HandoffRow) == 0
+
+
+def test_awkward_text_survives_the_bulk_writes_exactly(runtime: Runtime) -> None:
+    awkward = 'tab\there, line\nbreak, back\\slash, "quotes", NULL, \\N, émoji 🎯'
+    properties = {"url": "/pricing", "note": awkward, "nested": {"list": [1, 2.5, None, awkward]}}
+    profile = {**FIT_LEAD, "name": awkward[:200], "company": "O'Brien \\ Sons\t&\nCo"}
+
+    runtime.ingest(parsed(event(event_id="awkward-1", properties=properties, lead=profile)))
+
+    report = lead_report(uow=runtime.uow(), email="ana@acme.io", model=runtime.model, now=utcnow())
+    assert report is not None
+    assert report.lead.profile.name == awkward
+    assert report.lead.profile.company == "O'Brien \\ Sons\t&\nCo"
+    with runtime.uow() as uow:
+        stored = uow.events.recent(report.lead.id)
+    assert [(item.event_id, item.properties) for item in stored] == [("awkward-1", properties)]
+    assert stored[0].rule_id == "pricing_page"

@@ -1,0 +1,133 @@
+"""Bulk writes of the ingestion path: many rows per statement, at the driver's level.
+
+SQLAlchemy's per-row parameter bookkeeping cost more than SQLite's own work, so rows go straight
+to the driver. SQLite gets one ``executemany``; PostgreSQL gets one statement per batch that reads
+the rows by COPY into a temporary table, then one INSERT or UPDATE from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import JSON, BindParameter, Column, Table, bindparam, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
+
+from storage.sql import json_text
+
+Rows = Sequence[Mapping[str, Any]]
+
+
+def insert_ignoring_conflicts(session: Session, table: Table, rows: Rows, keys: list[str]) -> None:
+    """INSERT rows (all with the keys of the first), skipping any that clash on ``keys``."""
+    if not rows:
+        return
+    names = list(rows[0])
+    dialect = _dialect(session)
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer.quote
+        columns = ", ".join(map(quote, names))
+        staged = _stage(session, table, names, rows, dialect)
+        session.connection().exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {staged} "
+            f"ON CONFLICT ({', '.join(map(quote, keys))}) DO NOTHING"
+        )
+        return
+    values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in names}
+    _execute_many(
+        session, sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=keys), rows
+    )
+
+
+def update_rows(session: Session, table: Table, rows: Rows, *, key: str = "id") -> None:
+    """UPDATE the row whose ``key`` each mapping gives, setting its other entries."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    dialect = _dialect(session)
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer.quote
+        staged = _stage(session, table, [key, *names], rows, dialect)
+        target = quote(table.name)
+        session.connection().exec_driver_sql(
+            f"UPDATE {target} SET {', '.join(f'{quote(n)} = v.{quote(n)}' for n in names)} "
+            f"FROM {staged} AS v WHERE {target}.{quote(key)} = v.{quote(key)}"
+        )
+        return
+    # A WHERE parameter may not share its name with a column of the SET clause.
+    statement = (
+        update(table)
+        .where(table.c[key] == bindparam(f"{key}_"))
+        .values({name: bindparam(name) for name in names})
+    )
+    _execute_many(session, statement, [{**row, f"{key}_": row[key]} for row in rows])
+
+
+def _dialect(session: Session) -> Dialect:
+    dialect = session.get_bind().dialect
+    if dialect.name not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"{dialect.name} is not supported: use SQLite or PostgreSQL")
+    return dialect
+
+
+def _stage(session: Session, table: Table, names: list[str], rows: Rows, dialect: Dialect) -> str:
+    """COPY ``rows`` into a temporary table shaped like ``table``'s ``names``; returns its name."""
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(map(quote, names))
+    digest = hashlib.sha1(",".join(names).encode(), usedforsecurity=False).hexdigest()[:10]
+    staged = quote(f"bulk_{table.name}_{digest}")
+    writers = [_copy_value(table.c[name], dialect) for name in names]
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor:
+        # Created once per connection; emptied at every commit and before each use.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staged} ON COMMIT DELETE ROWS "
+            f"AS SELECT {columns} FROM {quote(table.name)} WITH NO DATA"
+        )
+        cursor.execute(f"DELETE FROM {staged}")
+        with cursor.copy(f"COPY {staged} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([write(row[name]) for name, write in zip(names, writers, strict=True)])
+    return staged
+
+
+def _copy_value(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    if isinstance(column.type, JSON):
+        return _or_none(json_text)
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return _or_none(process) if process is not None else _same
+
+
+def _or_none(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else process(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _execute_many(session: Session, statement: UpdateBase, rows: Rows) -> None:
+    """Run ``statement`` once per row with the driver's own executemany (SQLite's qmark style)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled: Any = statement.compile(dialect=dialect)
+    names: list[str] = list(compiled.positiontup)
+    processors = [
+        (index, processor)
+        for index, name in enumerate(names)
+        if (processor := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    connection.exec_driver_sql(compiled.string, [_row_values(row, names, processors) for row in rows])
+
+
+def _row_values(
+    row: Mapping[str, Any], names: list[str], processors: list[tuple[int, Callable[[Any], Any]]]
+) -> tuple[Any, ...]:
+    values = [row[name] for name in names]
+    for index, process in processors:
+        values[index] = process(values[index])
+    return tuple(values)
