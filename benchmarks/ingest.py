@@ -66,11 +66,12 @@ def sqlite_baseline(path: str, rows_file: str) -> dict[str, float]:
     """The same rows with sqlite3.executemany, same indexes and pragmas."""
     import sqlite3
 
+    from storage.database import SQLITE_FILE_PRAGMAS
+
     rows = _load_rows(rows_file)
     connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = NORMAL")
-    connection.execute("PRAGMA cache_size = -65536")
+    for pragma in SQLITE_FILE_PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
     connection.execute(EVENTS_DDL.format(pk="INTEGER PRIMARY KEY", ts="DATETIME", json="JSON"))
     connection.execute("CREATE INDEX ix_events_lead_occurred ON events (lead_id, occurred_at)")
     insert = (
