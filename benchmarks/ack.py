@@ -168,12 +168,20 @@ def main() -> None:
                     for handoff_id in chunk:
                         times["serve"].append(_click(client, serve_url, handoff_id, "UREP"))
                         times["bare Bolt"].append(_click(client, bare_url, handoff_id, "UREP"))
+            _wait_for_updates(slack, len(handoffs))
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(10)
         decided = sum(1 for call in slack.calls("chat.update"))
     _report(times, decided)
+
+
+def _wait_for_updates(slack: FakeSlack, count: int, *, patience: float = 120.0) -> None:
+    """Let the worker post the remaining card updates (at the channel's pace), within ``patience``."""
+    deadline = time.monotonic() + patience
+    while len(slack.calls("chat.update")) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
 
 
 def _report(times: dict[str, list[float]], decided: int) -> None:
