@@ -237,11 +237,15 @@ def check() -> None:
 def demo(
     leads: Annotated[int, typer.Option(min=1, max=100_000)] = 300,
     events: Annotated[int, typer.Option(min=1, max=1_000_000)] = 4000,
+    save_events: Annotated[
+        Path | None,
+        typer.Option(help="also write the generated events as JSON Lines here, for `handoff ingest`"),
+    ] = None,
 ) -> None:
     """The whole flow on embedded defaults, no Slack account needed."""
     from bot.demo import run_demo
 
-    run_demo(console, leads=leads, events=events)
+    run_demo(console, leads=leads, events=events, save_events=save_events)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import timedelta
 from itertools import islice
@@ -27,8 +28,10 @@ from scoring import Decision
 from storage.tables import LeadRow
 
 
-def run_demo(console: Console, *, leads: int, events: int) -> None:
+def run_demo(console: Console, *, leads: int, events: int, save_events: Path | None = None) -> None:
     """Ingest a generated sample, then show the leaderboard and explain one SQL."""
+    if save_events is not None:
+        _save_events(console, save_events, leads=leads, events=events)
     with tempfile.TemporaryDirectory(prefix="handoff-demo-") as folder:
         url = f"sqlite:///{Path(folder) / 'demo.db'}"
         rt = build_runtime(load_settings(database_url=url, sales_channel="C0DEMO0001"))
@@ -36,6 +39,13 @@ def run_demo(console: Console, *, leads: int, events: int) -> None:
             _run(console, rt, leads=leads, events=events)
         finally:
             rt.close()
+
+
+def _save_events(console: Console, path: Path, *, leads: int, events: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for item in generate_events(leads=leads, events=events, now=utcnow()):
+            out.write(json.dumps(item) + "\n")
+    console.print(f"Wrote {events:,} events to {path}: try `handoff ingest {path}`.")
 
 
 def _run(console: Console, rt: Runtime, *, leads: int, events: int) -> None:

@@ -133,3 +133,34 @@ def test_db_upgrade_reports_the_revision(env: Path) -> None:
 
     assert result.exit_code == 0
     assert f"database is at revision {head_revision()}" in result.output
+
+
+def test_demo_shows_scores_cards_decisions_and_digest_without_slack(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = runner.invoke(app, ["demo", "--leads", "60", "--events", "900"])
+
+    assert result.exit_code == 0, result.output
+    assert re.search(r"accepted\s+900", result.output)
+    assert "accepted 0, duplicates 900" in result.output
+    assert "handoff cards are queued" in result.output
+    assert "→ accept" in result.output
+    assert "MQL quality" in result.output
+    assert list(tmp_path.iterdir()) == []  # the demo's database is thrown away
+
+
+def test_demo_saved_events_ingest_once_then_as_duplicates(env: Path) -> None:
+    saved = env / "sample.jsonl"
+    demo = runner.invoke(app, ["demo", "--leads", "40", "--events", "500", "--save-events", str(saved)])
+
+    first = runner.invoke(app, ["ingest", str(saved)])
+    again = runner.invoke(app, ["ingest", str(saved)])
+
+    assert demo.exit_code == 0, demo.output
+    assert len(saved.read_text().splitlines()) == 500
+    assert first.exit_code == 0, first.output
+    assert re.search(r"accepted\s+500", first.output)
+    assert re.search(r"accepted\s+0", again.output)
+    assert re.search(r"duplicates\s+500", again.output)
