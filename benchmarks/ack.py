@@ -51,7 +51,7 @@ def bare_server(port: int) -> None:
         ack()
 
     api = FastAPI()
-    mount(api, bolt)
+    mount(api, bolt, signing_secret=SIGNING_SECRET)
     uvicorn.run(api, host="127.0.0.1", port=port, log_level="warning")
 
 

@@ -41,7 +41,7 @@ def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAP
         worker.stop()
 
     app = create_app(runtime, slack_check=SlackCheck(client), lifespan=lifespan)
-    mount(app, bolt_app)
+    mount(app, bolt_app, signing_secret=runtime.settings.slack_signing_secret or "")
     return app, worker, bolt_app
 
 

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from bot.runtime import Runtime
@@ -43,12 +45,19 @@ def _ignore_slack_retries(request: Any, next: Callable[[], BoltResponse]) -> Bol
     return next()
 
 
-def mount(api: FastAPI, bolt_app: App) -> None:
+def mount(api: FastAPI, bolt_app: App, *, signing_secret: str) -> None:
     """Serve Bolt at ``POST /slack/events``, dispatching in a worker thread, never on the event loop."""
+    verifier = SignatureVerifier(signing_secret)
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
         body = await request.body()
-        bolt_request = to_bolt_request(request, body)
+        try:
+            bolt_request = to_bolt_request(request, body)
+        except ValueError:
+            # Bolt parses the payload before it checks the signature: check it here, so that a
+            # forged request is still a 401 and only a signed one learns its payload is malformed.
+            signed = verifier.is_valid_request(body, dict(request.headers))
+            return PlainTextResponse("malformed Slack payload", 400) if signed else Response(status_code=401)
         bolt_response: BoltResponse = await run_in_threadpool(bolt_app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)

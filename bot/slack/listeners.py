@@ -43,23 +43,21 @@ def register(app: App, deps: ListenerDeps) -> None:
     @app.action(ids.ACCEPT)
     def accept(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        user, channel = body["user"]["id"], body["channel"]["id"]
-        if _refused(deps, client, user, channel):
+        if (target := _button_target(deps, client, body)) is None:
             return
-        handoff_id = int(body["actions"][0]["value"])
+        handoff_id, user, channel = target
         _decide(deps, client, DecisionRequest(handoff_id, Decision.ACCEPT, user), channel)
 
     @app.action(ids.REJECT)
     @app.action(ids.RECYCLE)
     def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        user, channel = body["user"]["id"], body["channel"]["id"]
-        if _refused(deps, client, user, channel):
+        if (target := _button_target(deps, client, body)) is None:
             return
-        action = body["actions"][0]
+        handoff_id, _, channel = target
         modal = blocks.decision_modal(
-            action="reject" if action["action_id"] == ids.REJECT else "recycle",
-            handoff_id=int(action["value"]),
+            action="reject" if body["actions"][0]["action_id"] == ids.REJECT else "recycle",
+            handoff_id=handoff_id,
             channel=channel,
             message_ts=body["message"]["ts"],
             lead_name=_lead_name(body),
@@ -133,12 +131,19 @@ def register(app: App, deps: ListenerDeps) -> None:
         log.error("Slack listener failed for a %s request", body.get("type", "?"), exc_info=error)
 
 
-def _refused(deps: ListenerDeps, client: WebClient, user: str, channel: str) -> bool:
-    """Tell someone outside the sales channel, privately, that they cannot act; True if so."""
-    if deps.membership.allows(user):
-        return False
-    client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
-    return True
+def _button_target(
+    deps: ListenerDeps, client: WebClient, body: dict[str, Any]
+) -> tuple[int, str, str] | None:
+    """The handoff id, user and channel of a card button click; None once the user is told why not."""
+    user, channel = body["user"]["id"], body["channel"]["id"]
+    if not deps.membership.allows(user):
+        client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
+        return None
+    value = str(body["actions"][0].get("value", ""))
+    if not value.isdigit():  # a tampered payload: our buttons carry the handoff id
+        client.chat_postEphemeral(channel=channel, user=user, text="That button is not from a Handoff card.")
+        return None
+    return int(value), user, channel
 
 
 def _decide(deps: ListenerDeps, client: WebClient, request: DecisionRequest, channel: str) -> None:

@@ -221,6 +221,35 @@ def test_forged_and_stale_signatures_are_refused(served: Served, fake_slack: Fak
     assert served.post("/slack/events", body, headers).status_code == 200
 
 
+def test_tampered_and_malformed_payloads_change_nothing(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+    ts = card_ts(fake_slack)
+
+    def press(value: str) -> int:
+        payload = block_action(
+            action_id=ids.ACCEPT, value=value, user="URITA", channel=SALES_CHANNEL, message_ts=ts
+        )
+        return served.post("/slack/events", *interactive(payload)).status_code
+
+    statuses = [press("not-a-number"), press("999999")]
+    not_json = served.post("/slack/events", *signed("payload=%7Bnot+json"))
+    forged_not_json = served.post("/slack/events", *signed("payload=%7Bnot+json", secret="wrong"))
+    no_payload = served.post("/slack/events", *signed("nothing=here"))
+
+    assert statuses == [200, 200]
+    assert (not_json.status_code, not_json.text) == (400, "malformed Slack payload")
+    assert forged_not_json.status_code == 401
+    assert no_payload.status_code < 500
+    notices = wait_until(lambda: fake_slack.calls("chat.postEphemeral")[1:], what="two private notices")
+    texts = [call.params["text"] for call in fake_slack.calls("chat.postEphemeral")]
+    assert texts == ["That button is not from a Handoff card.", "That handoff no longer exists."]
+    assert all(call.params["user"] == "URITA" for call in notices)
+    lead = lead_json(served)
+    assert lead["stage"] == "sql"
+    assert lead["handoffs"][0]["decision"] is None
+    assert fake_slack.calls("chat.update") == []
+
+
 def test_slack_faults_delay_the_card_but_lose_nothing(served: Served, fake_slack: FakeSlack) -> None:
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=1)
     fake_slack.fail_next("chat.postMessage", status=503)
