@@ -31,10 +31,13 @@ errors = Console(stderr=True)
 
 
 @contextmanager
-def runtime(*, migrate: bool = True) -> Iterator[Runtime]:
-    """Settings, model and database for one command; bad settings end it with a plain message."""
+def runtime(*, migrate: bool = True, requires: tuple[str, ...] = ()) -> Iterator[Runtime]:
+    """Settings (with the variables ``requires`` names set), model and database for one command;
+    bad settings end it with a plain message before anything else happens."""
     try:
-        built = build_runtime(load_settings(), migrate=migrate)
+        settings = load_settings()
+        settings.require(*requires)
+        built = build_runtime(settings, migrate=migrate)
     except (SettingsError, ModelError) as exc:
         errors.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -147,14 +150,9 @@ def serve(
     from bot.server import build_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with runtime() as rt:
-        try:
-            app, _, bolt_app = build_server(rt)
-            if socket_mode:
-                rt.settings.require("SLACK_APP_TOKEN")
-        except SettingsError as exc:
-            errors.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2) from None
+    slack = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", *(("SLACK_APP_TOKEN",) if socket_mode else ()))
+    with runtime(requires=slack) as rt:
+        app, _, bolt_app = build_server(rt)
         if socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 

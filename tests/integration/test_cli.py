@@ -164,3 +164,24 @@ def test_demo_saved_events_ingest_once_then_as_duplicates(env: Path) -> None:
     assert re.search(r"accepted\s+500", first.output)
     assert re.search(r"accepted\s+0", again.output)
     assert re.search(r"duplicates\s+500", again.output)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "missing"),
+    [(["serve"], "SLACK_BOT_TOKEN"), (["serve", "--socket-mode"], "SLACK_APP_TOKEN")],
+)
+def test_serve_without_its_slack_tokens_stops_before_touching_anything(
+    arguments: list[str], missing: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", f"sqlite:///{tmp_path / 'handoff.db'}")
+    monkeypatch.setenv("HANDOFF_SALES_CHANNEL", "C0SALES001")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "abcdef0123456789abcdef")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1234-5678-abcdef")
+    monkeypatch.delenv(missing, raising=False)
+
+    result = runner.invoke(app, arguments)
+
+    assert result.exit_code == 2
+    assert f"{missing} is not set" in result.output
+    assert list(tmp_path.iterdir()) == []
