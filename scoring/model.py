@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _MEMO_SIZE = 10_000
+_MEMO_KEY_CHARS = 500
 
 #: Profile fields a fit rule may test. ``email_domain`` is derived from the email.
 FitField = Literal[
@@ -185,14 +186,18 @@ class ScoringModel(_Strict):
         keys = self._where_keys_by_event.get(event_type)
         if keys is None:
             return None
-        memo_key = (event_type, *(str(properties.get(key, "")) for key in keys))
+        values = tuple(str(properties.get(key, "")) for key in keys)
         memo = self._rule_memo
-        if memo_key not in memo:
+        memo_key = (event_type, *values)
+        if memo_key in memo:
+            return memo[memo_key]
+        rules = self._rules_by_event[event_type]
+        rule = next((rule for rule in rules if rule.applies_to(event_type, properties)), None)
+        if sum(map(len, values)) <= _MEMO_KEY_CHARS:  # long values would make a large memo
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
-            rules = self._rules_by_event[event_type]
-            memo[memo_key] = next((rule for rule in rules if rule.applies_to(event_type, properties)), None)
-        return memo[memo_key]
+            memo[memo_key] = rule
+        return rule
 
     def engagement_rule(self, rule_id: str) -> EngagementRule | None:
         """The engagement rule with this id, if the model has it."""

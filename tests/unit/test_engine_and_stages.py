@@ -80,6 +80,28 @@ def test_the_first_matching_engagement_rule_scores_an_event() -> None:
     assert "page_view" in rules(score(FIT, ev("page_view", url="/blog/x")))
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/pricing", "pricing_page"),
+        ("https://acme.io/PRICING?plan=team", "pricing_page"),
+        ("/careers/engineering", "careers_page"),
+        ("/blog", "page_view"),
+        (None, "page_view"),
+        ("/" + "x" * 2000 + "/pricing", "pricing_page"),
+    ],
+)
+def test_a_page_view_scores_by_its_url_every_time_it_is_seen(url: str | None, expected: str) -> None:
+    properties = {"url": url} if url else {}
+
+    first = MODEL.engagement_rule_for("page_view", properties)
+    again = MODEL.engagement_rule_for("page_view", dict(properties))
+
+    assert first is not None
+    assert again is first
+    assert first.id == expected
+
+
 def test_demo_request_from_fit_lead_makes_sql() -> None:
     move = advance(
         stage=Stage.LEAD,
