@@ -64,7 +64,7 @@ def update_rows(session: Session, table: Table, rows: Rows, *, key: str = "id") 
         .where(table.c[key] == bindparam(f"{key}_"))
         .values({name: bindparam(name) for name in names})
     )
-    _execute_many(session, statement, [{**row, f"{key}_": row[key]} for row in rows])
+    _execute_many(session, statement, rows, sources={f"{key}_": key})
 
 
 def _dialect(session: Session) -> Dialect:
@@ -96,31 +96,40 @@ def _stage(session: Session, table: Table, names: list[str], rows: Rows, dialect
 
 
 def _copy_value(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    if isinstance(column.type, JSON):
-        return _or_none(json_text)
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return _or_none(process) if process is not None else _same
-
-
-def _or_none(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    # COPY takes JSON as text; psycopg's own JSON wrapper is for parameters only.
+    process = json_text if isinstance(column.type, JSON) else _processor(column.type, dialect)
+    if process is None:
+        return _same
     return lambda value: None if value is None else process(value)
+
+
+def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy would do to a value of ``type_`` before handing it to the driver."""
+    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
+    return processor
 
 
 def _same(value: Any) -> Any:
     return value
 
 
-def _execute_many(session: Session, statement: UpdateBase, rows: Rows) -> None:
-    """Run ``statement`` once per row with the driver's own executemany (SQLite's qmark style)."""
+def _execute_many(
+    session: Session, statement: UpdateBase, rows: Rows, *, sources: Mapping[str, str] | None = None
+) -> None:
+    """Run ``statement`` once per row with the driver's own executemany (SQLite's qmark style).
+
+    Each parameter takes the row's value of the same name, or of the name ``sources`` gives it.
+    """
     connection = session.connection()
     dialect = connection.dialect
     compiled: Any = statement.compile(dialect=dialect)
-    names: list[str] = list(compiled.positiontup)
+    parameters: list[str] = list(compiled.positiontup)
     processors = [
         (index, processor)
-        for index, name in enumerate(names)
-        if (processor := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for index, name in enumerate(parameters)
+        if (processor := _processor(compiled.binds[name].type, dialect))
     ]
+    names = [(sources or {}).get(name, name) for name in parameters]
     connection.exec_driver_sql(compiled.string, [_row_values(row, names, processors) for row in rows])
 
 
