@@ -35,10 +35,12 @@ EVENTS_DDL = """CREATE TABLE events (id {pk}, event_id VARCHAR(200) NOT NULL UNI
 
 def real_path(url: str, source: str, check_lines: int) -> dict[str, float]:
     """Ingest the file through the application; then re-ingest its head to check idempotency."""
-    from bot.event_input import parse_json_lines
     from bot.runtime import build_runtime
+    from bot.services.event_input import parse_json_lines
+    from bot.services.ingest import tune_garbage_collector_for_bulk_ingest
     from bot.settings import Settings
 
+    tune_garbage_collector_for_bulk_ingest()
     runtime = build_runtime(Settings(_env_file=None, database_url=url, sales_channel="C0BENCH001"))  # type: ignore[call-arg]
     started = time.perf_counter()
     accepted = 0
@@ -131,7 +133,7 @@ def _in_child(function: object, *args: object) -> dict[str, float]:
 
 def generate(folder: Path, events: int, leads: int) -> tuple[str, str]:
     """The events as JSON Lines, and the raw rows the baselines write (not timed)."""
-    from bot.sample import generate_events
+    from bot.terminal.sample import generate_events
 
     now = datetime.now(UTC)
     source, rows_file = folder / "events.jsonl", folder / "rows.json"

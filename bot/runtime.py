@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.event_input import Parsed
 from bot.model_source import load_scoring_model
+from bot.services.event_input import Parsed
 from bot.services.ingest import HandoffPolicy, IngestResult, ingest_events
 from bot.settings import Settings
 from scoring import ScoringModel
@@ -55,21 +54,12 @@ class Runtime:
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Load the model (failing fast if it is bad), connect, and apply migrations."""
     model = load_scoring_model(settings.scoring_model)
-    _tune_garbage_collector()
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
     return Runtime(
         settings=settings, engine=engine, session_factory=make_session_factory(engine), model=model
     )
-
-
-def _tune_garbage_collector() -> None:
-    # Ingesting a batch allocates hundreds of thousands of small objects that die young. At the
-    # default threshold (700 allocations) the cyclic collector runs hundreds of times per batch,
-    # and its full passes walk every long-lived object (the fit cache): a quarter of ingestion time
-    # at 100,000 leads. Collecting every 50,000 allocations keeps memory bounded all the same.
-    gc.set_threshold(50_000, 20, 100)
 
 
 def utcnow() -> datetime:

@@ -4,9 +4,21 @@ from scoring.engine import EngagementLedger, fit_contributions, score_events, sc
 from scoring.loader import ModelError, parse_model
 from scoring.model import EngagementRule, FitRule, ScoringModel, Thresholds
 from scoring.stages import StageError, Transition, advance, decide
-from scoring.types import Contribution, Decision, Event, LeadProfile, Score, ScoreTotals, Stage
+from scoring.types import (
+    REASONS,
+    Contribution,
+    Decision,
+    Event,
+    LeadProfile,
+    Score,
+    ScoreTotals,
+    Stage,
+    is_reason,
+    reason_label,
+)
 
 __all__ = [
+    "REASONS",
     "Contribution",
     "Decision",
     "EngagementLedger",
@@ -25,7 +37,9 @@ __all__ = [
     "advance",
     "decide",
     "fit_contributions",
+    "is_reason",
     "parse_model",
+    "reason_label",
     "score_events",
     "score_lead",
     "score_totals",

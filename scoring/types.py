@@ -27,6 +27,31 @@ class Decision(StrEnum):
     RECYCLE = "recycle"
 
 
+# Why a rep rejected or recycled a handoff: (value, label) in the order reps see them.
+REASONS: tuple[tuple[str, str], ...] = (
+    ("no_fit", "No fit"),
+    ("bad_contact_data", "Bad contact data"),
+    ("no_budget", "No budget"),
+    ("bad_timing", "Bad timing"),
+    ("competitor", "Competitor"),
+    ("student_or_job_seeker", "Student or job seeker"),
+    ("already_customer", "Already a customer"),
+    ("duplicate", "Duplicate"),
+    ("other", "Other"),
+)
+_LABELS = dict(REASONS)
+
+
+def is_reason(value: str | None) -> bool:
+    """Whether ``value`` is one of the fixed decision reasons."""
+    return value in _LABELS
+
+
+def reason_label(value: str) -> str:
+    """The label people read for a reason value; an unknown value is shown as it is."""
+    return _LABELS.get(value, value)
+
+
 @dataclass(frozen=True, slots=True)
 class LeadProfile:
     """What we know of a person, used by fit rules."""

@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.event_input import Parsed, parse_objects
+from bot.services.event_input import Parsed, parse_objects
 
 _ids = itertools.count(1)
 

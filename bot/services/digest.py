@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.digest_report import BandRow, Breakdown, DigestReport, ReasonCount, WeekCounts
-from bot.slack.ids import REASONS
-from scoring import ScoringModel
+from scoring import REASONS, ScoringModel
 from scoring.calibration import BandOutcome, advise
 from storage.digest_queries import DecisionGroup, DigestQueries, SourceGroup, Week
 from storage.uow import UnitOfWork

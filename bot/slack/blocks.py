@@ -35,7 +35,7 @@ from bot.slack.text import (
     truncate,
     value,
 )
-from scoring.types import LeadProfile, Score, Stage
+from scoring.types import LeadProfile, Score, Stage, reason_label
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord
 
@@ -173,7 +173,7 @@ def already_decided(decision: DecisionRecord) -> str:
     """The private answer to a late click: who decided first, and when."""
     verb = decision_verb(decision.action)
     when = slack_date(decision.decided_at, "{time} on {date_short}")
-    reason = f" ({value(ids.reason_label(decision.reason), 80)})" if decision.reason else ""
+    reason = f" ({value(reason_label(decision.reason), 80)})" if decision.reason else ""
     until = f", until {day_of(decision.recycle_until)}" if decision.recycle_until else ""
     return f"Already {verb} by {mention(decision.decided_by)} at {when}{reason}{until}."
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.slack import ids
 from bot.slack.text import escape, mrkdwn, plain, truncate, unescape
+from scoring.types import REASONS, is_reason
 
 ACTIONS = ("reject", "recycle")
 NOTE_MAX_LENGTH = 1000
@@ -61,7 +62,7 @@ def decision_modal(
             "type": "static_select",
             "action_id": ids.REASON_ACTION,
             "placeholder": plain("Choose a reason", 150),
-            "options": [{"text": plain(label, 75), "value": key} for key, label in ids.REASONS],
+            "options": [{"text": plain(label, 75), "value": key} for key, label in REASONS],
         },
     }
     note_input = {
@@ -142,7 +143,7 @@ def parse_decision_submission(view: dict[str, Any], *, today: date) -> DecisionI
     reason = option.get("value")
     if not reason:
         raise SubmissionError(ids.REASON_BLOCK, "Pick a reason.")
-    if not ids.is_reason(reason):
+    if not is_reason(reason):
         raise SubmissionError(ids.REASON_BLOCK, "Pick one of the reasons in the list.")
     note = (_state(values, ids.NOTE_BLOCK, ids.NOTE_ACTION).get("value") or "").strip()
     recycle_until = None

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.services.timefmt import relative_time
 from bot.slack import ids
 from bot.slack.text import (
     aware,
@@ -18,8 +19,7 @@ from bot.slack.text import (
     slack_date,
     value,
 )
-from bot.timefmt import relative_time
-from scoring.types import Contribution, LeadProfile, Score
+from scoring.types import Contribution, LeadProfile, Score, reason_label
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord
 
@@ -161,7 +161,7 @@ def sla_text(
 
 def reason_and_note(decision: DecisionRecord) -> list[str]:
     """The decision's reason label and note, escaped, each only if present."""
-    parts = [value(ids.reason_label(decision.reason), 80)] if decision.reason else []
+    parts = [value(reason_label(decision.reason), 80)] if decision.reason else []
     if decision.note and decision.note.strip():
         parts.append(value(decision.note, 1000))
     return parts

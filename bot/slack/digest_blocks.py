@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.digest_text import headline_rows, percent, reason_lines
 from bot.services.digest_report import Breakdown, DigestReport
+from bot.services.digest_text import headline_rows, percent, reason_lines
 from bot.slack.blocks_parts import MAX_FIELDS, context, section
 from bot.slack.text import plain, truncate, value
 

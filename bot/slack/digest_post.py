@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from bot.chart import digest_chart
 from bot.runtime import Runtime
 from bot.services.digest import compute_digest, monday_of
+from bot.services.digest_chart import digest_chart
 from bot.slack.digest_blocks import digest_message
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ import httpx
 import pytest
 import uvicorn
 
+from bot.entrypoints.server import build_server
 from bot.runtime import Runtime, build_runtime
-from bot.server import build_server
 from bot.slack.delivery import DeliveryWorker
 from tests.conftest import API_TOKEN, SALES_CHANNEL, make_settings
 from tests.fakes.slack_api import FakeSlack

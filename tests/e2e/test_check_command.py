@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.entrypoints.cli import app
 from tests.conftest import SALES_CHANNEL
 from tests.fakes.slack_api import FakeSlack
 

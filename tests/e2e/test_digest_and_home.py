@@ -12,8 +12,8 @@ import httpx
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.jobs import due_week
+from bot.entrypoints.cli import app
+from bot.entrypoints.jobs import due_week
 from bot.runtime import Runtime, build_runtime, utcnow
 from bot.services.decisions import DecisionRequest, record_decision
 from bot.services.rescore import rescore_all
@@ -200,8 +200,10 @@ def test_daily_rescore_brings_a_recycled_lead_back_after_its_date(database_url: 
     )
     runtime.ingest(parsed(*hot))
 
-    before = rescore_all(runtime=runtime, now=utcnow())
-    after = rescore_all(runtime=runtime, now=utcnow() + timedelta(hours=2))
+    before = rescore_all(uow_factory=runtime.uow, model=runtime.model, policy=runtime.policy, now=utcnow())
+    after = rescore_all(
+        uow_factory=runtime.uow, model=runtime.model, policy=runtime.policy, now=utcnow() + timedelta(hours=2)
+    )
     runtime.close()
 
     assert (before, after) == (0, 1)

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.sample import generate_events
+from bot.terminal.sample import generate_events
 from tests.builders import FIT_LEAD, event
 from tests.conftest import API_TOKEN
 from tests.e2e.conftest import serve_env, start_serve_process, wait_until

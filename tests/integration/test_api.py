@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_app
+from bot.entrypoints.api import create_app
 from bot.runtime import Runtime, build_runtime
 from tests.builders import FIT_LEAD, event
 from tests.conftest import API_TOKEN, make_settings

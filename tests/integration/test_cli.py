@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.entrypoints.cli import app
 from storage.migrate import head_revision
 from tests.builders import FIT_LEAD, event
 

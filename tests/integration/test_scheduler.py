@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.jobs import build_scheduler
+from bot.entrypoints.jobs import build_scheduler
 from bot.runtime import build_runtime
 from tests.conftest import make_settings
 

@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 from bot.services.cards import CardView
 from bot.slack import blocks, ids
 from bot.slack.blocks import SubmissionError
-from scoring.types import Contribution, LeadProfile, Score, Stage
+from scoring.types import REASONS, Contribution, LeadProfile, Score, Stage, reason_label
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord
 from storage.leads import LeadState
@@ -328,10 +328,10 @@ def test_several_leads_lists_up_to_ten() -> None:
 
 
 def test_reasons() -> None:
-    assert [value for value, _ in ids.REASONS][:3] == ["no_fit", "bad_contact_data", "no_budget"]
-    assert len(ids.REASONS) == 9
-    assert ids.reason_label("already_customer") == "Already a customer"
-    assert ids.reason_label("something_new") == "something_new"
+    assert [value for value, _ in REASONS][:3] == ["no_fit", "bad_contact_data", "no_budget"]
+    assert len(REASONS) == 9
+    assert reason_label("already_customer") == "Already a customer"
+    assert reason_label("something_new") == "something_new"
 
 
 def modal(action: str) -> dict[str, Any]:
@@ -351,7 +351,7 @@ def submitted(
     option = None
     if reason is not None:
         option = {
-            "text": {"type": "plain_text", "text": ids.reason_label(reason), "emoji": True},
+            "text": {"type": "plain_text", "text": reason_label(reason), "emoji": True},
             "value": reason,
         }
     values: dict[str, Any] = {
@@ -379,7 +379,7 @@ def test_modal_is_valid(action: str) -> None:
         "action": action,
     }
     inputs = {block["block_id"]: block for block in built["blocks"] if block["type"] == "input"}
-    assert [o["value"] for o in inputs[ids.REASON_BLOCK]["element"]["options"]] == [v for v, _ in ids.REASONS]
+    assert [o["value"] for o in inputs[ids.REASON_BLOCK]["element"]["options"]] == [v for v, _ in REASONS]
     assert not inputs[ids.REASON_BLOCK].get("optional")
     assert inputs[ids.NOTE_BLOCK]["optional"] is True
     assert inputs[ids.NOTE_BLOCK]["element"]["max_length"] == 1000

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from rich.console import Console
 from slack_sdk.models.blocks import Block
 
-from bot.chart import digest_chart
-from bot.render_digest import print_digest
+from bot.services.digest_chart import digest_chart
 from bot.services.digest_report import Advice, BandRow, Breakdown, DigestReport, ReasonCount, WeekCounts
 from bot.slack.digest_blocks import digest_message
+from bot.terminal.render_digest import print_digest
 
 MONDAY = date(2026, 11, 16)
 WEEK = WeekCounts(

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.schemas import EventIn, LeadIn, Refusal, refusals_from
+from bot.services.schemas import EventIn, LeadIn, Refusal, refusals_from
 
 _LEAD_FIELDS = set(LeadIn.model_fields)
 _EVENT_FIELDS = {"event_id", "email", "type", "occurred_at"}

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.api import create_app
-from bot.jobs import build_scheduler
+from bot.entrypoints.api import create_app
+from bot.entrypoints.jobs import build_scheduler
 from bot.runtime import Runtime, utcnow
 from bot.slack.app import create_bolt_app, make_client, mount
 from bot.slack.delivery import DeliveryWorker

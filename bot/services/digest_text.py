@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services.digest_report import DigestReport, WeekCounts
-from bot.slack.ids import reason_label
+from scoring import reason_label
 
 
 def percent(rate: float | None) -> str:

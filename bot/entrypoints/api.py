@@ -11,9 +11,9 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.event_input import Parsed, parse_body
 from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
+from bot.services.event_input import Parsed, parse_body
 from bot.services.ingest import IngestResult
 from bot.services.leads import lead_report
 from storage.database import ping

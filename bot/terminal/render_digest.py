@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from bot.digest_text import headline_rows, percent, reason_lines
 from bot.services.digest_report import Breakdown, DigestReport
+from bot.services.digest_text import headline_rows, percent, reason_lines
 
 
 def print_digest(console: Console, report: DigestReport, *, week_label: str) -> None:

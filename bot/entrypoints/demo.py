@@ -12,18 +12,18 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from bot import render
-from bot.event_input import parse_objects
-from bot.render_digest import print_digest
 from bot.runtime import Runtime, build_runtime, utcnow
-from bot.sample import generate_events
 from bot.services.cards import card_view
 from bot.services.decisions import DecisionRequest, record_decision
 from bot.services.digest import compute_digest, monday_of
+from bot.services.event_input import parse_objects
 from bot.services.ingest import IngestResult
 from bot.services.leads import lead_report
 from bot.settings import load_settings
 from bot.slack.blocks import handoff_card
+from bot.terminal import render
+from bot.terminal.render_digest import print_digest
+from bot.terminal.sample import generate_events
 from scoring import Decision
 from storage.tables import LeadRow
 

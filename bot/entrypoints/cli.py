@@ -15,12 +15,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot import render
-from bot.event_input import Parsed, parse_csv, parse_json_lines
 from bot.runtime import Runtime, build_runtime, utcnow
-from bot.services.ingest import IngestResult
+from bot.services.event_input import Parsed, parse_csv, parse_json_lines
+from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_ingest
 from bot.services.leads import lead_report
 from bot.settings import SettingsError, load_settings
+from bot.terminal import render
 from scoring import ModelError
 
 app = typer.Typer(help="Handoff: carries leads from marketing to sales in Slack.", no_args_is_help=True)
@@ -55,6 +55,7 @@ def ingest(
 ) -> None:
     """Ingest events; exits 1 if any were refused (the valid ones are stored all the same)."""
     source = _open_source(path)
+    tune_garbage_collector_for_bulk_ingest()
     is_csv = csv_format or path.lower().endswith(".csv")
     with runtime() as rt, source, _progress(source) as (progress, task):
         items = _parse(source, is_csv)
@@ -147,7 +148,7 @@ def serve(
 
     import uvicorn
 
-    from bot.server import build_server
+    from bot.entrypoints.server import build_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     slack = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", *(("SLACK_APP_TOKEN",) if socket_mode else ()))
@@ -169,10 +170,10 @@ def digest(
     chart: Annotated[Path | None, typer.Option(help="where to save the chart PNG")] = None,
 ) -> None:
     """Print the weekly MQL-quality digest and save its chart; --send posts it to Slack."""
-    from bot.chart import digest_chart
-    from bot.render_digest import print_digest
     from bot.services.digest import compute_digest, last_full_week, monday_of
+    from bot.services.digest_chart import digest_chart
     from bot.slack.digest_post import week_label
+    from bot.terminal.render_digest import print_digest
 
     with runtime() as rt:
         now = utcnow()
@@ -215,7 +216,7 @@ def _send_digest(rt: Runtime, monday: date, now: datetime) -> None:
 @app.command()
 def check() -> None:
     """Validate settings, database, scoring model, Slack token and channel access."""
-    from bot.checks import run_checks
+    from bot.entrypoints.checks import run_checks
 
     try:
         settings = load_settings()
@@ -241,7 +242,7 @@ def demo(
     ] = None,
 ) -> None:
     """The whole flow on embedded defaults, no Slack account needed."""
-    from bot.demo import run_demo
+    from bot.entrypoints.demo import run_demo
 
     run_demo(console, leads=leads, events=events, save_events=save_events)
 

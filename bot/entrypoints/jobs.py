@@ -56,7 +56,7 @@ def sla_scan(runtime: Runtime, wake_delivery: Callable[[], None]) -> None:
 
 def daily_rescore(runtime: Runtime, wake_delivery: Callable[[], None]) -> None:
     """Re-score leads for decay; a recycled lead past its date may become an SQL again."""
-    moved = rescore_all(runtime=runtime, now=utcnow())
+    moved = rescore_all(uow_factory=runtime.uow, model=runtime.model, policy=runtime.policy, now=utcnow())
     log.info("daily re-score: %s stage changes", moved)
     if moved:
         wake_delivery()

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from bot.services.ingest import IngestResult
 from bot.services.leads import LeadReport
-from bot.timefmt import relative_time
+from bot.services.timefmt import relative_time
 
 MAX_REFUSALS_SHOWN = 20
 

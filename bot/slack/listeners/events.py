@@ -1,0 +1,33 @@
+"""Events API: the App Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.services.cards import home_views
+from bot.slack import blocks
+from bot.slack.home import home_view
+from bot.slack.listeners.deps import ListenerDeps
+
+
+def register(app: App, deps: ListenerDeps) -> None:
+    """Attach the event listeners."""
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        client.views_publish(user_id=user, view=_home(deps, user))
+
+
+def _home(deps: ListenerDeps, user: str) -> dict[str, Any]:
+    now = deps.now()
+    if not deps.membership.allows(user):
+        refusal = {"type": "mrkdwn", "text": blocks.refusal_not_in_sales_channel()}
+        return {"type": "home", "blocks": [{"type": "section", "text": refusal}]}
+    waiting, mine = home_views(uow=deps.runtime.uow(), user_id=user, model=deps.runtime.model, now=now)
+    return home_view(waiting=waiting, mine=mine, now=now)

@@ -1,0 +1,53 @@
+"""Reject and Recycle modal submissions.
+
+A submission's decision is written before the ack (a few milliseconds), so the modal closes only
+once the decision is safe, or shows why it was not taken.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services.decisions import DecisionRequest
+from bot.slack import blocks, ids
+from bot.slack.listeners.deps import ListenerDeps
+from scoring import Decision
+
+
+def register(app: App, deps: ListenerDeps) -> None:
+    """Attach the modal submission listeners."""
+
+    @app.view(ids.REJECT_MODAL)
+    @app.view(ids.RECYCLE_MODAL)
+    def submit(ack: Ack, body: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        try:
+            submitted = blocks.parse_decision_submission(body["view"], today=deps.now().date())
+        except blocks.SubmissionError as exc:
+            ack(response_action="errors", errors={exc.block_id: exc.message})
+            return
+        if not deps.membership.allows(user):
+            ack(response_action="errors", errors={ids.REASON_BLOCK: blocks.refusal_not_in_sales_channel()})
+            return
+        request = DecisionRequest(
+            handoff_id=submitted.handoff_id,
+            action=Decision(submitted.action),
+            user_id=user,
+            reason=submitted.reason,
+            note=submitted.note,
+            recycle_until=_start_of(submitted.recycle_until, deps) if submitted.recycle_until else None,
+        )
+        outcome = deps.record(request)
+        if outcome is None or not outcome.recorded:
+            text = blocks.already_decided(outcome.decision) if outcome else "That handoff no longer exists."
+            ack(response_action="errors", errors={ids.REASON_BLOCK: text})
+            return
+        ack()
+        deps.wake_delivery()
+
+
+def _start_of(day: date, deps: ListenerDeps) -> datetime:
+    return datetime.combine(day, time(0, 0), deps.runtime.settings.zone).astimezone(UTC)

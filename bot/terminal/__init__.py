@@ -1,0 +1,1 @@
+"""Terminal output: Rich rendering and the demo's sample data."""
