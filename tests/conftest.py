@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
@@ -15,6 +17,13 @@ from bot.settings import Settings
 PG_CONNINFO = os.environ.get("HANDOFF_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=test")
 SALES_CHANNEL = "C0SALES001"
 API_TOKEN = "test-api-token-0123456789"
+
+# Derandomized by default (CI runs the README's test command); HYPOTHESIS_PROFILE=explore to search.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _postgres_problem() -> str | None:
