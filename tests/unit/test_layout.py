@@ -13,7 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "scoring": ("storage", "bot"),
     "storage": ("bot",),
-    "bot/services": ("bot.slack", "bot.runtime", "bot.entrypoints", "bot.terminal", "slack_sdk", "slack_bolt"),
+    "bot/services": (
+        "bot.slack",
+        "bot.runtime",
+        "bot.entrypoints",
+        "bot.terminal",
+        "slack_sdk",
+        "slack_bolt",
+    ),
     "bot/slack": ("bot.entrypoints", "bot.terminal"),
     "bot/terminal": ("bot.entrypoints", "bot.slack"),
 }
