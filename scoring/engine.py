@@ -53,6 +53,11 @@ class EngagementLedger:
     def __init__(self, tallies: dict[str, RuleTally] | None = None) -> None:
         self.tallies: dict[str, RuleTally] = tallies or {}
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EngagementLedger) and self.tallies == other.tallies
+
+    __hash__ = None  # type: ignore[assignment]
+
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> EngagementLedger:
         """Rebuild a ledger from :meth:`to_json` output."""
@@ -76,6 +81,22 @@ class EngagementLedger:
         else:
             tally.add(rule.points, ts, rule.half_life_days)
         return rule
+
+    def with_event(self, model: ScoringModel, event: Event) -> tuple[EngagementLedger, EngagementRule | None]:
+        """A new ledger with ``event`` added, this one left as it was; and the rule that scored it."""
+        rule = model.engagement_rule_for(event.type, event.properties)
+        if rule is None:
+            return self, None
+        ts = event.occurred_at.timestamp()
+        tallies = dict(self.tallies)
+        tally = tallies.get(rule.id)
+        if tally is None:
+            tallies[rule.id] = RuleTally(1, rule.points, rule.points, ts)
+        else:
+            copy = RuleTally(tally.events, tally.raw, tally.decayed_at_last, tally.last_ts)
+            copy.add(rule.points, ts, rule.half_life_days)
+            tallies[rule.id] = copy
+        return EngagementLedger(tallies), rule
 
     def engagement_total(self, model: ScoringModel, at: datetime) -> float:
         """The sum of :meth:`contributions`' points, computed without building them."""

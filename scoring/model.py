@@ -148,10 +148,13 @@ class Thresholds(_Strict):
     sql: float = Field(gt=0)
     sql_min_fit: float = 0
     hand_raise: tuple[str, ...] = ("demo_request", "contact_sales")
+    hand_raise_min_fit: float = Field(
+        default=-20, description="a hand-raise from a lead with less fit is counted, not carded"
+    )
     hand_raise_max_age_days: float = Field(
         default=14,
         gt=0,
-        description="an older hand-raise (e.g. from an import) scores but does not fast-lane",
+        description="an SQL that qualified longer ago than this (an import) is history: no card",
     )
 
     @model_validator(mode="after")
@@ -161,12 +164,24 @@ class Thresholds(_Strict):
         return self
 
 
+class LifecycleRules(_Strict):
+    """How leads come back round after a decision, and when a faded MQL expires."""
+
+    rejected_cool_off_days: float = Field(
+        default=90, gt=0, description="a rejected lead returns to nurture after this long"
+    )
+    expire_after_days: float = Field(
+        default=90, gt=0, description="an MQL whose score stays below the MQL threshold this long expires"
+    )
+
+
 class ScoringModel(_Strict):
     """A whole scoring model as written in YAML."""
 
     name: str
     version: int = 1
     thresholds: Thresholds
+    lifecycle: LifecycleRules = LifecycleRules()
     fit: tuple[FitRule, ...] = ()
     engagement: tuple[EngagementRule, ...] = ()
     known_events: tuple[str, ...] = Field(

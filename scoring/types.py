@@ -17,6 +17,12 @@ class Stage(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     RECYCLED = "recycled"
+    EXPIRED = "expired"
+
+    @property
+    def is_nurture(self) -> bool:
+        """Marketing's stages: scoring may move the lead on from here."""
+        return self in (Stage.LEAD, Stage.MQL, Stage.EXPIRED)
 
 
 class Decision(StrEnum):

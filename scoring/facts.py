@@ -1,0 +1,149 @@
+"""What the lifecycle reads (facts about a lead, each with its time) and what it says (moves, signals).
+
+Facts are folded in time order; at one instant, events come before a posted card, a card before a
+decision, and a decision before a tick of the clock. Events of one instant go by ``event_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from scoring.engine import EngagementLedger
+from scoring.types import Decision, LeadProfile, Score, Stage
+
+
+@dataclass(frozen=True, slots=True)
+class EventFact:
+    """Something the lead did; ``profile`` holds the profile fields the event carried."""
+
+    event_id: str
+    type: str
+    at: datetime
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    profile: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFact:
+    """A rep's decision on the lead's open handoff."""
+
+    at: datetime
+    action: Decision
+    by: str
+    reason: str | None = None
+    note: str | None = None
+    recycle_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CardFact:
+    """A card was posted (or decided) at ``at``: the lead was an SQL from then, whatever came later."""
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time passes until ``at`` (the daily job, or the end of a replay)."""
+
+    at: datetime
+
+
+Fact = EventFact | DecisionFact | CardFact | Tick
+_RANK = {EventFact: 0, CardFact: 1, DecisionFact: 2, Tick: 3}
+
+
+def fact_order(fact: Fact) -> tuple[datetime, int, str]:
+    """The key that sorts facts into the order the lifecycle folds them."""
+    return fact.at, _RANK[type(fact)], fact.event_id if isinstance(fact, EventFact) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierDecision:
+    """The last decision on a lead, shown on its card when it comes back."""
+
+    action: Decision
+    at: datetime
+    by: str
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadLife:
+    """Everything the lifecycle knows of one lead after folding its facts up to ``as_of``."""
+
+    profile: LeadProfile
+    ledger: EngagementLedger = field(default_factory=EngagementLedger)
+    stage: Stage = Stage.LEAD
+    as_of: datetime | None = None
+    recycle_until: datetime | None = None
+    cool_off_until: datetime | None = None
+    below_mql_since: datetime | None = None
+    earlier: EarlierDecision | None = None
+    owner: str | None = None
+    first_source: str | None = None
+    first_campaign: str | None = None
+    sql_count: int = 0
+
+
+class Cause(StrEnum):
+    """What moved a lead."""
+
+    SCORE = "score"
+    HAND_RAISE = "hand_raise"
+    DECISION = "decision"
+    COOL_OFF_ENDED = "cool_off_ended"
+    RECYCLE_DATE = "recycle_date"
+    FADED = "faded"
+    CARDED = "carded"
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A dated change of stage, its cause in words, and the score explanation at that moment.
+
+    ``episode`` numbers a lead's SQL moves (1, 2, …): the n-th SQL is the n-th handoff.
+    """
+
+    at: datetime
+    from_stage: Stage
+    to_stage: Stage
+    cause: Cause
+    reason: str
+    score: Score
+    trigger: EventFact | None = None
+    returning: EarlierDecision | None = None
+    episode: int = 0
+
+
+class SignalKind(StrEnum):
+    """Something worth telling that is not a change of stage."""
+
+    HAND_RAISE_BELOW_FIT = "hand_raise_below_fit"
+    OWNER_HAND_RAISE = "owner_hand_raise"
+    CARD_WARNING = "card_warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A signal at a moment, with a short description and who should hear of it."""
+
+    at: datetime
+    kind: SignalKind
+    detail: str
+    event_id: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The state after a fact, and what happened on the way."""
+
+    state: LeadLife
+    moves: tuple[Move, ...] = ()
+    signals: tuple[Signal, ...] = ()

@@ -1,0 +1,272 @@
+"""The lead lifecycle in event time: ``step(state, fact, model) -> Outcome``, a pure function.
+
+lead ─score≥mql─► mql ─score≥sql & fit─► sql ─accept─► accepted ─hand-raise─► (owner told)
+  └──────────── hand-raise (fit ≥ floor) ──┘  ├─reject──► rejected ─cool-off or hand-raise─► nurture / sql
+mql ─below mql for a while─► expired          └─recycle─► recycled ─its date or hand-raise──► nurture / sql
+
+Before a fact at ``t`` is applied, the time between the lead's last fact and ``t`` is played out:
+a recycle date, the end of a rejection's cool-off, an MQL fading until it expires. Each move is
+dated at the moment that caused it, never at the moment it was computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from scoring.engine import score_lead, score_totals
+from scoring.facts import (
+    CardFact,
+    Cause,
+    DecisionFact,
+    EarlierDecision,
+    EventFact,
+    Fact,
+    LeadLife,
+    Move,
+    Outcome,
+    Signal,
+    SignalKind,
+    fact_order,
+)
+from scoring.fading import first_moment_below
+from scoring.model import ScoringModel
+from scoring.types import Decision, Event, ScoreTotals, Stage
+
+_DECIDED = {
+    Decision.ACCEPT: Stage.ACCEPTED,
+    Decision.REJECT: Stage.REJECTED,
+    Decision.RECYCLE: Stage.RECYCLED,
+}
+
+
+@dataclass
+class _Step:
+    """One fact's work in progress: the state as it changes, and what was said on the way."""
+
+    model: ScoringModel
+    state: LeadLife
+    moves: list[Move] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+
+    def totals(self, at: datetime) -> ScoreTotals:
+        return score_totals(model=self.model, profile=self.state.profile, ledger=self.state.ledger, at=at)
+
+    def move(
+        self, to: Stage, *, at: datetime, cause: Cause, reason: str, trigger: EventFact | None = None
+    ) -> None:
+        state = self.state
+        score = score_lead(model=self.model, profile=state.profile, ledger=state.ledger, at=at)
+        sql = to is Stage.SQL
+        self.moves.append(
+            Move(
+                at=at,
+                from_stage=state.stage,
+                to_stage=to,
+                cause=cause,
+                reason=reason,
+                score=score,
+                trigger=trigger,
+                returning=state.earlier if sql else None,
+                episode=state.sql_count + 1 if sql else 0,
+            )
+        )
+        self.state = replace(
+            state,
+            stage=to,
+            as_of=max(at, state.as_of or at),
+            sql_count=state.sql_count + sql,
+            below_mql_since=None,
+            recycle_until=None if to is not Stage.RECYCLED else state.recycle_until,
+            cool_off_until=None if to is not Stage.REJECTED else state.cool_off_until,
+        )
+
+    def signal(self, kind: SignalKind, *, at: datetime, detail: str, event: EventFact | None = None) -> None:
+        event_id = event.event_id if event else None
+        self.signals.append(Signal(at, kind, detail, event_id, self.state.owner))
+
+
+def step(state: LeadLife, fact: Fact, model: ScoringModel) -> Outcome:
+    """The lead after ``fact``: its new state, the moves it made and the signals it raised."""
+    work = _Step(model, state)
+    _pass_time(work, until=fact.at)
+    if isinstance(fact, EventFact):
+        _on_event(work, fact)
+    elif isinstance(fact, DecisionFact):
+        _on_decision(work, fact)
+    elif isinstance(fact, CardFact):
+        _on_card(work, fact)
+    elif not work.moves:
+        return Outcome(state)  # time passed and nothing came of it: the state stays as it was
+    return Outcome(work.state, tuple(work.moves), tuple(work.signals))
+
+
+def fold(state: LeadLife, facts: Iterable[Fact], model: ScoringModel) -> Outcome:
+    """Apply ``facts`` in time order; the moves and signals of all of them together."""
+    moves: list[Move] = []
+    signals: list[Signal] = []
+    for fact in sorted(facts, key=fact_order):
+        outcome = step(state, fact, model)
+        state = outcome.state
+        moves.extend(outcome.moves)
+        signals.extend(outcome.signals)
+    return Outcome(state, tuple(moves), tuple(signals))
+
+
+def _pass_time(work: _Step, *, until: datetime) -> None:
+    state = work.state
+    rules = work.model.lifecycle
+    if state.stage is Stage.RECYCLED and state.recycle_until is not None and state.recycle_until <= until:
+        _back_to_nurture(work, at=state.recycle_until, cause=Cause.RECYCLE_DATE, reason="recycle date passed")
+    elif state.stage is Stage.REJECTED and state.cool_off_until is not None and state.cool_off_until <= until:
+        days = f"{rules.rejected_cool_off_days:g}"
+        reason = f"{days} days since the rejection"
+        _back_to_nurture(work, at=state.cool_off_until, cause=Cause.COOL_OFF_ENDED, reason=reason)
+    elif state.stage is Stage.MQL:
+        _fade(work, until=until)
+
+
+def _back_to_nurture(work: _Step, *, at: datetime, cause: Cause, reason: str) -> None:
+    totals = work.totals(at)
+    mql = work.model.thresholds.mql
+    work.move(
+        Stage.MQL if totals.total >= mql and not totals.disqualified else Stage.LEAD,
+        at=at,
+        cause=cause,
+        reason=reason,
+    )
+    if _qualifies_by_score(work, totals):
+        work.move(Stage.SQL, at=at, cause=Cause.SCORE, reason=_sql_reason(work, totals))
+
+
+def _fade(work: _Step, *, until: datetime) -> None:
+    state = work.state
+    expire_after = timedelta(days=work.model.lifecycle.expire_after_days)
+    since = state.below_mql_since
+    if since is None and state.as_of is not None and until - state.as_of >= expire_after:
+        since = first_moment_below(work.model, state, start=state.as_of, end=until)
+    if since is not None and since + expire_after <= until:
+        days = f"{work.model.lifecycle.expire_after_days:g}"
+        work.move(
+            Stage.EXPIRED,
+            at=since + expire_after,
+            cause=Cause.FADED,
+            reason=f"below the MQL threshold for {days} days",
+        )
+
+
+def _on_event(work: _Step, event: EventFact) -> None:
+    before = work.state
+    work.state = _folded(work.model, before, event)
+    totals = work.totals(event.at)
+    hand_raise = event.type in work.model.thresholds.hand_raise
+    stage = work.state.stage
+    if hand_raise and stage is Stage.ACCEPTED:
+        work.signal(
+            SignalKind.OWNER_HAND_RAISE, at=event.at, detail=f"hand raised again: {event.type}", event=event
+        )
+    elif hand_raise and (stage.is_nurture or stage in (Stage.REJECTED, Stage.RECYCLED)):
+        _hand_raise(work, event, totals)
+    elif stage.is_nurture:
+        _score_moves(work, event, totals)
+    elif stage is Stage.SQL:
+        _warn_open_card(work, event, before=before, totals=totals)
+    if work.state.stage is Stage.MQL:
+        _track_fading(work, before=before, event=event, totals=totals)
+
+
+def _folded(model: ScoringModel, state: LeadLife, event: EventFact) -> LeadLife:
+    ledger, _ = state.ledger.with_event(
+        model, Event(event.event_id, event.type, event.at, dict(event.properties))
+    )
+    profile = state.profile
+    patch = {name: value for name, value in (event.profile or {}).items() if value not in (None, "")}
+    if patch:
+        profile = replace(profile, **patch)
+    return replace(
+        state,
+        ledger=ledger,
+        profile=profile,
+        as_of=max(event.at, state.as_of or event.at),
+        first_source=state.first_source or profile.source,
+        first_campaign=state.first_campaign or profile.campaign,
+    )
+
+
+def _hand_raise(work: _Step, event: EventFact, totals: ScoreTotals) -> None:
+    floor = work.model.thresholds.hand_raise_min_fit
+    if totals.disqualified or totals.fit < floor:
+        why = "disqualified" if totals.disqualified else f"fit {totals.fit:g} < {floor:g}"
+        work.signal(SignalKind.HAND_RAISE_BELOW_FIT, at=event.at, detail=f"{event.type}: {why}", event=event)
+        if work.state.stage.is_nurture:
+            _score_moves(work, event, totals)
+        return
+    work.move(
+        Stage.SQL, at=event.at, cause=Cause.HAND_RAISE, reason=f"hand raised: {event.type}", trigger=event
+    )
+
+
+def _score_moves(work: _Step, event: EventFact, totals: ScoreTotals) -> None:
+    if _qualifies_by_score(work, totals):
+        work.move(Stage.SQL, at=event.at, cause=Cause.SCORE, reason=_sql_reason(work, totals), trigger=event)
+    elif (
+        work.state.stage is not Stage.MQL
+        and totals.total >= work.model.thresholds.mql
+        and not totals.disqualified
+    ):
+        reason = f"score {totals.total:g} ≥ {work.model.thresholds.mql:g}"
+        work.move(Stage.MQL, at=event.at, cause=Cause.SCORE, reason=reason, trigger=event)
+
+
+def _qualifies_by_score(work: _Step, totals: ScoreTotals) -> bool:
+    thresholds = work.model.thresholds
+    return not totals.disqualified and totals.total >= thresholds.sql and totals.fit >= thresholds.sql_min_fit
+
+
+def _sql_reason(work: _Step, totals: ScoreTotals) -> str:
+    thresholds = work.model.thresholds
+    return f"score {totals.total:g} ≥ {thresholds.sql:g}, fit {totals.fit:g} ≥ {thresholds.sql_min_fit:g}"
+
+
+def _warn_open_card(work: _Step, event: EventFact, *, before: LeadLife, totals: ScoreTotals) -> None:
+    rule = work.model.engagement_rule_for(event.type, dict(event.properties))
+    if rule is not None and rule.points < 0:
+        work.signal(SignalKind.CARD_WARNING, at=event.at, detail=rule.label, event=event)
+    was = score_totals(model=work.model, profile=before.profile, ledger=before.ledger, at=event.at)
+    if totals.disqualified and not was.disqualified:
+        work.signal(
+            SignalKind.CARD_WARNING, at=event.at, detail="disqualified by a profile change", event=event
+        )
+
+
+def _track_fading(work: _Step, *, before: LeadLife, event: EventFact, totals: ScoreTotals) -> None:
+    if totals.total >= work.model.thresholds.mql:
+        work.state = replace(work.state, below_mql_since=None)
+    elif work.state.below_mql_since is None:
+        start = before.as_of or event.at
+        since = (
+            first_moment_below(work.model, before, start=start, end=event.at)
+            if before.stage is Stage.MQL
+            else None
+        )
+        work.state = replace(work.state, below_mql_since=since or event.at)
+
+
+def _on_decision(work: _Step, decision: DecisionFact) -> None:
+    to = _DECIDED[decision.action]
+    earlier = EarlierDecision(decision.action, decision.at, decision.by, decision.reason, decision.note)
+    work.move(to, at=decision.at, cause=Cause.DECISION, reason=f"sales decision: {decision.action.value}")
+    cool_off = timedelta(days=work.model.lifecycle.rejected_cool_off_days)
+    work.state = replace(
+        work.state,
+        earlier=earlier,
+        owner=decision.by if to is Stage.ACCEPTED else work.state.owner,
+        recycle_until=decision.recycle_until if to is Stage.RECYCLED else None,
+        cool_off_until=decision.at + cool_off if to is Stage.REJECTED else None,
+    )
+
+
+def _on_card(work: _Step, card: CardFact) -> None:
+    if work.state.stage is not Stage.SQL:
+        work.move(Stage.SQL, at=card.at, cause=Cause.CARDED, reason="card posted (kept after a late event)")
