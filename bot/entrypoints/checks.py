@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.entrypoints.problems import database_problem, slack_problem
 from bot.model_source import load_scoring_model
 from bot.settings import Settings
 from scoring import ModelError
@@ -19,6 +21,10 @@ _CHANNEL_HINTS = {
     "not_in_channel": "the bot is not a member: /invite the bot to the channel",
     "missing_scope": "the token lacks a scope: reinstall the app from manifest.yml",
 }
+
+
+class _Refused(Exception):
+    """A check that failed for a reason already said in a sentence."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,10 @@ def _attempt(name: str, check: Callable[[], str]) -> CheckResult:
         return CheckResult(
             name, False, f"Slack answered {error}: {_CHANNEL_HINTS.get(error, 'see the README')}"
         )
+    except _Refused as exc:
+        return CheckResult(name, False, str(exc))
+    except OSError as exc:
+        return CheckResult(name, False, slack_problem(exc))
     except Exception as exc:
         return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
 
@@ -72,6 +82,8 @@ def _database(settings: Settings) -> str:
     engine = make_engine(settings.database_url)
     try:
         revision, head = current_revision(engine), head_revision()
+    except SQLAlchemyError as exc:
+        raise _Refused(database_problem(exc, url=settings.database_url)) from None
     finally:
         engine.dispose()
     if revision == head:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -20,7 +21,7 @@ from bot.slack.delivery import DeliveryWorker
 log = logging.getLogger(__name__)
 
 
-def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAPI, DeliveryWorker, object]:
+def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAPI, DeliveryWorker, App]:
     """The ASGI app with ``/slack/events`` mounted, its delivery worker, and the Bolt app."""
     client = make_client(runtime)
     worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds)
