@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from bot.entrypoints.api_auth import read_guard, write_guard
+from bot.entrypoints.api_docs import EVENTS_BODY, document_event_schema
 from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
 from bot.services.event_input import Parsed, parse_body
 from bot.services.ingest import IngestResult
 from bot.services.leads import lead_report
+from bot.version import handoff_version
 from storage.database import ping
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -32,13 +34,13 @@ def create_app(
     lifespan: Any = None,
 ) -> FastAPI:
     """The FastAPI application; ``slack_check`` returns None when Slack answers, else the problem."""
-    app = FastAPI(title="Handoff", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Handoff", version=handoff_version(), lifespan=lifespan)
     metrics = Metrics(runtime.uow)
     app.state.runtime = runtime
     app.state.metrics = metrics
-    require_token = _bearer_guard(runtime.settings.api_token)
+    document_event_schema(app)
 
-    @app.post("/v1/events", dependencies=[Depends(require_token)])
+    @app.post("/v1/events", dependencies=[Depends(write_guard(runtime.settings))], openapi_extra=EVENTS_BODY)
     async def post_events(request: Request) -> dict[str, Any]:
         """Ingest a JSON array or NDJSON of events; answers counts and per-event refusals."""
         body = await _read_limited(request, max_body_bytes)
@@ -50,7 +52,7 @@ def create_app(
         metrics.record_ingest(result)
         return result.as_dict()
 
-    @app.get("/v1/leads/{email}", dependencies=[Depends(require_token)])
+    @app.get("/v1/leads/{email}", dependencies=[Depends(read_guard(runtime.settings))])
     def get_lead(email: str) -> dict[str, Any]:
         """A lead: profile, live score with its explanation, stage, handoffs and decisions."""
         report = lead_report(uow=runtime.uow(), email=email, model=runtime.model, now=utcnow())
@@ -78,21 +80,6 @@ def create_app(
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     return app
-
-
-def _bearer_guard(expected: str | None) -> Callable[..., None]:
-    def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        if expected is None:
-            raise _unauthorized("the ingestion API is off: HANDOFF_API_TOKEN is not set on the server")
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(token.encode(), expected.encode()):
-            raise _unauthorized("missing or wrong bearer token")
-
-    return require_token
-
-
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

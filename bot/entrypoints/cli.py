@@ -24,11 +24,27 @@ from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_in
 from bot.services.leads import lead_report
 from bot.settings import SettingsError, load_settings
 from bot.terminal import render
+from bot.version import handoff_version
 
 app = typer.Typer(help="Handoff: carries leads from marketing to sales in Slack.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"handoff {handoff_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version")
+    ] = False,
+) -> None:
+    """Handoff: carries leads from marketing to sales in Slack."""
 
 
 @app.command()
