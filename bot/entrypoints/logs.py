@@ -10,6 +10,7 @@ import sys
 import threading
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -28,6 +29,27 @@ class RedactLeadPaths(logging.Filter):
                 for arg in record.args
             )
         return True
+
+
+class HideDatabaseDetail(logging.Filter):
+    """A logged exception keeps its traceback without PostgreSQL's DETAIL lines, which quote row
+    values (``Key (email)=(ana@…) already exists``); statement parameters are already hidden by the
+    engine (``hide_parameters``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            lines = text.splitlines()
+            record.exc_text = "\n".join(line for line in lines if not line.lstrip().startswith("DETAIL:"))
+            record.exc_info = None
+        return True
+
+
+class WarningsOnly(logging.Filter):
+    """For a logger whose level Bolt resets to the root's whenever it builds one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
 
 
 class DropIgnoredTokenWarning(logging.Filter):
@@ -61,6 +83,7 @@ def _config(log_format: str, level: int) -> dict[str, Any]:
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],  # uvicorn's copy with ANSI colours
         }
     return {
         "version": 1,
@@ -68,10 +91,17 @@ def _config(log_format: str, level: int) -> dict[str, Any]:
         "formatters": {"default": formatter},
         "filters": {
             "lead_paths": {"()": RedactLeadPaths},
+            "database_detail": {"()": HideDatabaseDetail},
+            "warnings_only": {"()": WarningsOnly},
             "ignored_token": {"()": DropIgnoredTokenWarning},
         },
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "stream": sys.stderr, "formatter": "default"}
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": sys.stderr,
+                "formatter": "default",
+                "filters": ["database_detail"],
+            }
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
@@ -80,7 +110,7 @@ def _config(log_format: str, level: int) -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "propagate": True, "filters": ["lead_paths"]},
             "slack_bolt.App": {"filters": ["ignored_token"]},
             # Bolt logs a request whose signature fails at INFO with its whole body.
-            "slack_bolt.RequestVerification": {"level": "WARNING"},
+            "slack_bolt.RequestVerification": {"filters": ["warnings_only"]},
         },
     }
 
