@@ -14,6 +14,7 @@ from bot.entrypoints.api import create_app
 from bot.entrypoints.cli import app as cli
 from bot.entrypoints.readiness import SlackReadiness
 from bot.runtime import Runtime
+from bot.slack.channel_guard import ChannelGuard, SlackUnreachable
 from tests.conftest import SALES_CHANNEL
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import BOT_TOKEN
@@ -135,3 +136,23 @@ def test_check_refuses_a_sales_channel_shared_with_another_organisation(
     line = next(line for line in result.output.splitlines() if "sales channel" in line)
     assert "✗" in line
     assert "shared with another organisation (Slack Connect), so lead data is never posted there" in line
+
+
+def test_channel_guard_for_delivery_remembers_verdicts_but_not_outages(fake_slack: FakeSlack) -> None:
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.base_url, timeout=5, retry_handlers=[])
+    now = [0.0]
+    guard = ChannelGuard(client, cache_seconds=30, clock=lambda: now[0])
+    fake_slack.fail_next("conversations.info", status=500)
+
+    with pytest.raises(SlackUnreachable):
+        guard.problem(SALES_CHANNEL)
+    first = guard.problem(SALES_CHANNEL)
+    fake_slack.state.channels[SALES_CHANNEL]["is_ext_shared"] = True
+    remembered = guard.problem(SALES_CHANNEL)
+    now[0] = 31.0
+    later = guard.problem(SALES_CHANNEL)
+
+    assert (first, remembered) == (None, None)
+    assert later is not None
+    assert "Slack Connect" in later
+    assert len(fake_slack.all_calls("conversations.info")) == 3
