@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from storage.database import normalise_url
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _SCHEDULE = re.compile(r"^(?P<day>mon|tue|wed|thu|fri|sat|sun)\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
@@ -36,12 +41,20 @@ class Settings(BaseSettings):
     sales_channel: str | None = Field(None, validation_alias=_env("HANDOFF_SALES_CHANNEL"))
     digest_channel: str | None = Field(None, validation_alias=_env("HANDOFF_DIGEST_CHANNEL"))
     api_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_TOKEN"))
+    api_read_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_READ_TOKEN"))
     scoring_model: Path | None = Field(None, validation_alias=_env("HANDOFF_SCORING_MODEL"))
     sla_minutes: int = Field(60, gt=0, le=7 * 24 * 60, validation_alias=_env("HANDOFF_SLA_MINUTES"))
     post_rate: float = Field(1.0, gt=0, le=50, validation_alias=_env("HANDOFF_POST_RATE"))
     timezone: str = Field("UTC", validation_alias=_env("HANDOFF_TIMEZONE"))
     digest_schedule: str = Field("mon 09:00", validation_alias=_env("HANDOFF_DIGEST_SCHEDULE"))
     escalation_mention: str | None = Field(None, validation_alias=_env("HANDOFF_ESCALATION_MENTION"))
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("HANDOFF_LOG_FORMAT"))
+    ready_slack_cache_seconds: float = Field(
+        30.0, ge=0, le=3600, validation_alias=_env("HANDOFF_READY_SLACK_CACHE_SECONDS")
+    )
+    ready_slack_wait_seconds: float = Field(
+        2.0, gt=0, le=60, validation_alias=_env("HANDOFF_READY_SLACK_WAIT_SECONDS")
+    )
 
     @field_validator("digest_schedule")
     @classmethod
@@ -85,10 +98,35 @@ class Settings(BaseSettings):
     def _app_token_shape(cls, value: str | None) -> str | None:
         return _token(value, "xapp-", "an app-level token starting with xapp-")
 
-    @field_validator("slack_signing_secret", "api_token")
+    @field_validator("slack_signing_secret")
     @classmethod
     def _real_secret(cls, value: str | None) -> str | None:
         return _token(value, "", "a real secret, at least 16 characters", min_length=16)
+
+    @field_validator("api_token", "api_read_token")
+    @classmethod
+    def _api_tokens(cls, value: str | None) -> str | None:
+        tokens = [token.strip() for token in (value or "").split(",") if token.strip()]
+        if len(tokens) > 2:
+            raise ValueError("takes one token, or two separated by a comma while rotating, not more")
+        what = "a real secret, at least 16 characters (two for a rotation: old,new)"
+        return ",".join(_token(token, "", what, min_length=16) or "" for token in tokens) or None
+
+    @model_validator(mode="after")
+    def _read_tokens_differ(self) -> Settings:
+        if set(self.api_tokens) & set(self.api_read_tokens):
+            raise ValueError("HANDOFF_API_READ_TOKEN must differ from HANDOFF_API_TOKEN")
+        return self
+
+    @property
+    def api_tokens(self) -> tuple[str, ...]:
+        """Bearer tokens that may send events and read leads (two while one is being rotated)."""
+        return tuple(self.api_token.split(",")) if self.api_token else ()
+
+    @property
+    def api_read_tokens(self) -> tuple[str, ...]:
+        """Bearer tokens that may only read leads."""
+        return tuple(self.api_read_token.split(",")) if self.api_read_token else ()
 
     @field_validator("sales_channel", "digest_channel")
     @classmethod
@@ -100,6 +138,22 @@ class Settings(BaseSettings):
                 f"must be a channel id like C0123ABCD, not {value!r} "
                 "(in Slack: open the channel's details, the id is at the bottom)"
             )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            make_url(normalise_url(value)).get_dialect().import_dbapi()
+        except (NoSuchModuleError, ImportError):
+            raise ValueError(
+                f"names a kind of database Handoff has no driver for ({value.split(':', 1)[0]}); "
+                "use sqlite:///path or postgresql://user@host/database"
+            ) from None
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "must be a database URL such as sqlite:///handoff.db or postgresql://user@host/handoff"
+            ) from None
         return value
 
     @field_validator("slack_api_url")
@@ -172,13 +226,15 @@ def describe_errors(exc: ValidationError) -> str:
     """One line per bad variable, naming it as the environment spells it."""
     lines = []
     for error in exc.errors():
-        field_name = str(error["loc"][0]) if error["loc"] else "settings"
-        variable = _variable_name(field_name)
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # a rule across variables: its message names them, its input is all of them
+            lines.append(message)
+            continue
+        field_name = str(error["loc"][0])
         given = error.get("input")
-        secret = any(word in field_name.lower() for word in ("secret", "token"))
+        secret = any(word in field_name.lower() for word in ("secret", "token", "database_url"))
         shown = "" if secret or given is None or repr(given) in message else f" (got {given!r})"
-        lines.append(f"{variable}: {message}{shown}")
+        lines.append(f"{_variable_name(field_name)}: {message}{shown}")
     return "settings are not valid:\n" + "\n".join(f"  - {line}" for line in lines)
 
 

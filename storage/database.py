@@ -30,7 +30,12 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGIN."""
     url = normalise_url(url)
-    kwargs = {"json_serializer": json_text, "json_deserializer": orjson.loads, **kwargs}
+    kwargs = {
+        "json_serializer": json_text,
+        "json_deserializer": orjson.loads,
+        "hide_parameters": True,
+        **kwargs,
+    }
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)

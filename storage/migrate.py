@@ -8,9 +8,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 _SCRIPTS = Path(__file__).parent / "migrations"
+# Any fixed 64-bit number: the key of the PostgreSQL advisory lock replicas queue on to migrate.
+MIGRATION_LOCK_KEY = 0x68616E646F6666  # "handoff"
 
 
 def alembic_config(url: str) -> Config:
@@ -22,12 +24,23 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> str | None:
-    """Bring the database to the newest revision; returns the revision it is at."""
+    """Bring the database to the newest revision; returns the revision it is at.
+
+    Replicas starting together take turns: on PostgreSQL an advisory lock held until the
+    transaction ends, on SQLite the write lock its ``BEGIN IMMEDIATE`` takes. The next one in
+    line finds the schema at head and has nothing to do.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        _lock_migrations(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return current_revision(engine)
+
+
+def _lock_migrations(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from itertools import islice
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from bot.entrypoints.api_auth import read_guard, write_guard
+from bot.entrypoints.api_docs import EVENTS_BODY, document_event_schema
+from bot.entrypoints.problems import database_problem
+from bot.entrypoints.readiness import SlackState
 from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
 from bot.services.event_input import Parsed, parse_body
 from bot.services.ingest import IngestResult
 from bot.services.leads import lead_report
+from bot.version import handoff_version
 from storage.database import ping
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 BATCH_SIZE = 1000
 
-SlackCheck = Callable[[], str | None]
+SlackCheck = Callable[[], SlackState]
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -31,14 +38,15 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     lifespan: Any = None,
 ) -> FastAPI:
-    """The FastAPI application; ``slack_check`` returns None when Slack answers, else the problem."""
-    app = FastAPI(title="Handoff", version="0.1.0", lifespan=lifespan)
+    """The FastAPI application; ``slack_check`` says whether the Slack configuration is right."""
+    app = FastAPI(title="Handoff", version=handoff_version(), lifespan=lifespan)
     metrics = Metrics(runtime.uow)
     app.state.runtime = runtime
     app.state.metrics = metrics
-    require_token = _bearer_guard(runtime.settings.api_token)
+    document_event_schema(app)
+    app.add_exception_handler(SQLAlchemyError, _database_failed(runtime.settings.database_url))
 
-    @app.post("/v1/events", dependencies=[Depends(require_token)])
+    @app.post("/v1/events", dependencies=[Depends(write_guard(runtime.settings))], openapi_extra=EVENTS_BODY)
     async def post_events(request: Request) -> dict[str, Any]:
         """Ingest a JSON array or NDJSON of events; answers counts and per-event refusals."""
         body = await _read_limited(request, max_body_bytes)
@@ -50,7 +58,7 @@ def create_app(
         metrics.record_ingest(result)
         return result.as_dict()
 
-    @app.get("/v1/leads/{email}", dependencies=[Depends(require_token)])
+    @app.get("/v1/leads/{email}", dependencies=[Depends(read_guard(runtime.settings))])
     def get_lead(email: str) -> dict[str, Any]:
         """A lead: profile, live score with its explanation, stage, handoffs and decisions."""
         report = lead_report(uow=runtime.uow(), email=email, model=runtime.model, now=utcnow())
@@ -65,12 +73,17 @@ def create_app(
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
-        """The database answers and Slack is reachable (when a token is configured)."""
-        checks = {"database": _problem_of(lambda: ping(runtime.engine))}
-        checks["slack"] = slack_check() if slack_check else None
+        """Ready when the database answers and the configuration is right (sales channel set, the
+        bot in it, not shared outside); Slack's own state is reported but never makes it unready."""
+        checks = {"database": _database_problem(runtime)}
+        slack = slack_check() if slack_check else None
+        if slack is not None:
+            checks["configuration"] = slack.configuration
         ready = all(problem is None for problem in checks.values())
-        body = {"ready": ready, "checks": {name: problem or "ok" for name, problem in checks.items()}}
-        return JSONResponse(body, status_code=200 if ready else 503)
+        shown = {name: problem or "ok" for name, problem in checks.items()}
+        if slack is not None:
+            shown["slack"] = slack.slack
+        return JSONResponse({"ready": ready, "checks": shown}, status_code=200 if ready else 503)
 
     @app.get("/metrics")
     def metrics_endpoint() -> Response:
@@ -78,21 +91,6 @@ def create_app(
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     return app
-
-
-def _bearer_guard(expected: str | None) -> Callable[..., None]:
-    def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        if expected is None:
-            raise _unauthorized("the ingestion API is off: HANDOFF_API_TOKEN is not set on the server")
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(token.encode(), expected.encode()):
-            raise _unauthorized("missing or wrong bearer token")
-
-    return require_token
-
-
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -122,9 +120,20 @@ def _ingest_all(runtime: Runtime, items: Iterable[Parsed]) -> IngestResult:
     return total
 
 
-def _problem_of(check: Callable[[], None]) -> str | None:
+def _database_problem(runtime: Runtime) -> str | None:
     try:
-        check()
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+        ping(runtime.engine)
+    except SQLAlchemyError as exc:
+        return database_problem(exc, url=runtime.settings.database_url)
     return None
+
+
+def _database_failed(url: str) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def answer(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SQLAlchemyError)
+        route = getattr(request.scope.get("route"), "path", "?")
+        # The route's template, not the request's path: that may hold an email.
+        log.error("%s %s: %s", request.method, route, database_problem(exc, url=url), exc_info=exc)
+        return JSONResponse({"detail": "the database is unavailable: try again shortly"}, status_code=503)
+
+    return answer

@@ -7,18 +7,19 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.entrypoints.problems import database_problem, slack_problem
 from bot.model_source import load_scoring_model
 from bot.settings import Settings
+from bot.slack.channel_guard import HINTS, SlackUnreachable, inspect_channel
 from scoring import ModelError
 from storage.database import make_engine
 from storage.migrate import current_revision, head_revision
 
-_CHANNEL_HINTS = {
-    "channel_not_found": "no such channel, or it is private and the bot is not in it: /invite the bot",
-    "not_in_channel": "the bot is not a member: /invite the bot to the channel",
-    "missing_scope": "the token lacks a scope: reinstall the app from manifest.yml",
-}
+
+class _Refused(Exception):
+    """A check that failed for a reason already said in a sentence."""
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,10 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
         return
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     yield _attempt("slack token", lambda: _auth(client))
-    for label, channel in (
-        ("sales channel", settings.sales_channel),
-        ("digest channel", settings.digest_channel),
-    ):
-        if channel:
-            yield _attempt(label, lambda channel=channel: _channel(client, channel))  # type: ignore[misc]
-    if not settings.sales_channel:
-        yield CheckResult("sales channel", False, "HANDOFF_SALES_CHANNEL is not set")
+    yield _attempt("sales channel", lambda: _channel(client, settings.sales_channel, "HANDOFF_SALES_CHANNEL"))
+    if settings.digest_channel:
+        digest = settings.digest_channel
+        yield _attempt("digest channel", lambda: _channel(client, digest, "HANDOFF_DIGEST_CHANNEL"))
 
 
 def _attempt(name: str, check: Callable[[], str]) -> CheckResult:
@@ -56,9 +53,11 @@ def _attempt(name: str, check: Callable[[], str]) -> CheckResult:
         return CheckResult(name, False, str(exc))
     except SlackApiError as exc:
         error = str(exc.response.get("error", exc))
-        return CheckResult(
-            name, False, f"Slack answered {error}: {_CHANNEL_HINTS.get(error, 'see the README')}"
-        )
+        return CheckResult(name, False, f"Slack answered {error}: {HINTS.get(error, 'see the README')}")
+    except _Refused as exc:
+        return CheckResult(name, False, str(exc))
+    except OSError as exc:
+        return CheckResult(name, False, slack_problem(exc))
     except Exception as exc:
         return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
 
@@ -72,6 +71,8 @@ def _database(settings: Settings) -> str:
     engine = make_engine(settings.database_url)
     try:
         revision, head = current_revision(engine), head_revision()
+    except SQLAlchemyError as exc:
+        raise _Refused(database_problem(exc, url=settings.database_url)) from None
     finally:
         engine.dispose()
     if revision == head:
@@ -86,8 +87,11 @@ def _auth(client: WebClient) -> str:
     return f"connected to {answer.get('team')} as {answer.get('user')}"
 
 
-def _channel(client: WebClient, channel: str) -> str:
-    info = client.conversations_info(channel=channel)["channel"]
-    if not info.get("is_member", True):
-        raise RuntimeError(_CHANNEL_HINTS["not_in_channel"])
-    return f"#{info.get('name', channel)} reachable"
+def _channel(client: WebClient, channel: str | None, setting: str) -> str:
+    try:
+        verdict = inspect_channel(client, channel, setting=setting)
+    except SlackUnreachable as exc:
+        raise _Refused(f"Slack could not say whether {channel} is usable: {exc}") from None
+    if verdict.problem:
+        raise _Refused(verdict.problem)
+    return f"{verdict.name} reachable, the bot is a member, shared with no other organisation"

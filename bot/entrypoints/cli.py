@@ -13,38 +13,38 @@ from typing import Annotated, BinaryIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.runtime import Runtime, build_runtime, utcnow
+from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
+from bot.entrypoints.problems import slack_problem
+from bot.runtime import Runtime, utcnow
 from bot.services.event_input import Parsed, parse_csv, parse_json_lines
 from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_ingest
 from bot.services.leads import lead_report
 from bot.settings import SettingsError, load_settings
 from bot.terminal import render
-from scoring import ModelError
+from bot.version import handoff_version
 
 app = typer.Typer(help="Handoff: carries leads from marketing to sales in Slack.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
-errors = Console(stderr=True)
 
 
-@contextmanager
-def runtime(*, migrate: bool = True, requires: tuple[str, ...] = ()) -> Iterator[Runtime]:
-    """Settings (with the variables ``requires`` names set), model and database for one command;
-    bad settings end it with a plain message before anything else happens."""
-    try:
-        settings = load_settings()
-        settings.require(*requires)
-        built = build_runtime(settings, migrate=migrate)
-    except (SettingsError, ModelError) as exc:
-        errors.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
-    try:
-        yield built
-    finally:
-        built.close()
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"handoff {handoff_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version")
+    ] = False,
+) -> None:
+    """Handoff: carries leads from marketing to sales in Slack."""
 
 
 @app.command()
@@ -57,12 +57,19 @@ def ingest(
     source = _open_source(path)
     tune_garbage_collector_for_bulk_ingest()
     is_csv = csv_format or path.lower().endswith(".csv")
-    with runtime() as rt, source, _progress(source) as (progress, task):
-        items = _parse(source, is_csv)
-        total = IngestResult()
-        while batch := list(islice(items, batch_size)):
-            total.add(rt.ingest(batch))
-            progress.update(task, completed=_position(source), events=total.accepted + total.duplicates)
+    total = IngestResult()
+    try:
+        with runtime() as rt, source, _progress(source) as (progress, task):
+            items = _parse(source, is_csv)
+            while batch := list(islice(items, batch_size)):
+                total.add(rt.ingest(batch))
+                progress.update(task, completed=_position(source), events=total.accepted + total.duplicates)
+    except KeyboardInterrupt:
+        fail(
+            f"interrupted: the {total.accepted + total.duplicates:,} events of the batches committed so far "
+            "are stored and events already stored are skipped as duplicates, so re-run the same command",
+            code=INTERRUPTED,
+        )
     render.ingest_summary(console, total)
     if total.refused:
         raise typer.Exit(1)
@@ -74,8 +81,7 @@ def _open_source(path: str) -> BinaryIO:
     try:
         return Path(path).open("rb")
     except OSError as exc:
-        errors.print(f"[red]error:[/] cannot read {path}: {exc.strerror}")
-        raise typer.Exit(2) from None
+        fail(f"cannot read {path}: {exc.strerror}")
 
 
 def _parse(source: BinaryIO, is_csv: bool) -> Iterator[Parsed]:
@@ -144,21 +150,22 @@ def serve(
     ] = False,
 ) -> None:
     """Everything in one process: Slack endpoint, ingestion API, delivery worker; migrations first."""
-    import logging
-
     import uvicorn
 
+    from bot.entrypoints import socket_mode as socket_mode_start
+    from bot.entrypoints.logs import configure_logging
     from bot.entrypoints.server import build_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     slack = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", *(("SLACK_APP_TOKEN",) if socket_mode else ()))
-    with runtime(requires=slack) as rt:
+    settings = settings_or_fail(*slack)
+    configure_logging(log_format=settings.log_format)
+    if socket_mode:
+        socket_mode_start.check_app_token(settings)
+    with runtime(settings=settings) as rt:
         app, _, bolt_app = build_server(rt)
         if socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            SocketModeHandler(bolt_app, rt.settings.slack_app_token).connect()  # type: ignore[arg-type,no-untyped-call]
-        uvicorn.run(app, host=host, port=port, log_level="info")
+            socket_mode_start.connect(bolt_app, app_token=rt.settings.slack_app_token or "")
+        uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 @app.command()
@@ -180,15 +187,17 @@ def digest(
         try:
             day = date.fromisoformat(week_of) if week_of else last_full_week(now, rt.settings.zone)
         except ValueError:
-            errors.print(f"[red]error:[/] --week-of must be a date like 2026-11-16, not {week_of!r}")
-            raise typer.Exit(2) from None
+            fail(f"--week-of must be a date like 2026-11-16, not {week_of!r}")
         monday = monday_of(day)
         report = compute_digest(uow=rt.uow(), week_of=monday, zone=rt.settings.zone, model=rt.model, now=now)
         print_digest(console, report, week_label=week_label(monday))
         path = chart or Path(f"mql-quality-{monday}.png")
-        path.write_bytes(
-            digest_chart(report.history, title=f"MQL quality, 8 weeks to the {week_label(monday)}")
-        )
+        try:
+            path.write_bytes(
+                digest_chart(report.history, title=f"MQL quality, 8 weeks to the {week_label(monday)}")
+            )
+        except OSError as exc:
+            fail(f"cannot save the chart to {path}: {exc.strerror}")
         console.print(f"chart saved to {path}")
         if send:
             _send_digest(rt, monday, now)
@@ -203,13 +212,11 @@ def _send_digest(rt: Runtime, monday: date, now: datetime) -> None:
     try:
         ts = post_digest(runtime=rt, client=make_client(rt), week_of=monday, now=now, claim=False)
     except SettingsError as exc:
-        errors.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     except SlackApiError as exc:
-        errors.print(
-            f"[red]error:[/] Slack refused the digest: {exc.response.get('error')} (try `handoff check`)"
-        )
-        raise typer.Exit(1) from None
+        fail(f"Slack refused the digest: {exc.response.get('error')} (try `handoff check`)", code=1)
+    except OSError as exc:
+        fail(f"{slack_problem(exc)}: the digest was not posted (try `handoff check`)", code=1)
     console.print(f"posted to {rt.settings.digest_channel_or_sales} (ts {ts})")
 
 
@@ -221,13 +228,13 @@ def check() -> None:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        errors.print(f"[red]✗ settings[/] {exc}")
+        errors.print(f"[red]✗ settings[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     console.print("[green]✓ settings[/] valid")
     results = list(run_checks(settings))
     for result in results:
         mark = "[green]✓" if result.ok else "[red]✗"
-        console.print(f"{mark} {result.name}[/] {result.detail}", highlight=False)
+        console.print(f"{mark} {result.name}[/] {escape(result.detail)}", highlight=False, soft_wrap=True)
     if not all(result.ok for result in results):
         raise typer.Exit(1)
 

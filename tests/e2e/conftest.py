@@ -8,19 +8,21 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 
 from bot.entrypoints.server import build_server
 from bot.runtime import Runtime, build_runtime
 from bot.slack.delivery import DeliveryWorker
-from tests.conftest import API_TOKEN, SALES_CHANNEL, make_settings
+from tests.conftest import API_TOKEN, PG_CONNINFO, SALES_CHANNEL, make_settings
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
 
@@ -124,23 +126,67 @@ def serve_env(database_url: str, fake_slack: FakeSlack, **extra: str) -> dict[st
     )
 
 
-def start_serve_process(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_serve_process(
+    env: dict[str, str], cwd: Path, *, output: Path | None = None, args: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
     """``python -m bot serve`` on a free port; returns the process and its URL once it answers."""
+    process, url = launch_serve_process(env, cwd, output=output, args=args)
+    wait_for_serve(process, url)
+    return process, url
+
+
+def launch_serve_process(
+    env: dict[str, str], cwd: Path, *, output: Path | None = None, args: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m bot serve`` on a free port, not waited for; stdout and stderr go to ``output``."""
     port = free_port()
+    sink = output.open("ab") if output else subprocess.DEVNULL
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), *args],
         env=env,
         cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink,
+        stderr=subprocess.STDOUT if output else subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
+    if output:
+        sink.close()  # type: ignore[union-attr]
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_for_serve(process: subprocess.Popen[bytes], url: str, *, timeout: float = 30) -> None:
+    """Wait until ``url`` answers /healthz; kill the process and fail if it never does."""
     try:
-        wait_until(lambda: is_up(url), timeout=20, what="handoff serve to answer /healthz")
+        wait_until(
+            lambda: is_up(url) or process.poll() is not None, timeout=timeout, what="serve to answer /healthz"
+        )
+        assert process.poll() is None, f"handoff serve exited with {process.returncode}"
     except AssertionError:
         process.kill()
+        process.wait(10)
         raise
-    return process, url
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a ``serve`` process to stop (SIGTERM), killing it if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_available: None) -> Iterator[str]:
+    """A URL to a freshly created, empty PostgreSQL database of its own, dropped after the test."""
+    name = f"handoff_empty_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    params = dict(part.split("=", 1) for part in PG_CONNINFO.split())
+    yield f"postgresql+psycopg://{params['user']}@{params['host']}:{params['port']}/{name}"
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

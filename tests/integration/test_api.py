@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.entrypoints.api import create_app
+from bot.entrypoints.readiness import SlackState
 from bot.runtime import Runtime, build_runtime
 from tests.builders import FIT_LEAD, event
 from tests.conftest import API_TOKEN, make_settings
@@ -146,10 +147,14 @@ def test_health_readiness_and_metrics(client: TestClient) -> None:
     assert 'handoff_leads{stage="sql"} 1.0' in metrics
 
 
-def test_readiness_fails_when_slack_does_not_answer(runtime: Runtime) -> None:
-    app = create_app(runtime, slack_check=lambda: "auth.test failed: invalid_auth")
+def test_readiness_fails_on_a_configuration_problem_and_says_it(runtime: Runtime) -> None:
+    problem = "#sales (HANDOFF_SALES_CHANNEL): the bot is not a member: /invite the bot to the channel"
+    app = create_app(runtime, slack_check=lambda: SlackState(configuration=problem, slack="ok"))
     with TestClient(app) as test_client:
         answer = test_client.get("/readyz")
 
     assert answer.status_code == 503
-    assert answer.json()["checks"]["slack"] == "auth.test failed: invalid_auth"
+    assert answer.json() == {
+        "ready": False,
+        "checks": {"database": "ok", "configuration": problem, "slack": "ok"},
+    }

@@ -185,3 +185,12 @@ def test_serve_without_its_slack_tokens_stops_before_touching_anything(
     assert result.exit_code == 2
     assert f"{missing} is not set" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_version_option_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"handoff {version('handoff')}"

@@ -45,6 +45,13 @@ def test_dotenv_file_in_working_directory_is_read(tmp_path) -> None:  # type: ig
         ("SLACK_APP_TOKEN", "xoxb-123456789012", "xapp-"),
         ("SLACK_SIGNING_SECRET", "short", "real secret"),
         ("SLACK_API_URL", "slack.com/api", "http(s) URL"),
+        ("HANDOFF_API_TOKEN", "one-token-0123456789,short", "real secret"),
+        ("HANDOFF_API_TOKEN", "a-token-0123456789,b-token-0123456789,c-token-0123456789", "two"),
+        ("HANDOFF_API_READ_TOKEN", "short", "real secret"),
+        ("HANDOFF_LOG_FORMAT", "xml", "'text' or 'json'"),
+        ("HANDOFF_DATABASE_URL", "handoff.db", "database URL such as sqlite:///handoff.db"),
+        ("HANDOFF_DATABASE_URL", "mysql://root@db/handoff", "no driver for (mysql)"),
+        ("HANDOFF_READY_SLACK_WAIT_SECONDS", "0", "greater than 0"),
     ],
 )
 def test_bad_value_fails_with_sentence_naming_the_variable(
@@ -84,3 +91,36 @@ def test_api_url_gets_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9999/api")
 
     assert load_settings().slack_api_url == "http://127.0.0.1:9999/api/"
+
+
+def test_two_api_tokens_are_both_accepted_for_a_rotation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDOFF_API_TOKEN", "old-token-0123456789, new-token-0123456789")
+    monkeypatch.setenv("HANDOFF_API_READ_TOKEN", "reader-token-0123456789")
+
+    settings = load_settings()
+
+    assert settings.api_tokens == ("old-token-0123456789", "new-token-0123456789")
+    assert settings.api_read_tokens == ("reader-token-0123456789",)
+
+
+def test_read_token_equal_to_a_write_token_is_refused_without_echoing_either(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HANDOFF_API_TOKEN", "same-token-0123456789")
+    monkeypatch.setenv("HANDOFF_API_READ_TOKEN", "same-token-0123456789")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert "HANDOFF_API_READ_TOKEN must differ from HANDOFF_API_TOKEN" in str(raised.value)
+    assert "same-token" not in str(raised.value)
+
+
+def test_database_url_password_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", "postgresql://app:hunter2-secret@db:notaport/handoff")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert "HANDOFF_DATABASE_URL" in str(raised.value)
+    assert "hunter2" not in str(raised.value)

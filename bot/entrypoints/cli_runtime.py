@@ -1,0 +1,65 @@
+"""What every ``handoff`` command shares: its runtime, and failures said in one sentence with
+the documented exit code (README, "Exit codes")."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.entrypoints.logs import json_configured
+from bot.entrypoints.problems import database_problem
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings, SettingsError, load_settings
+from scoring import ModelError
+
+UNUSABLE = 2  # settings, database, scoring model or input file
+INTERRUPTED = 130  # the shell's code for Ctrl-C
+
+errors = Console(stderr=True)
+
+
+def fail(message: str, *, code: int = UNUSABLE) -> NoReturn:
+    """Print ``message`` as the command's error (a log line once logs are JSON) and end with ``code``."""
+    if json_configured():
+        logging.getLogger("handoff").error(message)
+    else:
+        errors.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings_or_fail(*requires: str) -> Settings:
+    """Settings with the variables ``requires`` names set, or a plain message and exit 2."""
+    try:
+        settings = load_settings()
+        settings.require(*requires)
+    except SettingsError as exc:
+        fail(str(exc))
+    return settings
+
+
+@contextmanager
+def runtime(
+    *, migrate: bool = True, requires: tuple[str, ...] = (), settings: Settings | None = None
+) -> Iterator[Runtime]:
+    """Settings (read unless given), model and database for one command; what makes them unusable
+    ends it with exit 2, before anything else happens or, for the database, whenever it fails."""
+    settings = settings or settings_or_fail(*requires)
+    try:
+        built = build_runtime(settings, migrate=migrate)
+    except ModelError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(database_problem(exc, url=settings.database_url))
+    try:
+        yield built
+    except SQLAlchemyError as exc:
+        fail(database_problem(exc, url=settings.database_url))
+    finally:
+        built.close()
