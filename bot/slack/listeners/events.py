@@ -29,5 +29,5 @@ def _home(deps: ListenerDeps, user: str) -> dict[str, Any]:
     if not deps.membership.allows(user):
         refusal = {"type": "mrkdwn", "text": blocks.refusal_not_in_sales_channel()}
         return {"type": "home", "blocks": [{"type": "section", "text": refusal}]}
-    waiting, mine = home_views(uow=deps.runtime.uow(), user_id=user, model=deps.runtime.model, now=now)
+    waiting, mine = home_views(uow=deps.runtime.read_uow(), user_id=user, model=deps.runtime.model, now=now)
     return home_view(waiting=waiting, mine=mine, now=now)
