@@ -148,7 +148,7 @@ def report(runtime: Runtime, rows: list[tuple[Any, ...]]) -> None:
         "domain": domain,
         "full name": name,
         "last name": name.split()[1],
-        "company prefix": company.split()[1][:5].lower(),
+        "company word": company.split()[1].lower(),
         "one letter (too many)": "a",
         "no match": "zzzz",
     }
