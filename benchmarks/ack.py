@@ -145,12 +145,18 @@ def _wait_up(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-def _timed_post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> float:
+FAILED: dict[str, int] = {}
+
+
+def _timed_post(
+    client: httpx.Client, url: str, body: bytes, headers: dict[str, str], name: str = ""
+) -> float:
+    """Seconds until the answer; an answer other than 200 (Bolt's 404 when no ack came in 3 s) is counted."""
     started = time.perf_counter()
     answer = client.post(f"{url}/slack/events", content=body, headers=headers)
     elapsed = time.perf_counter() - started
     if answer.status_code != 200:
-        raise RuntimeError(f"answered {answer.status_code}: {answer.text}")
+        FAILED[name] = FAILED.get(name, 0) + 1
     return elapsed
 
 
@@ -275,17 +281,19 @@ def _run(
             for handoff_id in handoffs[:20]:  # warm the bare server up
                 _timed_post(client, bare_url, *_click(handoff_id))
             for number, handoff_id in enumerate(handoffs):
-                times["click serve"].append(_timed_post(client, serve_url, *_click(handoff_id)))
-                times["click bare"].append(_timed_post(client, bare_url, *_click(handoff_id)))
+                times["click serve"].append(
+                    _timed_post(client, serve_url, *_click(handoff_id), "click serve")
+                )
+                times["click bare"].append(_timed_post(client, bare_url, *_click(handoff_id), "click bare"))
                 command = slash_command(
                     text=f"bench{number}@acme.io", user="UREP", response_url=slack.response_url
                 )
                 sent_at.append(time.time())
-                times["/lead serve"].append(_timed_post(client, serve_url, *command))
-                times["/lead bare"].append(_timed_post(client, bare_url, *command))
+                times["/lead serve"].append(_timed_post(client, serve_url, *command, "/lead serve"))
+                times["/lead bare"].append(_timed_post(client, bare_url, *command, "/lead bare"))
         loaded_to = _loaded_rate(status_file)
         rate = (loaded_to[1] - loaded_from[1]) / max(loaded_to[0] - loaded_from[0], 1e-9)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 30
         while len(slack.responses()) < len(sent_at) and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
