@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, select
+from sqlalchemy import ColumnElement, and_, delete, exists, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from storage.bulk import insert_ignoring_conflicts
@@ -24,6 +24,7 @@ MAX_TERM_LENGTH = 64
 MAX_WORDS = 6
 CANDIDATE_LIMIT = 1000  # beyond this many matching leads, a look-up asks for more of the name
 _WORD = re.compile(r"[^\W_]+")
+Names = tuple[str | None, ...]  # (name, company)
 _leads = table(LeadRow)
 _terms = table(LeadSearchTermRow)
 
@@ -48,14 +49,19 @@ def terms_of(*texts: str | None) -> set[str]:
     return {word for text in texts if text for word in words_of(text)}
 
 
-def replace_terms(session: Session, names: dict[int, tuple[str | None, ...]]) -> None:
-    """Index the given leads' names and companies afresh (``{lead_id: (name, company)}``)."""
-    for batch in chunked(sorted(names), 500):
-        session.execute(delete(_terms).where(_terms.c.lead_id.in_(batch)))
-    rows = [
-        {"term": term, "lead_id": lead_id} for lead_id, texts in names.items() for term in terms_of(*texts)
-    ]
-    insert_ignoring_conflicts(session, _terms, rows, ["term", "lead_id"])
+def reindex(session: Session, changes: dict[int, tuple[Names, Names]]) -> None:
+    """Bring the terms of leads whose names changed up to date: ``{lead_id: (indexed, current)}``.
+
+    Only the terms that differ are written: a new lead's are inserted, nothing is deleted.
+    """
+    gone, added = [], []
+    for lead_id, (indexed, current) in changes.items():
+        before, after = terms_of(*indexed), terms_of(*current)
+        gone += [(lead_id, term) for term in before - after]
+        added += [{"term": term, "lead_id": lead_id} for term in after - before]
+    for batch in chunked(gone, 500):
+        session.execute(delete(_terms).where(tuple_(_terms.c.lead_id, _terms.c.term).in_(batch)))
+    insert_ignoring_conflicts(session, _terms, added, ["term", "lead_id"])
 
 
 def find_lead_ids(session: Session, needle: str) -> LeadIds:
@@ -105,11 +111,11 @@ def _next_string(word: str) -> str | None:
     return stripped[:-1] + chr(last)
 
 
-def names_changed(leads: Iterable[Any]) -> dict[int, tuple[str | None, ...]]:
-    """``{lead_id: (name, company)}`` of the leads whose name or company differs from what is indexed."""
-    changed: dict[int, tuple[str | None, ...]] = {}
+def names_changed(leads: Iterable[Any]) -> dict[int, tuple[Names, Names]]:
+    """``{lead_id: (indexed, current)}`` (name, company) of leads whose names differ from their terms'."""
+    changed: dict[int, tuple[Names, Names]] = {}
     for lead in leads:
         current = (lead.profile_values.get("name"), lead.profile_values.get("company"))
         if current != lead.indexed_names:
-            changed[lead.id] = current
+            changed[lead.id] = (lead.indexed_names, current)
     return changed

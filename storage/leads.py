@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from scoring.types import LeadProfile, Stage
 from storage.bulk import insert_ignoring_conflicts, update_rows
-from storage.lead_search import find_lead_ids, names_changed, replace_terms
+from storage.lead_search import find_lead_ids, names_changed, reindex
 from storage.sql import chunked
 from storage.tables import LeadRow, table
 
@@ -161,10 +161,10 @@ class LeadRepository:
         for lead in moved:
             lead.stored_stage = lead.stage
         renamed = names_changed(leads)
-        replace_terms(self._session, renamed)
+        reindex(self._session, renamed)
         for lead in leads:
             if lead.id in renamed:
-                lead.indexed_names = renamed[lead.id]
+                lead.indexed_names = renamed[lead.id][1]
 
     def set_stage(self, lead_id: int, *, stage: Stage, recycle_until: datetime | None) -> None:
         """Move a lead to ``stage`` (a sales decision), leaving its profile and score alone."""

@@ -105,7 +105,10 @@ class LeadSearchTermRow(Base):
     """Each word of a lead's name and company, normalised, for ``/lead`` look-ups by prefix."""
 
     __tablename__ = "lead_search_terms"
-    __table_args__ = (Index("ix_lead_search_terms_lead_term", "lead_id", "term"),)
+    __table_args__ = (
+        Index("ix_lead_search_terms_lead_term", "lead_id", "term"),
+        {"sqlite_with_rowid": False},  # the primary key is the table: one B-tree fewer per insert
+    )
 
     # Byte order on PostgreSQL too, so that a prefix is one contiguous range of the index.
     term: Mapped[str] = mapped_column(

@@ -23,7 +23,8 @@ def upgrade() -> None:
     sa.Column('term', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('term', 'lead_id')
+    sa.PrimaryKeyConstraint('term', 'lead_id'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('lead_search_terms', schema=None) as batch_op:
         batch_op.create_index('ix_lead_search_terms_lead_term', ['lead_id', 'term'], unique=False)
