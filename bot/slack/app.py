@@ -31,7 +31,7 @@ def make_client(runtime: Runtime, *, timeout: int = 10) -> WebClient:
 
 
 def create_bolt_app(runtime: Runtime, client: WebClient, *, wake_delivery: Callable[[], None]) -> App:
-    """A Bolt app with every listener; signatures are verified against SLACK_SIGNING_SECRET."""
+    """A Bolt app with every listener; over HTTP, mount()'s gate verifies SLACK_SIGNING_SECRET signatures."""
     runtime.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     app = App(
         client=client,
@@ -67,6 +67,8 @@ def mount(
     ``bolt_app`` must not verify signatures itself (``request_verification_enabled=False``): the
     gate has, and Bolt gets the parsed payload re-encoded, not the signed bytes.
     """
+    if not signing_secret:
+        raise ValueError("a signing secret is required to serve /slack/events")
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
