@@ -25,11 +25,16 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
     model: ScoringModel
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per request or job)."""
         return UnitOfWork(self.session_factory)
+
+    def read_uow(self) -> UnitOfWork:
+        """A fresh read-only unit of work: on SQLite it never waits for a writer."""
+        return UnitOfWork(self.read_session_factory, read_only=True)
 
     @property
     def policy(self) -> HandoffPolicy:
@@ -58,7 +63,11 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     if migrate:
         upgrade(engine)
     return Runtime(
-        settings=settings, engine=engine, session_factory=make_session_factory(engine), model=model
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        read_session_factory=make_session_factory(engine, read_only=True),
+        model=model,
     )
 
 

@@ -20,6 +20,10 @@ _MENTIONABLE = re.compile(r"^[US][A-Z0-9]{6,}$")
 _PLACEHOLDERS = re.compile(r"(your|change.?me|example|placeholder|xxx|\.\.\.|<|>)", re.IGNORECASE)
 
 
+SLACK_MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few kilobytes
+SLACK_REQUEST_MAX_AGE = 5 * 60  # Slack's own advice for a signed request's freshness
+
+
 class SettingsError(ValueError):
     """Settings that cannot be used, described in plain sentences naming each variable."""
 
@@ -54,6 +58,15 @@ class Settings(BaseSettings):
     )
     ready_slack_wait_seconds: float = Field(
         2.0, gt=0, le=60, validation_alias=_env("HANDOFF_READY_SLACK_WAIT_SECONDS")
+    )
+    slack_max_body_bytes: int = Field(
+        SLACK_MAX_BODY_BYTES,
+        ge=64 * 1024,
+        le=64 * 1024 * 1024,
+        validation_alias=_env("HANDOFF_SLACK_MAX_BODY_BYTES"),
+    )
+    slack_request_max_age: int = Field(
+        SLACK_REQUEST_MAX_AGE, ge=30, le=3600, validation_alias=_env("HANDOFF_SLACK_REQUEST_MAX_AGE")
     )
 
     @field_validator("digest_schedule")

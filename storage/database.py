@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.sql import json_text
 
+READ_ONLY = "handoff_read_only"  # execution option of read-only transactions
+
 SQLITE_FILE_PRAGMAS = (
     "journal_mode = WAL",
     "synchronous = NORMAL",
@@ -28,7 +30,8 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGIN."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGIN
+    (except in read-only transactions)."""
     url = normalise_url(url)
     kwargs = {
         "json_serializer": json_text,
@@ -60,12 +63,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so a read-then-write can never hit SQLITE_BUSY midway.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer's IMMEDIATE takes the write lock up front, so a read-then-write never hits
+        # SQLITE_BUSY midway; a reader's DEFERRED takes no lock and, under WAL, never waits for one.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """The one session factory of a process; each request or job opens its own session."""
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """A session factory; each request or job opens its own session.
+
+    A read-only factory's transactions take no write lock on SQLite and are declared READ ONLY on
+    PostgreSQL (a write in one fails there).
+    """
+    if read_only:
+        options: dict[str, Any] = {READ_ONLY: True}
+        if is_postgres(engine):
+            options["postgresql_readonly"] = True
+        return sessionmaker(bind=engine.execution_options(**options), expire_on_commit=False)
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

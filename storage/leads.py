@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from scoring.types import LeadProfile, Stage
 from storage.bulk import insert_ignoring_conflicts, update_rows
+from storage.lead_search import find_lead_ids, names_changed, reindex
 from storage.sql import chunked
 from storage.tables import LeadRow, table
 
 PROFILE_FIELDS = ("name", "company", "title", "industry", "company_size", "country", "source", "campaign")
+_NAME, _COMPANY = PROFILE_FIELDS.index("name"), PROFILE_FIELDS.index("company")
 _leads = table(LeadRow)
 _STATE_COLUMNS = (
     _leads.c.id,
@@ -46,6 +48,7 @@ class LeadState:
     disqualified: bool = False
     recycle_until: datetime | None = None
     stored_stage: Stage | None = None
+    indexed_names: tuple[str | None, ...] = (None, None)  # (name, company) as the search terms have them
 
     @property
     def profile(self) -> LeadProfile:
@@ -57,6 +60,14 @@ class LeadState:
         for name, value in values.items():
             if value is not None and value != "" and name in PROFILE_FIELDS:
                 self.profile_values[name] = value
+
+
+@dataclass(frozen=True)
+class LeadSearch:
+    """Leads found by a look-up, best score first; ``too_many`` when the words were not enough."""
+
+    leads: list[LeadState]
+    too_many: bool
 
 
 def _state(row: Sequence[Any]) -> LeadState:
@@ -75,6 +86,7 @@ def _state(row: Sequence[Any]) -> LeadState:
         engagement=engagement,
         disqualified=disqualified,
         recycle_until=recycle,
+        indexed_names=(profile[_NAME], profile[_COMPANY]),
     )
 
 
@@ -148,6 +160,11 @@ class LeadRepository:
         update_rows(self._session, _leads, stages)
         for lead in moved:
             lead.stored_stage = lead.stage
+        renamed = names_changed(leads)
+        reindex(self._session, renamed)
+        for lead in leads:
+            if lead.id in renamed:
+                lead.indexed_names = renamed[lead.id][1]
 
     def set_stage(self, lead_id: int, *, stage: Stage, recycle_until: datetime | None) -> None:
         """Move a lead to ``stage`` (a sales decision), leaving its profile and score alone."""
@@ -165,18 +182,21 @@ class LeadRepository:
         row = self._session.execute(query).first()
         return _state(row) if row else None
 
-    def search(self, text: str, *, limit: int = 10) -> list[LeadState]:
-        """Leads whose email, email domain or name matches ``text``, best score first."""
-        needle = text.strip().lower()
-        like = f"%{needle}%"
-        condition = or_(
-            _leads.c.email == needle,
-            _leads.c.email_domain == needle,
-            func.lower(_leads.c.name).like(like),
-            func.lower(_leads.c.company).like(like),
+    def search(self, text: str, *, limit: int = 10) -> LeadSearch:
+        """Leads whose email or domain is ``text``, or whose name or company words start with its words.
+
+        Best score first; an exact email match alone; none when too many match.
+        """
+        found = find_lead_ids(self._session, text.strip().lower())
+        if not found.ids:
+            return LeadSearch([], too_many=found.too_many)
+        query = (
+            select(*_STATE_COLUMNS)
+            .where(_leads.c.id.in_(sorted(found.ids)))
+            .order_by(_leads.c.score.desc(), _leads.c.id)
+            .limit(limit)
         )
-        query = select(*_STATE_COLUMNS).where(condition).order_by(_leads.c.score.desc()).limit(limit)
-        return [_state(row) for row in self._session.execute(query)]
+        return LeadSearch([_state(row) for row in self._session.execute(query)], too_many=found.too_many)
 
     def count_by_stage(self) -> dict[str, int]:
         """How many leads are in each stage."""

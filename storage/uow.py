@@ -13,8 +13,15 @@ from storage.leads import LeadRepository
 from storage.outbox import OutboxRepository
 
 
+class ReadOnlyWork(RuntimeError):
+    """A read-only unit of work was asked to commit."""
+
+
 class UnitOfWork:
-    """Opens a session on enter; rolls back whatever was not committed on exit."""
+    """Opens a session on enter; rolls back whatever was not committed on exit.
+
+    A read-only unit (``read_only=True``, given a read-only session factory) refuses to commit.
+    """
 
     leads: LeadRepository
     events: EventRepository
@@ -22,8 +29,9 @@ class UnitOfWork:
     outbox: OutboxRepository
     digests: DigestRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self.read_only = read_only
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -45,4 +53,6 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Make the work of this unit permanent."""
+        if self.read_only:
+            raise ReadOnlyWork("a read-only unit of work cannot commit")
         self.session.commit()

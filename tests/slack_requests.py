@@ -77,8 +77,14 @@ def view_submission(*, view: dict[str, Any], values: dict[str, Any], user: str) 
     }
 
 
-def slash_command(*, text: str, user: str, channel: str = "C0SALES001") -> tuple[bytes, dict[str, str]]:
-    """A ``/lead`` slash command request."""
+def slash_command(
+    *,
+    text: str,
+    user: str,
+    channel: str = "C0SALES001",
+    response_url: str = "https://hooks.slack.invalid/commands/T0TEAM/1/abc",
+) -> tuple[bytes, dict[str, str]]:
+    """A ``/lead`` slash command request; answers after the ack go to ``response_url``."""
     fields = {
         "token": "legacy-verification-token",
         "team_id": "T0TEAM",
@@ -90,7 +96,7 @@ def slash_command(*, text: str, user: str, channel: str = "C0SALES001") -> tuple
         "command": "/lead",
         "text": text,
         "api_app_id": "A0HANDOFF",
-        "response_url": "https://hooks.slack.invalid/commands/T0TEAM/1/abc",
+        "response_url": response_url,
         "trigger_id": f"trigger-{user}-{time.monotonic_ns()}",
     }
     return signed(urlencode(fields))

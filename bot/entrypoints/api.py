@@ -61,7 +61,7 @@ def create_app(
     @app.get("/v1/leads/{email}", dependencies=[Depends(read_guard(runtime.settings))])
     def get_lead(email: str) -> dict[str, Any]:
         """A lead: profile, live score with its explanation, stage, handoffs and decisions."""
-        report = lead_report(uow=runtime.uow(), email=email, model=runtime.model, now=utcnow())
+        report = lead_report(uow=runtime.read_uow(), email=email, model=runtime.model, now=utcnow())
         if report is None:
             raise HTTPException(status_code=404, detail=f"no lead found for {email}")
         return report.as_dict()

@@ -121,7 +121,7 @@ def lead(
     """Show a lead's score with its explanation, stage and handoffs."""
     with runtime() as rt:
         now = utcnow()
-        report = lead_report(uow=rt.uow(), email=email, model=rt.model, now=now)
+        report = lead_report(uow=rt.read_uow(), email=email, model=rt.model, now=now)
     if report is None:
         errors.print(f"no lead found for {email}")
         raise typer.Exit(1)

@@ -48,5 +48,12 @@ def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAP
         readiness.close()
 
     app = create_app(runtime, slack_check=readiness, lifespan=lifespan)
-    mount(app, bolt_app, signing_secret=runtime.settings.slack_signing_secret or "")
+    settings = runtime.settings
+    mount(
+        app,
+        bolt_app,
+        signing_secret=settings.slack_signing_secret or "",
+        max_body_bytes=settings.slack_max_body_bytes,
+        max_age_seconds=settings.slack_request_max_age,
+    )
     return app, worker, bolt_app

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
-from slack_bolt import App, BoltResponse
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from bot.runtime import Runtime
+from bot.settings import SLACK_MAX_BODY_BYTES, SLACK_REQUEST_MAX_AGE
+from bot.slack import gate
 from bot.slack.listeners import ListenerDeps, register
 from bot.slack.membership import SalesMembership
 
@@ -27,10 +31,14 @@ def make_client(runtime: Runtime, *, timeout: int = 10) -> WebClient:
 
 
 def create_bolt_app(runtime: Runtime, client: WebClient, *, wake_delivery: Callable[[], None]) -> App:
-    """A Bolt app with every listener; signatures are verified against SLACK_SIGNING_SECRET."""
+    """A Bolt app with every listener; over HTTP, mount()'s gate verifies SLACK_SIGNING_SECRET signatures."""
     runtime.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     app = App(
-        client=client, signing_secret=runtime.settings.slack_signing_secret, token_verification_enabled=False
+        client=client,
+        signing_secret=runtime.settings.slack_signing_secret,
+        token_verification_enabled=False,
+        request_verification_enabled=False,  # the gate in mount() has verified the signature
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-listener"),
     )
     app.middleware(_ignore_slack_retries)
     membership = SalesMembership(client, runtime.settings.sales_channel)
@@ -45,19 +53,37 @@ def _ignore_slack_retries(request: Any, next: Callable[[], BoltResponse]) -> Bol
     return next()
 
 
-def mount(api: FastAPI, bolt_app: App, *, signing_secret: str) -> None:
-    """Serve Bolt at ``POST /slack/events``, dispatching in a worker thread, never on the event loop."""
-    verifier = SignatureVerifier(signing_secret)
+def mount(
+    api: FastAPI,
+    bolt_app: App,
+    *,
+    signing_secret: str,
+    max_body_bytes: int = SLACK_MAX_BODY_BYTES,
+    max_age_seconds: float = SLACK_REQUEST_MAX_AGE,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Serve Bolt at ``POST /slack/events`` behind the gate, dispatching in a worker thread.
+
+    ``bolt_app`` must not verify signatures itself (``request_verification_enabled=False``): the
+    gate has, and Bolt gets the parsed payload re-encoded, not the signed bytes.
+    """
+    if not signing_secret:
+        raise ValueError("a signing secret is required to serve /slack/events")
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
         try:
-            bolt_request = to_bolt_request(request, body)
-        except ValueError:
-            # Bolt parses the payload before it checks the signature: check it here, so that a
-            # forged request is still a 401 and only a signed one learns its payload is malformed.
-            signed = verifier.is_valid_request(body, dict(request.headers))
-            return PlainTextResponse("malformed Slack payload", 400) if signed else Response(status_code=401)
+            body = await gate.read_body(request, limit=max_body_bytes)
+            gate.verify_signature(
+                body, request.headers, secret=signing_secret, max_age=max_age_seconds, now=clock
+            )
+            payload = gate.bolt_payload(gate.parse_body(body, request.headers.get("content-type", "")))
+        except gate.Answer as answer:
+            return PlainTextResponse(answer.text, answer.status)
+        headers: dict[str, str | Sequence[str]] = {"content-type": "application/json"}
+        headers.update(
+            (name, value) for name, value in request.headers.items() if name.startswith("x-slack-retry")
+        )
+        bolt_request = BoltRequest(body=json.dumps(payload), headers=headers)
         bolt_response: BoltResponse = await run_in_threadpool(bolt_app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)

@@ -13,6 +13,7 @@ from scoring.types import REASONS, is_reason
 
 ACTIONS = ("reject", "recycle")
 NOTE_MAX_LENGTH = 1000
+MAX_HANDOFF_ID = 2**53  # ids are database integers; a larger one is not ours
 RECYCLE_DAYS = 90
 _STALE_FORM = "This form is out of date. Close it and press the button on the card again."
 _TITLES = {"reject": ("Reject lead", "Reject"), "recycle": ("Recycle lead", "Recycle")}
@@ -120,6 +121,7 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     well_formed = (
         isinstance(handoff_id, int)
         and not isinstance(handoff_id, bool)
+        and 0 < handoff_id < MAX_HANDOFF_ID
         and action in ACTIONS
         and isinstance(data.get("channel"), str)
         and isinstance(data.get("message_ts"), str)
@@ -131,21 +133,28 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _state(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    state = (values.get(block_id) or {}).get(action_id)
+    block = values.get(block_id)
+    state = block.get(action_id) if isinstance(block, dict) else None
     return state if isinstance(state, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def parse_decision_submission(view: dict[str, Any], *, today: date) -> DecisionInput:
     """The decision in a submitted modal; raises SubmissionError naming the input that is wrong."""
     data = _metadata(view)
-    values = (view.get("state") or {}).get("values") or {}
-    option = _state(values, ids.REASON_BLOCK, ids.REASON_ACTION).get("selected_option") or {}
-    reason = option.get("value")
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    values = values if isinstance(values, dict) else {}
+    option = _state(values, ids.REASON_BLOCK, ids.REASON_ACTION).get("selected_option")
+    reason = _text(option.get("value")) if isinstance(option, dict) else ""
     if not reason:
         raise SubmissionError(ids.REASON_BLOCK, "Pick a reason.")
     if not is_reason(reason):
         raise SubmissionError(ids.REASON_BLOCK, "Pick one of the reasons in the list.")
-    note = (_state(values, ids.NOTE_BLOCK, ids.NOTE_ACTION).get("value") or "").strip()
+    note = _text(_state(values, ids.NOTE_BLOCK, ids.NOTE_ACTION).get("value")).strip()
     recycle_until = None
     if data["action"] == "recycle":
         picked = _state(values, ids.RECYCLE_DATE_BLOCK, ids.RECYCLE_DATE_ACTION).get("selected_date")

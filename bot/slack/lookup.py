@@ -9,26 +9,39 @@ from bot.runtime import Runtime
 from bot.services.cards import card_view
 from bot.services.leads import lead_report
 from bot.slack import blocks
+from bot.slack.text import value
+from storage.lead_search import CANDIDATE_LIMIT, MAX_WORDS, words_of
+
+MAX_QUERY_LENGTH = 200
+
+Answer = tuple[str, list[dict[str, Any]]]
 
 
-def lead_lookup_answer(*, runtime: Runtime, query: str, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+def lead_lookup_answer(*, runtime: Runtime, query: str, now: datetime) -> Answer:
     """The private answer to ``/lead QUERY``: help, no match, a list of matches, or one lead's card."""
     query = query.strip()
     if not query:
         return blocks.lead_help(), []
-    with runtime.uow() as uow:
-        matches = uow.leads.search(query, limit=11)
-    if not matches:
+    if len(query) > MAX_QUERY_LENGTH or ("@" not in query and len(words_of(query)) > MAX_WORDS):
+        return query_too_long(), []
+    with runtime.read_uow() as uow:
+        found = uow.leads.search(query, limit=11)
+    if found.too_many:
+        return too_many_leads(query), []
+    exact = [lead for lead in found.leads if lead.email == query.lower()]
+    if not found.leads:
         return blocks.no_lead_found(query), []
-    exact = [lead for lead in matches if lead.email == query.lower()]
-    if len(matches) > 1 and not exact:
-        return blocks.several_leads_found(query=query, leads=matches[:10]), []
-    email = (exact or matches)[0].email
-    report = lead_report(uow=runtime.uow(), email=email, model=runtime.model, now=now)
+    if len(found.leads) > 1 and not exact:
+        return blocks.several_leads_found(query=query, leads=found.leads[:10]), []
+    return _lead_answer(runtime=runtime, email=(exact or found.leads)[0].email, query=query, now=now)
+
+
+def _lead_answer(*, runtime: Runtime, email: str, query: str, now: datetime) -> Answer:
+    report = lead_report(uow=runtime.read_uow(), email=email, model=runtime.model, now=now)
     if report is None:
         return blocks.no_lead_found(query), []
     if report.handoffs:
-        with runtime.uow() as uow:
+        with runtime.read_uow() as uow:
             view = card_view(uow=uow, handoff=report.handoffs[-1], model=runtime.model, now=now)
         if view is not None:
             return f"{email}: score {report.score.total:g}", blocks.lead_lookup_blocks(view=view, now=now)
@@ -41,3 +54,19 @@ def lead_lookup_answer(*, runtime: Runtime, query: str, now: datetime) -> tuple[
         now=now,
     )
     return f"{email}: score {report.score.total:g}", summary
+
+
+def query_too_long() -> str:
+    """The answer to a look-up longer than a name, an email or a domain can be."""
+    return (
+        f"That search is too long: use an email, a company domain or up to {MAX_WORDS} words of a name "
+        f"(at most {MAX_QUERY_LENGTH} characters)."
+    )
+
+
+def too_many_leads(query: str) -> str:
+    """The answer when a domain or a name prefix matches too many leads to rank."""
+    return (
+        f"More than {CANDIDATE_LIMIT:,} leads match “{value(query, 100)}”: "
+        "type more of the name, or look one up by its email."
+    )

@@ -193,22 +193,47 @@ def test_two_reps_clicking_at_once_make_one_decision(served: Served, fake_slack:
     assert len(fake_slack.calls("chat.postEphemeral")) == 1
 
 
-def test_lead_command_answers_privately(served: Served, fake_slack: FakeSlack) -> None:
+def lead(served: Served, fake: FakeSlack, text: str, user: str = "URITA") -> tuple[httpx.Response, Any]:
+    """Run ``/lead TEXT``: the ack, and the answer posted to the command's response_url (if any)."""
+    before = len(fake.responses())
+    ack = served.post("/slack/events", *slash_command(text=text, user=user, response_url=fake.response_url))
+    if ack.content:  # answered in the ack itself (help)
+        return ack, ack.json()
+    return ack, wait_until(lambda: fake.responses()[before:], what="the /lead answer")[0]
+
+
+def test_lead_command_acks_at_once_and_answers_privately(served: Served, fake_slack: FakeSlack) -> None:
     make_sql(served)
 
-    found = served.post("/slack/events", *slash_command(text="ana@acme.io", user="URITA"))
-    by_domain = served.post("/slack/events", *slash_command(text="acme.io", user="URITA"))
-    help_text = served.post("/slack/events", *slash_command(text="", user="URITA"))
-    unknown = served.post("/slack/events", *slash_command(text="ghost@nowhere.io", user="URITA"))
-    outsider = served.post("/slack/events", *slash_command(text="ana@acme.io", user="UOUTSIDER"))
+    found_ack, found = lead(served, fake_slack, "ana@acme.io")
+    _, by_domain = lead(served, fake_slack, "acme.io")
+    _, by_last_name = lead(served, fake_slack, "ruiz")
+    _, help_text = lead(served, fake_slack, "")
+    _, unknown = lead(served, fake_slack, "ghost@nowhere.io")
+    _, outsider = lead(served, fake_slack, "ana@acme.io", user="UOUTSIDER")
 
-    assert found.json()["response_type"] == "ephemeral"
-    assert "Ana Ruiz" in json.dumps(found.json()["blocks"])
-    assert "Ana Ruiz" in json.dumps(by_domain.json())
-    assert "/lead" in help_text.json()["text"]
-    assert "ghost@nowhere.io" in unknown.json()["text"]
-    assert "Ana Ruiz" not in outsider.text
-    assert "Only members of the sales channel" in outsider.json()["text"]
+    assert (found_ack.status_code, found_ack.content) == (200, b"")
+    assert found["response_type"] == "ephemeral"
+    assert "Ana Ruiz" in json.dumps(found["blocks"])
+    assert "Ana Ruiz" in json.dumps(by_domain)
+    assert "Ana Ruiz" in json.dumps(by_last_name)
+    assert help_text["response_type"] == "ephemeral"
+    assert "/lead" in help_text["text"]
+    assert "ghost@nowhere.io" in unknown["text"]
+    assert "Ana Ruiz" not in json.dumps(outsider)
+    assert "Only members of the sales channel" in outsider["text"]
+    assert fake_slack.invalid_blocks == []
+
+
+def test_lead_wildcards_and_overlong_queries_get_one_sentence(served: Served, fake_slack: FakeSlack) -> None:
+    make_sql(served)
+
+    answers = {text: lead(served, fake_slack, text)[1]["text"] for text in ("%", "_", "\\", "a" * 100_000)}
+
+    assert answers["%"].startswith("No lead found for “%”")
+    assert answers["_"].startswith("No lead found for “_”")
+    assert answers["\\"].startswith("No lead found")
+    assert answers["a" * 100_000].startswith("That search is too long")
 
 
 def test_forged_and_stale_signatures_are_refused(served: Served, fake_slack: FakeSlack) -> None:
@@ -300,7 +325,7 @@ def test_every_listener_acknowledges_exactly_once(served: Served, fake_slack: Fa
     served.bolt_app.middleware(count_acks)
     make_sql(served)
     for text in ("ana@acme.io", "", "nobody@nowhere.io"):
-        served.post("/slack/events", *slash_command(text=text, user="URITA"))
+        lead(served, fake_slack, text)
     click(served, fake_slack, ids.ACCEPT, "UOUTSIDER")
     click(served, fake_slack, ids.REJECT, "URITA")
     modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]

@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
 from tests.fakes.slack_methods import METHODS, Answer
-from tests.fakes.slack_state import Call, Fault, SlackState
+from tests.fakes.slack_state import Call, Fault, SlackState, block_errors
+
+RESPONSE_URL = "response_url"  # the method name under which response_url posts are recorded
 
 
 class FakeSlack:
@@ -28,6 +30,16 @@ class FakeSlack:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+
+    @property
+    def response_url(self) -> str:
+        """A ``response_url`` for slash commands: what is posted to it is kept in ``responses()``."""
+        return f"http://127.0.0.1:{self._server.server_port}/response/T0TEAM/1/abc"
+
+    def responses(self) -> list[dict[str, Any]]:
+        """The JSON messages posted to ``response_url``, oldest first."""
+        with self.state.lock:
+            return [c.params for c in self.state.calls if c.method == RESPONSE_URL and c.status == 200]
 
     @property
     def base_url(self) -> str:
@@ -133,6 +145,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             url = urlparse(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if url.path.startswith("/response/"):
+                self._response_url(raw)
+                return
             if url.path.startswith("/upload/"):
                 self._upload(url.path.rsplit("/", 1)[-1], raw)
                 return
@@ -161,6 +176,23 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if handler is None:
                 return Answer({"ok": False, "error": "unknown_method"})
             return handler(fake.state, params, fake.base_url)
+
+        def _response_url(self, raw: bytes) -> None:
+            # Slack answers a response_url post with a plain "ok", or 400 and the error's name.
+            params = json.loads(raw) if raw else {}
+            errors = block_errors(params.get("blocks") or [])
+            with fake.state.lock:
+                call = Call(RESPONSE_URL, params, dict(self.headers.items()), time.time())
+                call.status, call.response = (400, {"ok": False}) if errors else (200, {"ok": True})
+                fake.state.calls.append(call)
+                if errors:
+                    fake.state.invalid_blocks.append({"params": params, "errors": errors})
+            answer = b"invalid_blocks" if errors else b"ok"
+            self.send_response(call.status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
 
         def _upload(self, file_id: str, raw: bytes) -> None:
             with fake.state.lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,7 +11,11 @@ from slack_sdk import WebClient
 from bot.services.decisions import DecisionRequest
 from bot.slack import blocks, ids
 from bot.slack.listeners.deps import ListenerDeps
+from bot.slack.payloads import ButtonClick
 from scoring import Decision
+
+NOT_OUR_BUTTON = "That button is not from a Handoff card."
+_HANDOFF_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also takes "٣"
 
 
 def register(app: App, deps: ListenerDeps) -> None:
@@ -19,42 +24,47 @@ def register(app: App, deps: ListenerDeps) -> None:
     @app.action(ids.ACCEPT)
     def accept(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if (target := _button_target(deps, client, body)) is None:
+        click = ButtonClick.model_validate(body)
+        if (handoff_id := _handoff_id(deps, client, click)) is None:
             return
-        handoff_id, user, channel = target
-        _decide(deps, client, DecisionRequest(handoff_id, Decision.ACCEPT, user), channel)
+        _decide(deps, client, DecisionRequest(handoff_id, Decision.ACCEPT, click.user.id), click.channel.id)
 
     @app.action(ids.REJECT)
     @app.action(ids.RECYCLE)
     def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if (target := _button_target(deps, client, body)) is None:
+        click = ButtonClick.model_validate(body)
+        if (handoff_id := _handoff_id(deps, client, click)) is None:
             return
-        handoff_id, _, channel = target
+        message_ts = click.message.ts if click.message else None
+        if not click.trigger_id or not message_ts:
+            _tell(client, click, NOT_OUR_BUTTON)
+            return
         modal = blocks.decision_modal(
-            action="reject" if body["actions"][0]["action_id"] == ids.REJECT else "recycle",
+            action="reject" if click.action.action_id == ids.REJECT else "recycle",
             handoff_id=handoff_id,
-            channel=channel,
-            message_ts=body["message"]["ts"],
-            lead_name=_lead_name(body),
+            channel=click.channel.id,
+            message_ts=message_ts,
+            lead_name=(click.message.header if click.message else None) or "this lead",
             today=deps.now().date(),
         )
-        client.views_open(trigger_id=body["trigger_id"], view=modal)
+        client.views_open(trigger_id=click.trigger_id, view=modal)
 
 
-def _button_target(
-    deps: ListenerDeps, client: WebClient, body: dict[str, Any]
-) -> tuple[int, str, str] | None:
-    """The handoff id, user and channel of a card button click; None once the user is told why not."""
-    user, channel = body["user"]["id"], body["channel"]["id"]
-    if not deps.membership.allows(user):
-        client.chat_postEphemeral(channel=channel, user=user, text=blocks.refusal_not_in_sales_channel())
+def _handoff_id(deps: ListenerDeps, client: WebClient, click: ButtonClick) -> int | None:
+    """The handoff id of a card button click; None once the user is told why not."""
+    if not deps.membership.allows(click.user.id):
+        _tell(client, click, blocks.refusal_not_in_sales_channel())
         return None
-    value = str(body["actions"][0].get("value", ""))
-    if not value.isdigit():  # a tampered payload: our buttons carry the handoff id
-        client.chat_postEphemeral(channel=channel, user=user, text="That button is not from a Handoff card.")
+    value = click.action.value or ""
+    if not _HANDOFF_ID.fullmatch(value):  # a tampered payload: our buttons carry the handoff id
+        _tell(client, click, NOT_OUR_BUTTON)
         return None
-    return int(value), user, channel
+    return int(value)
+
+
+def _tell(client: WebClient, click: ButtonClick, text: str) -> None:
+    client.chat_postEphemeral(channel=click.channel.id, user=click.user.id, text=text)
 
 
 def _decide(deps: ListenerDeps, client: WebClient, request: DecisionRequest, channel: str) -> None:
@@ -69,8 +79,3 @@ def _decide(deps: ListenerDeps, client: WebClient, request: DecisionRequest, cha
         )
     else:
         deps.wake_delivery()
-
-
-def _lead_name(body: dict[str, Any]) -> str:
-    header = ((body.get("message") or {}).get("blocks") or [{}])[0]
-    return str((header.get("text") or {}).get("text") or "this lead")

@@ -11,6 +11,7 @@ from bot.services.cards import home_views
 from bot.slack import blocks
 from bot.slack.home import home_view
 from bot.slack.listeners.deps import ListenerDeps
+from bot.slack.payloads import HomeOpened
 
 
 def register(app: App, deps: ListenerDeps) -> None:
@@ -18,10 +19,10 @@ def register(app: App, deps: ListenerDeps) -> None:
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
+        opened = HomeOpened.model_validate(event)
+        if (opened.tab or "home") != "home":
             return
-        user = event["user"]
-        client.views_publish(user_id=user, view=_home(deps, user))
+        client.views_publish(user_id=opened.user, view=_home(deps, opened.user))
 
 
 def _home(deps: ListenerDeps, user: str) -> dict[str, Any]:
@@ -29,5 +30,5 @@ def _home(deps: ListenerDeps, user: str) -> dict[str, Any]:
     if not deps.membership.allows(user):
         refusal = {"type": "mrkdwn", "text": blocks.refusal_not_in_sales_channel()}
         return {"type": "home", "blocks": [{"type": "section", "text": refusal}]}
-    waiting, mine = home_views(uow=deps.runtime.uow(), user_id=user, model=deps.runtime.model, now=now)
+    waiting, mine = home_views(uow=deps.runtime.read_uow(), user_id=user, model=deps.runtime.model, now=now)
     return home_view(waiting=waiting, mine=mine, now=now)

@@ -14,6 +14,7 @@ from slack_bolt import Ack, App
 from bot.services.decisions import DecisionRequest
 from bot.slack import blocks, ids
 from bot.slack.listeners.deps import ListenerDeps
+from bot.slack.payloads import ModalSubmission
 from scoring import Decision
 
 
@@ -23,9 +24,10 @@ def register(app: App, deps: ListenerDeps) -> None:
     @app.view(ids.REJECT_MODAL)
     @app.view(ids.RECYCLE_MODAL)
     def submit(ack: Ack, body: dict[str, Any]) -> None:
-        user = body["user"]["id"]
+        submission = ModalSubmission.model_validate(body)
+        user = submission.user.id
         try:
-            submitted = blocks.parse_decision_submission(body["view"], today=deps.now().date())
+            submitted = blocks.parse_decision_submission(submission.view.to_bolt(), today=deps.now().date())
         except blocks.SubmissionError as exc:
             ack(response_action="errors", errors={exc.block_id: exc.message})
             return
