@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bot.runtime import Runtime, build_runtime, utcnow
-from bot.services.event_input import Parsed, parse_csv, parse_json_lines
+from bot.services.csv_input import decode_lines, parse_csv
+from bot.services.event_input import InputFormatError, Parsed, parse_json_lines
 from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_ingest
 from bot.services.leads import lead_report
 from bot.settings import SettingsError, load_settings
@@ -58,7 +59,11 @@ def ingest(
     tune_garbage_collector_for_bulk_ingest()
     is_csv = csv_format or path.lower().endswith(".csv")
     with runtime() as rt, source, _progress(source) as (progress, task):
-        items = _parse(source, is_csv)
+        try:
+            items = _parse(source, is_csv)
+        except InputFormatError as exc:
+            errors.print(f"[red]error:[/] {path}: {exc}", highlight=False)
+            raise typer.Exit(2) from None
         total = IngestResult()
         while batch := list(islice(items, batch_size)):
             total.add(rt.ingest(batch))
@@ -80,7 +85,7 @@ def _open_source(path: str) -> BinaryIO:
 
 def _parse(source: BinaryIO, is_csv: bool) -> Iterator[Parsed]:
     if is_csv:
-        return parse_csv(line.decode("utf-8-sig", errors="replace") for line in source)
+        return parse_csv(decode_lines(source))
     return parse_json_lines(source)
 
 
