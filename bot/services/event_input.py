@@ -87,12 +87,22 @@ def parse_body(body: bytes) -> Iterator[Parsed]:
     when nothing in it is JSON (an empty body, binary data, a broken array)."""
     text = body.strip()
     if not text:
-        raise InputFormatError(
-            "the body is empty: send a JSON array of events, one JSON object or JSON Lines"
-        )
+        raise InputFormatError(_EMPTY)
     if text.startswith(b"["):
-        return _parse_array(text)
-    if text.startswith(b"{") and b"\n" in text:
+        try:
+            return parse_objects(from_json(text))
+        except ValueError as exc:
+            problem = plain_json_error(str(exc))
+        split = _split_array(text)
+        if split is None:
+            raise InputFormatError(f"the body is not a valid JSON array: {problem}")
+        elements, end = split
+        if not text[end:].strip():
+            # One bad element (too deep, not UTF-8, a typo) must not cost the others.
+            _require_some_json(elements, what="the body is not a valid JSON array")
+            return (_validate_json(position, element) for position, element in enumerate(elements))
+        # More follows the array: JSON Lines whose first line is an array.
+    elif text.startswith(b"{") and b"\n" in text:
         try:
             return parse_objects([from_json(text)])  # one pretty-printed object
         except ValueError:
@@ -102,23 +112,9 @@ def parse_body(body: bytes) -> Iterator[Parsed]:
     return parse_json_lines(lines, first=0)
 
 
-def _parse_array(text: bytes) -> Iterator[Parsed]:
-    try:
-        return parse_objects(from_json(text))
-    except ValueError as exc:
-        # One bad element (too deep, not UTF-8, a typo) must not cost the others: split the array
-        # by its brackets and validate each element alone.
-        elements = _array_elements(text)
-        if elements is None:
-            raise InputFormatError(
-                f"the body is not a valid JSON array: {plain_json_error(str(exc))}"
-            ) from None
-    _require_some_json(elements, what="the body is not a valid JSON array")
-    return (_validate_json(position, element) for position, element in enumerate(elements))
-
-
-def _array_elements(text: bytes) -> list[bytes] | None:
-    """The texts of a JSON array's top-level elements, or None when its brackets do not close."""
+def _split_array(text: bytes) -> tuple[list[bytes], int] | None:
+    """The texts of the top-level elements of the array ``text`` starts with, and the offset just
+    past it; None when its brackets never close. Found by brackets alone, each still to be parsed."""
     depth, start, elements = 0, 1, []
     for token in _ARRAY_TOKENS.finditer(text):
         mark = token.group()
@@ -128,7 +124,7 @@ def _array_elements(text: bytes) -> list[bytes] | None:
             depth -= 1
             if depth == 0:
                 elements.append(text[start : token.start()])
-                return elements if not text[token.end() :].strip() else None
+                return elements, token.end()
         elif mark == b"," and depth == 1:
             elements.append(text[start : token.start()])
             start = token.end()

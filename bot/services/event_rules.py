@@ -54,7 +54,7 @@ def email_address(value: str) -> str:
     if _is_plain_email(value):
         return value
     try:
-        checked = validate_email(value, check_deliverability=False)
+        checked = validate_email(value, check_deliverability=False, strict=True)
     except EmailNotValidError as exc:
         raise ValueError(f"not an email address: {exc}") from None
     return checked.normalized.lower()
