@@ -13,6 +13,7 @@ from typing import Annotated, BinaryIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bot.runtime import Runtime, build_runtime, utcnow
@@ -62,7 +63,9 @@ def ingest(
         try:
             items = _parse(source, is_csv)
         except InputFormatError as exc:
-            errors.print(f"[red]error:[/] {path}: {exc}", highlight=False)
+            errors.print(
+                f"[red]error:[/] {escape(path)}: {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
         total = IngestResult()
         while batch := list(islice(items, batch_size)):
