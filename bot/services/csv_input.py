@@ -51,7 +51,7 @@ def parse_csv(lines: Iterable[str]) -> Iterator[Parsed]:
     header = next(remaining, "").removeprefix("\ufeff")
     separator = _separator(header)
     columns = [name.strip() for name in next(csv.reader([header], delimiter=separator))]
-    return _rows(csv.reader(remaining, delimiter=separator), columns)
+    return _rows(csv.reader(remaining, delimiter=separator, strict=True), columns)
 
 
 def _separator(header: str) -> str:

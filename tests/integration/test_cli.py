@@ -241,6 +241,7 @@ def test_hostile_lines_are_refused_and_the_good_lines_around_them_stored(env: Pa
         json.dumps(event(email="<script>@x.com")),
         json.dumps(event(event_id="g2")),
         json.dumps(event(event_id="g3")),
+        json.dumps(event(properties={"[/x]": "\x1b[31m"})),  # Rich markup and an escape sequence
     ]
     source = env / "events.jsonl"
     source.write_bytes(
@@ -259,5 +260,6 @@ def test_hostile_lines_are_refused_and_the_good_lines_around_them_stored(env: Pa
         (6, "email"),
     ]:
         assert f"line {line}: {field}" in result.output
-    assert "line 9: (json) — not valid JSON: not UTF-8 text" in result.output
+    assert "line 9: properties.[/x] — contains a control character (U+001B)" in result.output
+    assert "line 10: (json) — not valid JSON: not UTF-8 text" in result.output
     assert {event["event_id"] for event in lead["recent_events"]} == {"g1", "g2", "g3"}

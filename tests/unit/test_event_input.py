@@ -127,3 +127,18 @@ def test_csv_rows_keep_their_line_numbers_and_bad_rows_are_refused_alone() -> No
     ]
 
     assert _outcome(_csv("\n".join(lines) + "\n")) == [(2, None), (4, "email"), (5, "(row)"), (6, None)]
+
+
+def test_broken_csv_quoting_refuses_its_row_instead_of_storing_it_mangled() -> None:
+    lines = [
+        ",".join(HEADER),
+        ",".join(ROW[:4]) + ',"Ana"Ruiz',
+        ",".join(["c2", *ROW[1:4]]) + ',"Ruiz, Ana"',
+        ",".join(["c3", *ROW[1:4]]) + ',"never closed',
+        ",".join(["c4", *ROW[1:]]),
+    ]
+
+    items = _csv("\n".join(lines) + "\n")
+
+    assert _outcome(items) == [(2, "(row)"), (3, None), (5, "(row)")]
+    assert "unexpected end of data" in items[-1].refusals[0].error
