@@ -25,7 +25,8 @@ _PLAIN_EMAIL = re.compile(
     r"[a-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]{1,64})*"
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
 )
-_SPECIAL_SUFFIXES = tuple(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_NAMES = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_SUFFIXES = tuple(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES if "." in name)
 
 
 def single_line(value: str) -> str:
@@ -63,8 +64,14 @@ def email_address(value: str) -> str:
 def _is_plain_email(value: str) -> bool:
     if len(value) > 254 or not _PLAIN_EMAIL.fullmatch(value):
         return False
-    local, domain = value.split("@")
-    return len(local) <= 64 and "--" not in domain and not f".{domain}".endswith(_SPECIAL_SUFFIXES)
+    at = value.index("@")
+    domain = value[at + 1 :]
+    return (
+        at <= 64
+        and "--" not in domain
+        and domain.rpartition(".")[2] not in _SPECIAL_NAMES
+        and not domain.endswith(_SPECIAL_SUFFIXES)
+    )
 
 
 class PropertyError(ValueError):
@@ -77,6 +84,19 @@ class PropertyError(ValueError):
 
 def check_properties(properties: dict[str, Any]) -> dict[str, Any]:
     """Refuse what a JSON column would not keep exactly: see the module's limits."""
+    for key, value in properties.items():  # most events carry a few short strings: check them fast
+        if not (
+            type(value) is str
+            and len(value) <= MAX_STRING
+            and len(key) <= MAX_KEY
+            and _TEXT_CONTROL.search(value) is None
+            and _TEXT_CONTROL.search(key) is None
+        ):
+            return _walk(properties)
+    return properties if len(properties) <= MAX_VALUES else _walk(properties)
+
+
+def _walk(properties: dict[str, Any]) -> dict[str, Any]:
     count = 0
     pending: list[tuple[Any, tuple[str | int, ...]]] = [(properties, ())]
     while pending:
