@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.model_source import load_scoring_model
 from bot.services.event_input import Parsed
-from bot.services.ingest import HandoffPolicy, IngestResult, ingest_events
+from bot.services.ingest import HandoffPolicy, IngestResult
+from bot.services.ingest_batch import ingest_batch
 from bot.settings import Settings
 from scoring import ScoringModel
 from storage.database import make_engine, make_session_factory
@@ -42,14 +43,11 @@ class Runtime:
         return HandoffPolicy(sales_channel=self.settings.sales_channel, sla_minutes=self.settings.sla_minutes)
 
     def ingest(self, batch: list[Parsed]) -> IngestResult:
-        """Ingest the valid events of a parsed batch in one transaction; refusals keep their positions."""
-        events = [item.event for item in batch if item.event is not None]
-        result = ingest_events(
-            uow=self.uow(), events=events, model=self.model, policy=self.policy, now=utcnow()
+        """Ingest the valid events of a parsed batch; refusals keep their positions, and an event
+        the database will not store is refused alone (the others are stored all the same)."""
+        return ingest_batch(
+            unit_of_work=self.uow, batch=batch, model=self.model, policy=self.policy, now=utcnow()
         )
-        for item in batch:
-            result.refused.extend(item.refusals)
-        return result
 
     def close(self) -> None:
         """Release the database connections."""

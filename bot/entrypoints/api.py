@@ -18,7 +18,7 @@ from bot.entrypoints.problems import database_problem
 from bot.entrypoints.readiness import SlackState
 from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
-from bot.services.event_input import Parsed, parse_body
+from bot.services.event_input import InputFormatError, Parsed, parse_body
 from bot.services.ingest import IngestResult
 from bot.services.leads import lead_report
 from bot.version import handoff_version
@@ -52,7 +52,7 @@ def create_app(
         body = await _read_limited(request, max_body_bytes)
         try:
             items = parse_body(body)
-        except ValueError as exc:
+        except InputFormatError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
         result = await run_in_threadpool(_ingest_all, runtime, items)
         metrics.record_ingest(result)

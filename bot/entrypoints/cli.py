@@ -19,7 +19,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
 from bot.entrypoints.problems import slack_problem
 from bot.runtime import Runtime, utcnow
-from bot.services.event_input import Parsed, parse_csv, parse_json_lines
+from bot.services.csv_input import decode_lines, parse_csv
+from bot.services.event_input import InputFormatError, Parsed, parse_json_lines
 from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_ingest
 from bot.services.leads import lead_report
 from bot.settings import SettingsError, load_settings
@@ -60,7 +61,10 @@ def ingest(
     total = IngestResult()
     try:
         with runtime() as rt, source, _progress(source) as (progress, task):
-            items = _parse(source, is_csv)
+            try:
+                items = _parse(source, is_csv)
+            except InputFormatError as exc:
+                fail(f"{path}: {exc}", code=2)
             while batch := list(islice(items, batch_size)):
                 total.add(rt.ingest(batch))
                 progress.update(task, completed=_position(source), events=total.accepted + total.duplicates)
@@ -86,7 +90,7 @@ def _open_source(path: str) -> BinaryIO:
 
 def _parse(source: BinaryIO, is_csv: bool) -> Iterator[Parsed]:
     if is_csv:
-        return parse_csv(line.decode("utf-8-sig", errors="replace") for line in source)
+        return parse_csv(decode_lines(source))
     return parse_json_lines(source)
 
 

@@ -1,19 +1,29 @@
-"""Reading events from JSON Lines, a JSON array or CSV, one item at a time, each validated."""
+"""Reading events from JSON Lines or a JSON array, one item at a time, each validated."""
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
-from bot.services.schemas import EventIn, LeadIn, Refusal, refusals_from
+from bot.services.schemas import EventIn, Refusal, refusals_from
 
-_LEAD_FIELDS = set(LeadIn.model_fields)
-_EVENT_FIELDS = {"event_id", "email", "type", "occurred_at"}
+# A JSON string, or one bracket or comma: enough to find the top-level elements of an array.
+_ARRAY_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[][{},]', re.DOTALL)
+_EMPTY = "the body is empty: send a JSON array of events, one JSON object or JSON Lines"
+_JSON_JARGON = {
+    "recursion limit exceeded": "nested too deep",
+    "invalid unicode code point": "not UTF-8 text",
+    "unexpected end of hex escape": "broken \\u escape (a lone surrogate?)",
+}
+
+
+class InputFormatError(ValueError):
+    """Nothing in the input can be read as events; the message says why in one sentence."""
 
 
 @dataclass(slots=True)
@@ -37,9 +47,25 @@ def _validate_json(position: int, text: str | bytes) -> Parsed:
     try:
         return Parsed(position, EventIn.model_validate_json(text), [])
     except ValidationError as exc:
-        if any(error["type"] == "json_invalid" for error in exc.errors()):
-            return Parsed(position, None, [Refusal(index=position, field="(json)", error="not valid JSON")])
+        problem = _json_problem(exc)
+        if problem is not None:
+            refusal = Refusal(index=position, field="(json)", error=f"not valid JSON: {problem}")
+            return Parsed(position, None, [refusal])
         return Parsed(position, None, refusals_from(position, exc))
+
+
+def _json_problem(exc: ValidationError) -> str | None:
+    for error in exc.errors():
+        if error["type"] == "json_invalid":
+            return plain_json_error(str(error.get("ctx", {}).get("error", "malformed")))
+    return None
+
+
+def plain_json_error(message: str) -> str:
+    """The JSON parser's message, in words a client knows what to do with."""
+    for jargon, plain in _JSON_JARGON.items():
+        message = message.replace(jargon, plain)
+    return message
 
 
 def parse_objects(items: Iterable[Any], *, first: int = 0) -> Iterator[Parsed]:
@@ -56,50 +82,64 @@ def parse_objects(items: Iterable[Any], *, first: int = 0) -> Iterator[Parsed]:
             yield Parsed(position, None, refusals_from(position, exc))
 
 
-def parse_csv(lines: Iterable[str]) -> Iterator[Parsed]:
-    """Validate CSV rows: event columns, lead columns (``title`` or ``lead.title``), and the rest
-    as properties (``url`` or ``properties.url``). Positions are file line numbers."""
-    reader = csv.DictReader(iter(lines))
-    for row in reader:
-        position = reader.line_num
-        if None in row:
-            refusal = Refusal(index=position, field="(row)", error="more cells than header columns")
-            yield Parsed(position, None, [refusal])
-            continue
-        yield next(parse_objects([_csv_event(row)], first=position))
-
-
-def _csv_event(row: dict[str, str]) -> dict[str, Any]:
-    event: dict[str, Any] = {"properties": {}}
-    lead: dict[str, Any] = {}
-    for column, value in row.items():
-        if value is None or value == "":
-            continue
-        name = column.strip()
-        if name in _EVENT_FIELDS:
-            event[name] = value
-        elif name.removeprefix("lead.") in _LEAD_FIELDS:
-            lead[name.removeprefix("lead.")] = value
-        else:
-            event["properties"][name.removeprefix("properties.")] = value
-    if lead:
-        event["lead"] = lead
-    return event
-
-
 def parse_body(body: bytes) -> Iterator[Parsed]:
-    """An HTTP body: a JSON array of events, one JSON object, or NDJSON. Raises ValueError if a
-    body that starts as a JSON array or object is not valid JSON as a whole."""
-    text = body.lstrip()
+    """An HTTP body: a JSON array of events, one JSON object, or NDJSON. Raises InputFormatError
+    when nothing in it is JSON (an empty body, binary data, a broken array)."""
+    text = body.strip()
+    if not text:
+        raise InputFormatError(_EMPTY)
     if text.startswith(b"["):
         try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"body is not a valid JSON array: {exc.msg} at line {exc.lineno}") from None
-        return parse_objects(items)
-    if text.startswith(b"{") and b"\n" in text.strip():
+            return parse_objects(from_json(text))
+        except ValueError as exc:
+            problem = plain_json_error(str(exc))
+        split = _split_array(text)
+        if split is None:
+            raise InputFormatError(f"the body is not a valid JSON array: {problem}")
+        elements, end = split
+        if not text[end:].strip():
+            # One bad element (too deep, not UTF-8, a typo) must not cost the others.
+            _require_some_json(elements, what="the body is not a valid JSON array")
+            return (_validate_json(position, element) for position, element in enumerate(elements))
+        # More follows the array: JSON Lines whose first line is an array.
+    elif text.startswith(b"{") and b"\n" in text:
         try:
-            return parse_objects([json.loads(text)])  # one pretty-printed object
-        except json.JSONDecodeError:
+            return parse_objects([from_json(text)])  # one pretty-printed object
+        except ValueError:
             pass  # not one object over several lines: read it as NDJSON
-    return parse_json_lines(text.splitlines(), first=0)
+    lines = text.splitlines()
+    _require_some_json(lines, what="the body is not JSON (an array, one object or JSON Lines)")
+    return parse_json_lines(lines, first=0)
+
+
+def _split_array(text: bytes) -> tuple[list[bytes], int] | None:
+    """The texts of the top-level elements of the array ``text`` starts with, and the offset just
+    past it; None when its brackets never close. Found by brackets alone, each still to be parsed."""
+    depth, start, elements = 0, 1, []
+    for token in _ARRAY_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in (b"[", b"{"):
+            depth += 1
+        elif mark in (b"]", b"}"):
+            depth -= 1
+            if depth == 0:
+                elements.append(text[start : token.start()])
+                return elements, token.end()
+        elif mark == b"," and depth == 1:
+            elements.append(text[start : token.start()])
+            start = token.end()
+    return None
+
+
+def _require_some_json(texts: Sequence[bytes], *, what: str) -> None:
+    """Raise InputFormatError unless some non-blank text among ``texts`` is JSON."""
+    first_problem = None
+    for text in texts:
+        if not text.strip():
+            continue
+        try:
+            from_json(text)
+            return
+        except ValueError as exc:
+            first_problem = first_problem or plain_json_error(str(exc))
+    raise InputFormatError(f"{what}: {first_problem or 'nothing but blank lines'}")

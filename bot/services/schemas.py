@@ -6,13 +6,30 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from bot.services.event_rules import PropertyError, check_properties, email_address, free_text, single_line
+
 _TYPE = re.compile(r"^[a-z0-9_]{1,64}$")
 _MAX_FUTURE = timedelta(days=1)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(free_text)
+]
+EventId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(single_line),
+]
 
 
 class LeadIn(BaseModel):
@@ -35,7 +52,7 @@ class EventIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    event_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    event_id: EventId
     email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=320)]
     type: Annotated[str, StringConstraints(strip_whitespace=True)]
     occurred_at: datetime
@@ -44,10 +61,8 @@ class EventIn(BaseModel):
 
     @field_validator("email")
     @classmethod
-    def _looks_like_email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
-            raise ValueError("not an email address")
-        return value
+    def _email_address(cls, value: str) -> str:
+        return email_address(value)
 
     @field_validator("type")
     @classmethod
@@ -61,9 +76,20 @@ class EventIn(BaseModel):
     def _aware_and_not_future(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("needs a timezone, e.g. 2026-11-20T10:00:00Z")
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range once converted to UTC") from None
+        if value < _EARLIEST:
+            raise ValueError("is before 1970")
         if value - datetime.now(UTC) > _MAX_FUTURE:
             raise ValueError("is more than a day in the future")
-        return value.astimezone(UTC)
+        return value
+
+    @field_validator("properties")
+    @classmethod
+    def _storable_properties(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_properties(value)
 
 
 class Refusal(BaseModel):
@@ -78,9 +104,18 @@ def refusals_from(index: int, exc: ValidationError) -> list[Refusal]:
     """One refusal per wrong field of the event at ``index``."""
     refusals = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(event)"
+        cause = error.get("ctx", {}).get("error")
+        path = cause.path if isinstance(cause, PropertyError) else ()
+        where = ".".join(_shown(part) for part in (*error["loc"], *path)) or "(event)"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field"
+        elif error["type"] in ("model_type", "dict_type"):
+            message = "not a JSON object"
         refusals.append(Refusal(index=index, field=where, error=message))
     return refusals
+
+
+def _shown(part: str | int) -> str:
+    """A key as a refusal names it: at most 40 characters, control characters as ``?``."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]", "?", str(part)[:40])

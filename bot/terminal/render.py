@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -29,7 +30,9 @@ def ingest_summary(console: Console, result: IngestResult, *, position_word: str
         known = ", ".join(f"{name} ×{count}" for name, count in result.unknown_types.most_common())
         console.print(f"[yellow]unknown event types (stored, scored nothing):[/] {known}")
     for refusal in result.refused[:MAX_REFUSALS_SHOWN]:
-        console.print(f"  {position_word} {refusal.index}: [bold]{refusal.field}[/] — {refusal.error}")
+        # Fields and errors quote the input (property keys, values): never read them as markup.
+        field, error = escape(refusal.field), escape(refusal.error)
+        console.print(f"  {position_word} {refusal.index}: [bold]{field}[/] — {error}", highlight=False)
     if len(result.refused) > MAX_REFUSALS_SHOWN:
         console.print(f"  … and {len(result.refused) - MAX_REFUSALS_SHOWN} more problems")
 

@@ -194,3 +194,81 @@ def test_version_option_prints_the_installed_version() -> None:
 
     assert result.exit_code == 0
     assert result.stdout.strip() == f"handoff {version('handoff')}"
+
+
+def test_latin1_csv_stores_accented_names_as_written(env: Path) -> None:
+    source = env / "export.csv"
+    source.write_bytes(
+        "event_id,email,type,occurred_at,name,company\n"
+        "l1,jurgen@acme.io,page_view,2026-11-20T10:00:00Z,Jürgen Müller,Müller & Söhne\n".encode("latin-1")
+    )
+
+    result = runner.invoke(app, ["ingest", str(source)])
+    lead = json.loads(runner.invoke(app, ["lead", "jurgen@acme.io", "--json"]).stdout)
+
+    assert result.exit_code == 0, result.output
+    assert (lead["profile"]["name"], lead["profile"]["company"]) == ("Jürgen Müller", "Müller & Söhne")
+
+
+def test_semicolon_csv_from_a_spreadsheet_is_read(env: Path) -> None:
+    source = env / "export.csv"
+    source.write_bytes(
+        "\ufeffevent_id;email;type;occurred_at;url;company_size\r\n"
+        "s1;ana@acme.io;page_view;2026-11-20T10:00:00Z;/pricing;1,5\r\n"
+        "s2;ana@acme.io;page_view;2026-11-20T11:00:00Z;/demo;\r\n".encode()
+    )
+
+    result = runner.invoke(app, ["ingest", str(source)])
+    lead = json.loads(runner.invoke(app, ["lead", "ana@acme.io", "--json"]).stdout)
+
+    assert result.exit_code == 1  # "1,5" is no company size
+    assert "line 2: lead.company_size" in result.output
+    assert [event["properties"]["url"] for event in lead["recent_events"]] == ["/demo"]
+
+
+def test_csv_with_another_separator_is_refused_naming_it(env: Path) -> None:
+    source = env / "export.csv"
+    source.write_text("event_id|email|type|occurred_at\nc1|ana@acme.io|page_view|2026-11-20T10:00:00Z\n")
+
+    result = runner.invoke(app, ["ingest", str(source)])
+
+    assert result.exit_code == 2
+    assert "separated by '|': use commas, semicolons or tabs" in result.output
+    assert runner.invoke(app, ["lead", "ana@acme.io"]).exit_code == 1
+
+
+def test_hostile_lines_are_refused_and_the_good_lines_around_them_stored(env: Path) -> None:
+    deep: dict = {}  # type: ignore[type-arg]
+    for _ in range(300):
+        deep = {"a": deep}
+    lines = [
+        json.dumps(event(event_id="g1")),
+        json.dumps(event(lead={"name": "Ana\x00Ruiz"})),
+        json.dumps(event(properties={"n": 2**64})),
+        json.dumps(event(properties=deep)),
+        json.dumps(event(properties={"x": float("nan")})),
+        json.dumps(event(email="<script>@x.com")),
+        json.dumps(event(event_id="g2")),
+        json.dumps(event(event_id="g3")),
+        json.dumps(event(properties={"[/x]": "\x1b[31m"})),  # Rich markup and an escape sequence
+    ]
+    source = env / "events.jsonl"
+    source.write_bytes(
+        b"\n".join(line.encode() for line in lines) + b"\n" + b'{"lead": {"name": "M\xfcller"}}\n'
+    )
+
+    result = runner.invoke(app, ["ingest", str(source)])
+    lead = json.loads(runner.invoke(app, ["lead", "ana@acme.io", "--json"]).stdout)
+
+    assert result.exit_code == 1
+    for line, field in [
+        (2, "lead.name"),
+        (3, "properties.n"),
+        (4, "(json)"),
+        (5, "properties.x"),
+        (6, "email"),
+    ]:
+        assert f"line {line}: {field}" in result.output
+    assert "line 9: properties.[/x] — contains a control character (U+001B)" in result.output
+    assert "line 10: (json) — not valid JSON: not UTF-8 text" in result.output
+    assert {event["event_id"] for event in lead["recent_events"]} == {"g1", "g2", "g3"}

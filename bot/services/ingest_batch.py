@@ -1,0 +1,78 @@
+"""A parsed batch into the database: the valid events are stored even if the database refuses some.
+
+Validation should leave nothing for the database to refuse. Should a value get past it all the
+same, the batch's transaction fails; the batch is then split in halves, each retried in a fresh
+transaction, until the events the database will not take are found and refused alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.services.event_input import Parsed
+from bot.services.ingest import HandoffPolicy, IngestResult, ingest_events
+from bot.services.schemas import EventIn, Refusal
+from scoring import ScoringModel
+from storage.errors import caused_by_data, one_sentence
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def ingest_batch(
+    *,
+    unit_of_work: Callable[[], UnitOfWork],
+    batch: Sequence[Parsed],
+    model: ScoringModel,
+    policy: HandoffPolicy,
+    now: datetime,
+) -> IngestResult:
+    """Store the valid events of ``batch``; refusals (the parser's and the database's) by position."""
+    events = [(item.position, item.event) for item in batch if item.event is not None]
+    store = _Store(unit_of_work=unit_of_work, model=model, policy=policy, now=now)
+    result = store.isolating(events)
+    for item in batch:
+        result.refused.extend(item.refusals)
+    result.refused.sort(key=lambda refusal: refusal.index)
+    return result
+
+
+class _Store:
+    def __init__(
+        self,
+        *,
+        unit_of_work: Callable[[], UnitOfWork],
+        model: ScoringModel,
+        policy: HandoffPolicy,
+        now: datetime,
+    ) -> None:
+        self.unit_of_work, self.model, self.policy, self.now = unit_of_work, model, policy, now
+
+    def isolating(self, events: list[tuple[int, EventIn]]) -> IngestResult:
+        """Ingest ``events`` in one transaction; on a data error, each half in its own."""
+        try:
+            return ingest_events(
+                uow=self.unit_of_work(),
+                events=[event for _, event in events],
+                model=self.model,
+                policy=self.policy,
+                now=self.now,
+            )
+        except Exception as exc:
+            if not caused_by_data(exc):
+                raise
+            if len(events) == 1:
+                return _refused(events[0], exc)
+        middle = len(events) // 2
+        result = self.isolating(events[:middle])
+        result.add(self.isolating(events[middle:]))
+        return result
+
+
+def _refused(item: tuple[int, EventIn], exc: Exception) -> IngestResult:
+    position, event = item
+    log.warning("event %r at %d could not be stored", event.event_id, position, exc_info=exc)
+    refusal = Refusal(index=position, field="(event)", error=f"could not be stored: {one_sentence(exc)}")
+    return IngestResult(refused=[refusal])
