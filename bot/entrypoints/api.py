@@ -30,10 +30,11 @@ def create_app(
     slack_check: SlackCheck | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     lifespan: Any = None,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The FastAPI application; ``slack_check`` returns None when Slack answers, else the problem."""
     app = FastAPI(title="Handoff", version="0.1.0", lifespan=lifespan)
-    metrics = Metrics(runtime.uow)
+    metrics = metrics or Metrics(runtime.uow, now=utcnow)
     app.state.runtime = runtime
     app.state.metrics = metrics
     require_token = _bearer_guard(runtime.settings.api_token)

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.entrypoints.api import create_app
 from bot.entrypoints.jobs import build_scheduler
+from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
 from bot.slack.app import create_bolt_app, make_client, mount
 from bot.slack.delivery import DeliveryWorker
@@ -20,27 +21,30 @@ from bot.slack.delivery import DeliveryWorker
 log = logging.getLogger(__name__)
 
 
-def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAPI, DeliveryWorker, object]:
+def build_server(
+    runtime: Runtime, *, poll_seconds: float | None = None
+) -> tuple[FastAPI, DeliveryWorker, object]:
     """The ASGI app with ``/slack/events`` mounted, its delivery worker, and the Bolt app."""
-    client = make_client(runtime)
-    worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds)
+    metrics = Metrics(runtime.uow, now=utcnow)
+    client = make_client(runtime, on_call=metrics.record_slack_call)
+    worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds, metrics=metrics)
     bolt_app = create_bolt_app(runtime, client, wake_delivery=worker.wake)
     scheduler = build_scheduler(runtime, client, worker.wake)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         with runtime.uow() as uow:
-            unparked = uow.outbox.unpark_all(now=utcnow())
+            parked = uow.outbox.retry_parked_now(now=utcnow())
             uow.commit()
-        if unparked:
-            log.info("retrying %s parked Slack messages", unparked)
+        if parked:
+            log.info("retrying %s parked Slack messages now", parked)
         worker.start()
         scheduler.start()
         yield
         scheduler.shutdown(wait=False)
         worker.stop()
 
-    app = create_app(runtime, slack_check=SlackCheck(client), lifespan=lifespan)
+    app = create_app(runtime, slack_check=SlackCheck(client), lifespan=lifespan, metrics=metrics)
     mount(app, bolt_app, signing_secret=runtime.settings.slack_signing_secret or "")
     return app, worker, bolt_app
 

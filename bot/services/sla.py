@@ -22,7 +22,7 @@ class SlaScan:
     escalated: list[int]
 
 
-def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: int) -> SlaScan:
+def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: float) -> SlaScan:
     """Queue reminders for handoffs past their SLA and escalations for those past twice the SLA."""
     with uow:
         reminded = uow.handoffs.claim_overdue(column="reminded_at", due_before=now, at=now)
