@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     doubt_lookback_seconds: float = Field(
         60, ge=0, le=24 * 3600, validation_alias=_env("HANDOFF_DOUBT_LOOKBACK_SECONDS")
     )
+    delivery_threads: int = Field(1, ge=1, le=16, validation_alias=_env("HANDOFF_DELIVERY_THREADS"))
     sla_scan_seconds: float = Field(60, ge=1, le=3600, validation_alias=_env("HANDOFF_SLA_SCAN_SECONDS"))
 
     @model_validator(mode="after")

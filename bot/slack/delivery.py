@@ -53,19 +53,21 @@ class DeliveryWorker:
         self._sender = EntrySender(runtime=runtime, client=client, now=now, pace=self._pace)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Run in a daemon thread until :meth:`stop`."""
-        self._thread = threading.Thread(target=self._loop, name="handoff-delivery", daemon=True)
-        self._thread.start()
+        """Run HANDOFF_DELIVERY_THREADS daemon threads until :meth:`stop` (lanes keep them in order)."""
+        for number in range(self._runtime.settings.delivery_threads):
+            thread = threading.Thread(target=self._loop, name=f"handoff-delivery-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish the entry in hand, then stop."""
+        """Finish the entries in hand, then stop."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""

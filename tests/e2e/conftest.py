@@ -124,15 +124,18 @@ def serve_env(database_url: str, fake_slack: FakeSlack, **extra: str) -> dict[st
     )
 
 
-def start_serve_process(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``python -m bot serve`` on a free port; returns the process and its URL once it answers."""
+def start_serve_process(
+    env: dict[str, str], cwd: Path, *, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m bot serve`` on a free port (its log appended to ``log``, if given); returns the
+    process and its URL once it answers."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("ab") if log else subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

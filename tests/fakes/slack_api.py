@@ -157,7 +157,11 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fault.delay)
             elif fault is not None:
                 error = "ratelimited" if fault.status == 429 else "internal_error"
-                headers = {"Retry-After": str(fault.retry_after or 1)} if fault.status == 429 else {}
+                headers = (
+                    {"Retry-After": str(1 if fault.retry_after is None else fault.retry_after)}
+                    if fault.status == 429
+                    else {}
+                )
                 return Answer({"ok": False, "error": error}, fault.status, headers)
             return self._handled(method, params)
 
