@@ -195,13 +195,15 @@ def digest(
 
 
 def _send_digest(rt: Runtime, monday: date, now: datetime) -> None:
+    """Post the week's digest unless it was posted (or is being posted) already, by a replica's
+    scheduler or another ``digest --send``: the week is claimed exactly as the scheduler claims it."""
     from slack_sdk.errors import SlackApiError
 
     from bot.slack.app import make_client
-    from bot.slack.digest_post import post_digest
+    from bot.slack.digest_post import post_digest, week_label
 
     try:
-        ts = post_digest(runtime=rt, client=make_client(rt), week_of=monday, now=now, claim=False)
+        ts = post_digest(runtime=rt, client=make_client(rt), week_of=monday, now=now, claim=True)
     except SettingsError as exc:
         errors.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -210,7 +212,16 @@ def _send_digest(rt: Runtime, monday: date, now: datetime) -> None:
             f"[red]error:[/] Slack refused the digest: {exc.response.get('error')} (try `handoff check`)"
         )
         raise typer.Exit(1) from None
-    console.print(f"posted to {rt.settings.digest_channel_or_sales} (ts {ts})")
+    except OSError as exc:
+        errors.print(f"[red]error:[/] Slack did not answer ({exc}); the digest may have been posted")
+        raise typer.Exit(1) from None
+    channel = rt.settings.digest_channel_or_sales
+    if ts is None:
+        console.print(
+            f"the digest of the {week_label(monday)} was already posted to {channel}; not sent again"
+        )
+        return
+    console.print(f"posted to {channel} (ts {ts})")
 
 
 @app.command()

@@ -6,10 +6,12 @@ import logging
 from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
 from bot.services.digest import compute_digest, monday_of
 from bot.services.digest_chart import digest_chart
+from bot.services.digest_report import DigestReport
 from bot.slack.digest_blocks import digest_message
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,13 @@ def post_digest(
             uow.commit()
         if not claimed:
             return None
+    report = compute_digest(
+        uow=runtime.uow(), week_of=monday, zone=settings.zone, model=runtime.model, now=now
+    )
     try:
-        ts = _post(runtime, client, channel, monday, now)
-    except Exception:
-        if claim:
+        ts = _post_message(client, channel, monday, report)
+    except Exception as exc:
+        if claim and _definitely_not_posted(exc):
             with runtime.uow() as uow:
                 uow.digests.release(week_start=monday, channel=channel)
                 uow.commit()
@@ -52,24 +57,33 @@ def post_digest(
         with runtime.uow() as uow:
             uow.digests.mark_posted(week_start=monday, channel=channel, at=now, message_ts=ts)
             uow.commit()
+    _upload_chart(client, channel, monday, ts, report)
     return ts
 
 
-def _post(runtime: Runtime, client: WebClient, channel: str, monday: date, now: datetime) -> str:
-    report = compute_digest(
-        uow=runtime.uow(), week_of=monday, zone=runtime.settings.zone, model=runtime.model, now=now
-    )
-    label = week_label(monday)
-    text, blocks = digest_message(report, week_label=label)
+def _definitely_not_posted(exc: Exception) -> bool:
+    # A timeout, a dropped connection or a 5xx may come after Slack stored the message: keep the claim
+    # (taken over after STALE_CLAIM) rather than risk a second digest at once.
+    return isinstance(exc, SlackApiError) and exc.response.status_code < 500
+
+
+def _post_message(client: WebClient, channel: str, monday: date, report: DigestReport) -> str:
+    text, blocks = digest_message(report, week_label=week_label(monday))
     answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    ts = str(answer["ts"])
+    log.info("digest of the %s posted to %s", week_label(monday), channel)
+    return str(answer["ts"])
+
+
+def _upload_chart(client: WebClient, channel: str, monday: date, ts: str, report: DigestReport) -> None:
+    label = week_label(monday)
     chart = digest_chart(report.history, title=f"MQL quality, 8 weeks to the {label}")
-    client.files_upload_v2(
-        channel=channel,
-        thread_ts=ts,
-        content=chart,
-        filename=f"mql-quality-{monday}.png",
-        title=f"MQL quality — {label}",
-    )
-    log.info("digest of the %s posted to %s", label, channel)
-    return ts
+    try:
+        client.files_upload_v2(
+            channel=channel,
+            thread_ts=ts,
+            content=chart,
+            filename=f"mql-quality-{monday}.png",
+            title=f"MQL quality — {label}",
+        )
+    except (SlackApiError, OSError) as exc:
+        log.error("the digest of the %s is posted but its chart could not be uploaded: %s", label, exc)
