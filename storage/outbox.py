@@ -93,6 +93,25 @@ class OutboxRepository:
         }
         return int(self._session.execute(insert(_outbox).values(values).returning(_outbox.c.id)).scalar_one())
 
+    def add_card_update(self, *, handoff_id: int, at: datetime) -> bool:
+        """Queue an update of a handoff's card unless one is queued and not yet claimed (it will show
+        the state as it is when sent); False when it was folded into that one."""
+        queued = (
+            select(_outbox.c.id)
+            .where(
+                _outbox.c.handoff_id == handoff_id,
+                _outbox.c.kind == CARD_UPDATE,
+                _outbox.c.status == "pending",
+                _outbox.c.claimed_until.is_(None),
+            )
+            .limit(1)
+            .with_for_update()  # a worker claiming it waits for this transaction, then reads its state
+        )
+        if self._session.execute(queued).first() is not None:
+            return False
+        self.add(kind=CARD_UPDATE, at=at, handoff_id=handoff_id)
+        return True
+
     def claim_next(self, *, now: datetime, lease: timedelta) -> OutboxEntry | None:
         """Claim the oldest due entry for ``lease``; None when nothing is due.
 
