@@ -168,7 +168,7 @@ class OutboxRepository:
             attempts=attempts,
         )
 
-    def park(self, entry_id: int, *, error: str, retry_at: datetime) -> None:
+    def park(self, entry_id: int, *, error: str, retry_at: datetime, in_doubt: bool) -> None:
         """A failure that needs a person (bot not in the channel, bad token…): kept with its error,
         and tried again at ``retry_at``."""
         self._settle(
@@ -176,6 +176,7 @@ class OutboxRepository:
             status="parked",
             last_error=error,
             next_attempt_at=retry_at,
+            in_doubt=in_doubt,
             parked_count=_outbox.c.parked_count + 1,
         )
 

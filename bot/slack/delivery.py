@@ -99,6 +99,9 @@ class DeliveryWorker:
             return self._sender.deliver(entry)
         except (Later, Park) as failure:
             return failure
+        except Exception as exc:  # a bug or an answer nobody foresaw: settle it, look before re-posting
+            log.exception("outbox %s (%s): unexpected failure", entry.id, entry.kind)
+            return Later(f"{type(exc).__name__}: {exc}", cause="unexpected", in_doubt=True)
 
     def _settle(self, entry: OutboxEntry, outcome: Outcome) -> None:
         now = self._now()
@@ -106,6 +109,7 @@ class DeliveryWorker:
         if isinstance(outcome, Later) and outcome.in_doubt and entry.kind == ADMIN_NOTICE:
             log.warning("admin notice %s may not have reached Slack (%s); not repeated", entry.id, outcome)
             outcome = Sent()  # said at most once: the log has it anyway
+        in_doubt = entry.in_doubt or (isinstance(outcome, Later) and outcome.in_doubt)
         if isinstance(outcome, Later) and outcome.counts and entry.attempts >= settings.delivery_max_attempts:
             problem = gave_up_problem(
                 entry_id=entry.id, kind=entry.kind, attempts=entry.attempts, error=str(outcome)
@@ -115,9 +119,9 @@ class DeliveryWorker:
             if isinstance(outcome, Sent):
                 self._sent(uow, entry, outcome, now)
             elif isinstance(outcome, Later):
-                self._later(uow, entry, outcome, now)
+                self._later(uow, entry, outcome, now, in_doubt=in_doubt)
             else:
-                self._park(uow, entry, outcome, now)
+                self._park(uow, entry, outcome, now, in_doubt=in_doubt)
             uow.commit()
 
     def _sent(self, uow: UnitOfWork, entry: OutboxEntry, outcome: Sent, now: datetime) -> None:
@@ -132,7 +136,9 @@ class DeliveryWorker:
                 prefixes=[f"channel:{entry.channel}:", "token:", "scope:", "config:", f"entry:{entry.id}"]
             )
 
-    def _later(self, uow: UnitOfWork, entry: OutboxEntry, outcome: Later, now: datetime) -> None:
+    def _later(
+        self, uow: UnitOfWork, entry: OutboxEntry, outcome: Later, now: datetime, *, in_doubt: bool
+    ) -> None:
         settings = self._runtime.settings
         if outcome.retry_after is not None:
             interval = self._min_interval
@@ -153,7 +159,7 @@ class DeliveryWorker:
             entry.id,
             at=now + delay,
             error=str(outcome),
-            in_doubt=entry.in_doubt or outcome.in_doubt,
+            in_doubt=in_doubt,
             counts=outcome.counts,
         )
         if outcome.cause == "paced":
@@ -170,9 +176,11 @@ class DeliveryWorker:
             " (in doubt: will look before posting again)" if outcome.in_doubt else "",
         )
 
-    def _park(self, uow: UnitOfWork, entry: OutboxEntry, outcome: Park, now: datetime) -> None:
+    def _park(
+        self, uow: UnitOfWork, entry: OutboxEntry, outcome: Park, now: datetime, *, in_doubt: bool
+    ) -> None:
         retry_at = now + timedelta(seconds=self._runtime.settings.parked_retry_seconds)
-        uow.outbox.park(entry.id, error=str(outcome), retry_at=retry_at)
+        uow.outbox.park(entry.id, error=str(outcome), retry_at=retry_at, in_doubt=in_doubt)
         if self._metrics is not None:
             self._metrics.record_park(entry.kind)
         log.warning("outbox %s (%s) parked: %s; next try at %s", entry.id, entry.kind, outcome, retry_at)
@@ -209,8 +217,8 @@ class DeliveryWorker:
         wait = (slot.at - now).total_seconds()
         if not slot.taken:
             raise Later(f"{channel} is paced", cause="paced", counts=False, delay=slot.at - now)
-        if wait > 0:
-            self._stop.wait(wait)
+        if wait > 0 and self._stop.wait(wait):
+            raise Later("shutting down", cause="paced", counts=False, delay=slot.at - now)
 
 
 def _span(seconds: float) -> str:

@@ -69,3 +69,17 @@ def test_a_reminder_in_doubt_is_not_posted_twice_in_the_thread(
         assert list(follow_ups(fake_slack, "sla_reminder").values()) == [1]
         assert len(fake_slack.all_calls("conversations.replies")) >= 1
         assert run.counter("handoff_delivery_retries_total", cause="server_error") == 1
+
+
+def test_a_card_parked_while_in_doubt_is_still_looked_for_on_its_slow_retry(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_next("chat.postMessage", status=503, after_store=True)
+    fake_slack.fail_next("conversations.history", status=500)
+    with delivery(database_url, fake_slack, delivery_max_attempts=2) as run:
+        run.ingest_sqls(1)
+        run.run_until(lambda: run.outbox()["parked"] == 1, what="the card parked after two failures")
+        run.drain()
+        run.run_until(lambda: run.outbox()["sent"] == 1, what="the slow retry")
+
+    assert list(cards_per_handoff(fake_slack).values()) == [1]

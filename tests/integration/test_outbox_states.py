@@ -49,7 +49,9 @@ def test_a_follow_up_waits_for_its_card_then_goes(runtime: Runtime) -> None:
     card = _claim(runtime)
     assert card is not None
     with runtime.uow() as uow:
-        uow.outbox.park(card[0], error="not_in_channel", retry_at=utcnow() + timedelta(hours=1))
+        uow.outbox.park(
+            card[0], error="not_in_channel", retry_at=utcnow() + timedelta(hours=1), in_doubt=False
+        )
         uow.commit()
 
     assert _claim(runtime) is None  # the reminder is not parked: it waits
