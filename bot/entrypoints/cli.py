@@ -218,7 +218,8 @@ def _send_digest(rt: Runtime, monday: date, now: datetime) -> None:
     channel = rt.settings.digest_channel_or_sales
     if ts is None:
         console.print(
-            f"the digest of the {week_label(monday)} was already posted to {channel}; not sent again"
+            f"the digest of the {week_label(monday)} was already posted (or is being posted) to {channel}; "
+            "not sent again"
         )
         return
     console.print(f"posted to {channel} (ts {ts})")

@@ -7,7 +7,7 @@ page is read (cursors), so a busy channel does not hide it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.client import HTTPException
 from typing import Any
@@ -18,7 +18,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.runtime import Runtime
 from bot.services.cards import CardView, card_view
-from bot.slack import blocks, ids
+from bot.slack import blocks, history, ids
 from bot.slack.delivery_outcomes import (
     Later,
     Park,
@@ -32,7 +32,6 @@ from storage.outbox import ADMIN_NOTICE, HANDOFF_CARD, SLA_ESCALATION, SLA_REMIN
 
 FOLLOW_UP_EVENT = "handoff_follow_up"
 NOTICE_EVENT = "handoff_admin_notice"
-PAGE_SIZE = 200  # Slack advises at most 200 messages per history page
 
 Pace = Callable[[str], None]
 
@@ -126,45 +125,45 @@ class EntrySender:
         return Sent()
 
     def _find_card(self, entry: OutboxEntry, channel: str, handoff_id: int) -> str | None:
-        for message in self._pages(
-            "conversations.history",
-            self._client.conversations_history,
-            entry,
-            channel=channel,
-            oldest=self._oldest(entry),
-        ):
-            if _payload(message, ids.HANDOFF_CARD_EVENT).get("handoff_id") == handoff_id:
+        def page(cursor: str | None) -> SlackResponse:
+            return self._call(
+                "conversations.history",
+                self._client.conversations_history,
+                entry,
+                channel=channel,
+                oldest=self._oldest(entry),
+                limit=history.PAGE_SIZE,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+
+        for message in history.messages(page):
+            if history.payload(message, ids.HANDOFF_CARD_EVENT).get("handoff_id") == handoff_id:
                 return str(message["ts"])
         return None
 
     def _find_reply(self, entry: OutboxEntry, channel: str, thread_ts: str) -> bool:
-        replies = self._pages(
-            "conversations.replies",
-            self._client.conversations_replies,
-            entry,
-            channel=channel,
-            ts=thread_ts,
-            oldest=self._oldest(entry),
+        def page(cursor: str | None) -> SlackResponse:
+            return self._call(
+                "conversations.replies",
+                self._client.conversations_replies,
+                entry,
+                channel=channel,
+                ts=thread_ts,
+                oldest=self._oldest(entry),
+                limit=history.PAGE_SIZE,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+
+        return any(
+            history.payload(message, FOLLOW_UP_EVENT).get("outbox_id") == entry.id
+            for message in history.messages(page)
         )
-        return any(_payload(message, FOLLOW_UP_EVENT).get("outbox_id") == entry.id for message in replies)
 
     def _oldest(self, entry: OutboxEntry) -> str:
         lookback = timedelta(seconds=self._runtime.settings.doubt_lookback_seconds)
         return f"{(entry.first_attempt_at - lookback).timestamp():.6f}"
-
-    def _pages(
-        self, name: str, method: Callable[..., SlackResponse], entry: OutboxEntry, **params: Any
-    ) -> Iterator[dict[str, Any]]:
-        cursor: str | None = None
-        while True:
-            page = self._call(
-                name, method, entry, limit=PAGE_SIZE, include_all_metadata=True, cursor=cursor, **params
-            )
-            yield from page.get("messages") or []
-            next_cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not page.get("has_more") or not next_cursor or next_cursor == cursor:
-                return
-            cursor = next_cursor
 
     def _call(
         self, name: str, method: Callable[..., SlackResponse], entry: OutboxEntry, **params: Any
@@ -209,11 +208,3 @@ def _follow_up_metadata(entry: OutboxEntry) -> dict[str, Any]:
         "event_type": FOLLOW_UP_EVENT,
         "event_payload": {"handoff_id": entry.handoff_id, "outbox_id": entry.id, "kind": entry.kind},
     }
-
-
-def _payload(message: dict[str, Any], event_type: str) -> dict[str, Any]:
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != event_type:
-        return {}
-    payload: dict[str, Any] = metadata.get("event_payload") or {}
-    return payload

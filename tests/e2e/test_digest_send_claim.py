@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
+from slack_sdk.errors import SlackApiError
 
 from bot.entrypoints.jobs import due_week, weekly_digest
 from bot.runtime import build_runtime, utcnow
 from bot.slack.app import make_client
+from bot.slack.digest_post import STALE_CLAIM, post_digest
 from tests.conftest import SALES_CHANNEL, make_settings
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import BOT_TOKEN
@@ -48,4 +53,26 @@ def test_two_digest_sends_at_once_post_one_digest_and_the_scheduler_none(
         weekly_digest(runtime, make_client(runtime))  # the scheduler, due for the same week
     finally:
         runtime.close()
+    assert len(_digests(fake_slack)) == 1
+
+
+def test_a_digest_whose_answer_was_lost_is_found_not_posted_again_by_whoever_takes_over(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    settings = make_settings(database_url, slack_bot_token=BOT_TOKEN, slack_api_url=fake_slack.base_url)
+    runtime = build_runtime(settings)
+    week = due_week(utcnow(), settings.zone, *settings.digest_day_and_time)
+    fake_slack.fail_next("chat.postMessage", status=500, after_store=True)
+    try:
+        with pytest.raises(SlackApiError):
+            post_digest(runtime=runtime, client=make_client(runtime), week_of=week, now=utcnow(), claim=True)
+        later = utcnow() + STALE_CLAIM + timedelta(minutes=1)  # the claim is taken over
+        again = post_digest(runtime=runtime, client=make_client(runtime), week_of=week, now=later, claim=True)
+        with runtime.uow() as uow:
+            posted = uow.digests.posted(week_start=week, channel=SALES_CHANNEL)
+    finally:
+        runtime.close()
+
+    assert again is None
+    assert posted
     assert len(_digests(fake_slack)) == 1
