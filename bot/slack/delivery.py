@@ -112,7 +112,7 @@ class DeliveryWorker:
         in_doubt = entry.in_doubt or (isinstance(outcome, Later) and outcome.in_doubt)
         if isinstance(outcome, Later) and outcome.counts and entry.attempts >= settings.delivery_max_attempts:
             problem = gave_up_problem(
-                entry_id=entry.id, kind=entry.kind, attempts=entry.attempts, error=str(outcome)
+                entry_id=entry.id, kind=entry.kind, attempts=entry.attempts, failure=outcome
             )
             outcome = Park(str(outcome), problem=problem)
         with self._runtime.uow() as uow:
@@ -133,7 +133,14 @@ class DeliveryWorker:
         uow.outbox.mark_sent(entry.id, at=now)
         if entry.parked_count:
             uow.notices.clear(
-                prefixes=[f"channel:{entry.channel}:", "token:", "scope:", "config:", f"entry:{entry.id}"]
+                prefixes=[
+                    f"channel:{entry.channel}:",
+                    "token:",
+                    "scope:",
+                    "config:",
+                    "failing:",
+                    f"entry:{entry.id}",
+                ]
             )
 
     def _later(

@@ -157,8 +157,10 @@ def no_channel_problem() -> Problem:
     )
 
 
-def gave_up_problem(*, entry_id: int, kind: str, attempts: int, error: str) -> Problem:
-    """A passing failure that did not pass."""
+def gave_up_problem(*, entry_id: int, kind: str, attempts: int, failure: Later) -> Problem:
+    """A passing failure that did not pass (said once per cause, not once per entry)."""
     return Problem(
-        f"entry:{entry_id}", f"Outbox entry {entry_id} ({kind}) failed {attempts} times, lastly: {error}."
+        f"failing:{failure.cause}",
+        f"Slack keeps failing ({failure.cause}): outbox entry {entry_id} ({kind}) failed {attempts} times, "
+        f"lastly: {failure}.",
     )
