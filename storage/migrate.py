@@ -8,9 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 _SCRIPTS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x68616E646F6666  # "handoff"
 
 
 def alembic_config(url: str) -> Config:
@@ -25,6 +26,10 @@ def upgrade(engine: Engine) -> str | None:
     """Bring the database to the newest revision; returns the revision it is at."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two processes starting at once on a new database: the second waits, then finds it done.
+            # (SQLite's BEGIN IMMEDIATE already serialises them.)
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return current_revision(engine)
