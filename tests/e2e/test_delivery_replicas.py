@@ -64,7 +64,7 @@ def test_two_replicas_post_every_card_and_follow_up_once_within_the_channel_limi
     assert set(cards_per_handoff(fake_slack).values()) == {1}
     assert set(follow_ups(fake_slack, "sla_reminder").values()) == {1}
     assert set(follow_ups(fake_slack, "sla_escalation").values()) == {1}
-    busiest = fake_slack.state.busiest_second(SALES_CHANNEL)
+    busiest = fake_slack.state.busiest_second(SALES_CHANNEL, attempts=True)  # refused posts included
     print(f"posts: {3 * LEADS}, 429s: {fake_slack.rate_limited}, busiest second: {busiest}")
     assert busiest <= RATE + fake_slack.state.burst
     assert fake_slack.rate_limited <= 3 * LEADS // 50  # no storm: a few at most

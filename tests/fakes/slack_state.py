@@ -63,7 +63,8 @@ class SlackState:
         self.invalid_blocks: list[dict[str, Any]] = []
         self.rate_limited = 0
         self._buckets: dict[str, tuple[float, float]] = {}
-        self.post_times: dict[str, list[float]] = {}
+        self.post_times: dict[str, list[float]] = {}  # accepted posts
+        self.attempt_times: dict[str, list[float]] = {}  # every post tried, refused ones included
         self._last_ts = 0.0
 
     def next_ts(self) -> str:
@@ -82,6 +83,7 @@ class SlackState:
         """Token bucket per channel: ``rate_per_second`` with ``burst`` capacity."""
         with self.lock:
             now = time.monotonic()
+            self.attempt_times.setdefault(channel, []).append(now)
             tokens, last = self._buckets.get(channel, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate_per_second)
             if tokens < 1:
@@ -101,10 +103,11 @@ class SlackState:
             counts[int(at - times[0])] = counts.get(int(at - times[0]), 0) + 1
         return counts
 
-    def busiest_second(self, channel: str) -> int:
-        """The most posts ``channel`` accepted within any one second (a sliding window)."""
+    def busiest_second(self, channel: str, *, attempts: bool = False) -> int:
+        """The most posts ``channel`` accepted (or, with ``attempts``, was sent) within any one second
+        (a sliding window)."""
         with self.lock:
-            times = sorted(self.post_times.get(channel, []))
+            times = sorted((self.attempt_times if attempts else self.post_times).get(channel, []))
         start, most = 0, 0
         for end, at in enumerate(times):
             while at - times[start] >= 1.0:
