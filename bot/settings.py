@@ -17,6 +17,7 @@ from storage.database import normalise_url
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _SCHEDULE = re.compile(r"^(?P<day>mon|tue|wed|thu|fri|sat|sun)\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
 _MENTIONABLE = re.compile(r"^[US][A-Z0-9]{6,}$")
+_ADMIN = re.compile(r"^[UWCG][A-Z0-9]{6,}$")
 _PLACEHOLDERS = re.compile(r"(your|change.?me|example|placeholder|xxx|\.\.\.|<|>)", re.IGNORECASE)
 
 
@@ -47,7 +48,7 @@ class Settings(BaseSettings):
     api_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_TOKEN"))
     api_read_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_READ_TOKEN"))
     scoring_model: Path | None = Field(None, validation_alias=_env("HANDOFF_SCORING_MODEL"))
-    sla_minutes: int = Field(60, gt=0, le=7 * 24 * 60, validation_alias=_env("HANDOFF_SLA_MINUTES"))
+    sla_minutes: float = Field(60, gt=0, le=7 * 24 * 60, validation_alias=_env("HANDOFF_SLA_MINUTES"))
     post_rate: float = Field(1.0, gt=0, le=50, validation_alias=_env("HANDOFF_POST_RATE"))
     timezone: str = Field("UTC", validation_alias=_env("HANDOFF_TIMEZONE"))
     digest_schedule: str = Field("mon 09:00", validation_alias=_env("HANDOFF_DIGEST_SCHEDULE"))
@@ -68,6 +69,51 @@ class Settings(BaseSettings):
     slack_request_max_age: int = Field(
         SLACK_REQUEST_MAX_AGE, ge=30, le=3600, validation_alias=_env("HANDOFF_SLACK_REQUEST_MAX_AGE")
     )
+    admin: str | None = Field(None, validation_alias=_env("HANDOFF_ADMIN"))
+    delivery_lease_seconds: float = Field(
+        60, ge=1, le=3600, validation_alias=_env("HANDOFF_DELIVERY_LEASE_SECONDS")
+    )
+    slack_timeout_seconds: int = Field(
+        10, ge=1, le=300, validation_alias=_env("HANDOFF_SLACK_TIMEOUT_SECONDS")
+    )
+    delivery_max_attempts: int = Field(
+        8, ge=1, le=100, validation_alias=_env("HANDOFF_DELIVERY_MAX_ATTEMPTS")
+    )
+    delivery_backoff_cap_seconds: float = Field(
+        300, ge=1, le=24 * 3600, validation_alias=_env("HANDOFF_DELIVERY_BACKOFF_CAP_SECONDS")
+    )
+    parked_retry_seconds: float = Field(
+        3600, ge=1, le=7 * 24 * 3600, validation_alias=_env("HANDOFF_PARKED_RETRY_SECONDS")
+    )
+    delivery_poll_seconds: float = Field(
+        1, gt=0, le=60, validation_alias=_env("HANDOFF_DELIVERY_POLL_SECONDS")
+    )
+    doubt_lookback_seconds: float = Field(
+        60, ge=0, le=24 * 3600, validation_alias=_env("HANDOFF_DOUBT_LOOKBACK_SECONDS")
+    )
+    delivery_threads: int = Field(1, ge=1, le=16, validation_alias=_env("HANDOFF_DELIVERY_THREADS"))
+    sla_scan_seconds: float = Field(60, ge=1, le=3600, validation_alias=_env("HANDOFF_SLA_SCAN_SECONDS"))
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_request(self) -> Settings:
+        if self.delivery_lease_seconds < 2 * self.slack_timeout_seconds:
+            raise ValueError(
+                "HANDOFF_DELIVERY_LEASE_SECONDS must be at least twice HANDOFF_SLACK_TIMEOUT_SECONDS, "
+                "so that no other worker takes an entry over while its request may still reach Slack"
+            )
+        return self
+
+    @field_validator("admin")
+    @classmethod
+    def _admin_id(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _ADMIN.match(value):
+            raise ValueError(
+                f"must be a user id (U0123ABCD, told by direct message) or a channel id (C0123ABCD), "
+                f"not {value!r}"
+            )
+        return value
 
     @field_validator("digest_schedule")
     @classmethod

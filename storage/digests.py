@@ -69,3 +69,11 @@ class DigestRepository:
             _digests.c.week_start == week_start, _digests.c.channel == channel
         )
         return self._session.execute(query).scalar_one_or_none() is not None
+
+    def unposted_claim(self, *, week_start: date, channel: str) -> datetime | None:
+        """When the week's digest was claimed by a poster that never said it had posted (None if not)."""
+        query = select(_digests.c.claimed_at).where(
+            _digests.c.week_start == week_start, _digests.c.channel == channel, _digests.c.posted_at.is_(None)
+        )
+        claimed_at: datetime | None = self._session.execute(query).scalar_one_or_none()
+        return claimed_at

@@ -1,8 +1,12 @@
 """The outbox: Slack messages owed, written in the same transaction as the change that owes them.
 
+An entry's states: ``pending`` (due at ``next_attempt_at``; in flight while ``claimed_until`` is in
+the future), ``sent``, or ``parked`` (needs a person; retried on a slow schedule all the same).
 Delivery claims one entry at a time with a lease. ``FOR UPDATE SKIP LOCKED`` lets several replicas
-share the outbox on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises claims. An entry whose lease
-ran out was being sent when its worker died: its outcome is unknown and ``in_doubt`` says so.
+share the outbox on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises claims. An entry is not
+claimed while an older entry of its lane is pending (order per channel), nor while its handoff's
+card is unsent (follow-ups wait for their card). ``in_doubt`` marks an entry whose last attempt may
+have reached Slack (a timeout, a dropped connection, a 5xx, or a worker that died mid-send).
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from storage.tables import OutboxRow, table
 
@@ -23,6 +27,7 @@ CARD_UPDATE = "card_update"
 THREAD_NOTE = "thread_note"
 SLA_REMINDER = "sla_reminder"
 SLA_ESCALATION = "sla_escalation"
+ADMIN_NOTICE = "admin_notice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,25 @@ class OutboxEntry:
     payload: dict[str, Any]
     attempts: int
     in_doubt: bool
+    first_attempt_at: datetime
+    parked_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """Entries by state, and how long the oldest pending one has waited."""
+
+    by_state: dict[str, int]
+    oldest_pending_at: datetime | None
+
+
+def lane_of(*, kind: str, handoff_id: int | None, channel: str | None) -> str:
+    """Cards of one channel go in order; a handoff's follow-ups go in order among themselves."""
+    if kind == HANDOFF_CARD and channel:
+        return channel
+    if handoff_id is not None:
+        return f"h{handoff_id}"
+    return kind
 
 
 class OutboxRepository:
@@ -63,29 +87,53 @@ class OutboxRepository:
             "attempts": 0,
             "next_attempt_at": at,
             "created_at": at,
+            "lane": lane_of(kind=kind, handoff_id=handoff_id, channel=channel),
+            "in_doubt": False,
+            "parked_count": 0,
         }
         return int(self._session.execute(insert(_outbox).values(values).returning(_outbox.c.id)).scalar_one())
 
-    def claim_next(self, *, now: datetime, lease: timedelta) -> OutboxEntry | None:
-        """Claim the oldest due entry for ``lease``; None when nothing is due."""
-        query = (
-            select(_outbox)
+    def add_card_update(self, *, handoff_id: int, at: datetime) -> bool:
+        """Queue an update of a handoff's card unless one is queued and not yet claimed (it will show
+        the state as it is when sent); False when it was folded into that one."""
+        queued = (
+            select(_outbox.c.id)
             .where(
+                _outbox.c.handoff_id == handoff_id,
+                _outbox.c.kind == CARD_UPDATE,
                 _outbox.c.status == "pending",
-                _outbox.c.next_attempt_at <= now,
-                or_(_outbox.c.claimed_until.is_(None), _outbox.c.claimed_until < now),
+                _outbox.c.claimed_until.is_(None),
             )
-            .order_by(_outbox.c.id)
             .limit(1)
-            .with_for_update(skip_locked=True)
+            .with_for_update()  # a worker claiming it waits for this transaction, then reads its state
         )
-        row = self._session.execute(query).first()
+        if self._session.execute(queued).first() is not None:
+            return False
+        self.add(kind=CARD_UPDATE, at=at, handoff_id=handoff_id)
+        return True
+
+    def claim_next(self, *, now: datetime, lease: timedelta) -> OutboxEntry | None:
+        """Claim the oldest due entry for ``lease``; None when nothing is due.
+
+        A due parked entry is claimed too (its slow retry) and becomes pending with one attempt.
+        """
+        row = self._session.execute(_claimable(now).limit(1).with_for_update(skip_locked=True)).first()
         if row is None:
             return None
+        unparking = row.status == "parked"
+        attempts = 1 if unparking else row.attempts + 1
+        in_doubt = bool(row.in_doubt) or (row.claimed_until is not None and not unparking)
+        first_attempt_at = row.first_attempt_at or now
         self._session.execute(
             update(_outbox)
             .where(_outbox.c.id == row.id)
-            .values(claimed_until=now + lease, attempts=_outbox.c.attempts + 1)
+            .values(
+                status="pending",
+                claimed_until=now + lease,
+                attempts=attempts,
+                in_doubt=in_doubt,
+                first_attempt_at=first_attempt_at,
+            )
         )
         return OutboxEntry(
             id=row.id,
@@ -93,29 +141,48 @@ class OutboxRepository:
             handoff_id=row.handoff_id,
             channel=row.channel,
             payload=row.payload or {},
-            attempts=row.attempts + 1,
-            in_doubt=row.claimed_until is not None,
+            attempts=attempts,
+            in_doubt=in_doubt,
+            first_attempt_at=first_attempt_at,
+            parked_count=row.parked_count,
         )
 
     def mark_sent(self, entry_id: int, *, at: datetime) -> None:
         """The message is in Slack."""
-        self._settle(entry_id, status="sent", sent_at=at, last_error=None)
+        self._settle(entry_id, status="sent", sent_at=at, last_error=None, in_doubt=False)
 
-    def retry_later(self, entry_id: int, *, at: datetime, error: str) -> None:
-        """A passing failure: try again at ``at``."""
-        self._settle(entry_id, status="pending", next_attempt_at=at, last_error=error)
-
-    def park(self, entry_id: int, *, error: str) -> None:
-        """A failure that needs a person (bot not in the channel, bad token…): keep it with its error."""
-        self._settle(entry_id, status="parked", last_error=error)
-
-    def unpark_all(self, *, now: datetime) -> int:
-        """Give every parked entry another chance (``handoff serve`` does this at start)."""
-        statement = (
-            update(_outbox)
-            .where(_outbox.c.status == "parked")
-            .values(status="pending", next_attempt_at=now, attempts=0)
+    def retry_later(
+        self, entry_id: int, *, at: datetime, error: str, in_doubt: bool, counts: bool = True
+    ) -> None:
+        """A passing failure: try again at ``at``; an attempt that ``counts`` not is given back
+        (a rate limit, or a follow-up whose card is not posted yet)."""
+        attempts: Any = _outbox.c.attempts
+        if not counts:
+            attempts = case((_outbox.c.attempts > 0, _outbox.c.attempts - 1), else_=0)
+        self._settle(
+            entry_id,
+            status="pending",
+            next_attempt_at=at,
+            last_error=error,
+            in_doubt=in_doubt,
+            attempts=attempts,
         )
+
+    def park(self, entry_id: int, *, error: str, retry_at: datetime, in_doubt: bool) -> None:
+        """A failure that needs a person (bot not in the channel, bad token…): kept with its error,
+        and tried again at ``retry_at``."""
+        self._settle(
+            entry_id,
+            status="parked",
+            last_error=error,
+            next_attempt_at=retry_at,
+            in_doubt=in_doubt,
+            parked_count=_outbox.c.parked_count + 1,
+        )
+
+    def retry_parked_now(self, *, now: datetime) -> int:
+        """Make every parked entry due now (``handoff serve`` does this at start)."""
+        statement = update(_outbox).where(_outbox.c.status == "parked").values(next_attempt_at=now)
         return int(self._session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
     def count_by_status(self) -> dict[str, int]:
@@ -123,7 +190,56 @@ class OutboxRepository:
         query = select(_outbox.c.status, func.count()).group_by(_outbox.c.status)
         return {status: count for status, count in self._session.execute(query).all()}  # noqa: C416 (Result has keys())
 
+    def stats(self, *, now: datetime) -> OutboxStats:
+        """Entries by state (pending, in_flight, parked, sent) and the oldest pending entry's time."""
+        in_flight = and_(_outbox.c.status == "pending", _outbox.c.claimed_until > now)
+        query = select(
+            _outbox.c.status,
+            func.count().filter(in_flight),
+            func.count(),
+            func.min(_outbox.c.created_at),
+        ).group_by(_outbox.c.status)
+        by_state = {"pending": 0, "in_flight": 0, "parked": 0, "sent": 0}
+        oldest: datetime | None = None
+        for status, flying, count, first in self._session.execute(query):
+            by_state[status] = by_state.get(status, 0) + count - flying
+            by_state["in_flight"] += flying
+            if status == "pending":
+                oldest = first
+        return OutboxStats(by_state=by_state, oldest_pending_at=oldest)
+
     def _settle(self, entry_id: int, **values: Any) -> None:
         self._session.execute(
             update(_outbox).where(_outbox.c.id == entry_id).values(claimed_until=None, **values)
         )
+
+
+def _claimable(now: datetime) -> Any:
+    older = aliased(_outbox)
+    card = aliased(_outbox)
+    blocked_by_older = (
+        select(older.c.id)
+        .where(older.c.lane == _outbox.c.lane, older.c.status == "pending", older.c.id < _outbox.c.id)
+        .exists()
+    )
+    waiting_for_card = (
+        select(card.c.id)
+        .where(
+            card.c.handoff_id == _outbox.c.handoff_id,
+            card.c.kind == HANDOFF_CARD,
+            card.c.status != "sent",
+            card.c.id < _outbox.c.id,
+        )
+        .exists()
+    )
+    return (
+        select(_outbox)
+        .where(
+            _outbox.c.status.in_(("pending", "parked")),
+            _outbox.c.next_attempt_at <= now,
+            or_(_outbox.c.claimed_until.is_(None), _outbox.c.claimed_until < now),
+            ~blocked_by_older,
+            ~waiting_for_card,
+        )
+        .order_by(_outbox.c.id)
+    )

@@ -214,10 +214,17 @@ class DigestRow(Base):
 
 
 class OutboxRow(Base):
-    """Slack messages to deliver, written in the transaction that made them necessary."""
+    """Slack messages to deliver, written in the transaction that made them necessary.
+
+    ``lane`` orders delivery: an entry is not sent while an older one of its lane is pending (the
+    cards of one channel share a lane; a card's follow-ups share one per handoff).
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        Index("ix_outbox_lane_status_id", "lane", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -231,6 +238,31 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    lane: Mapped[str | None] = mapped_column(String(64))
+    in_doubt: Mapped[bool] = mapped_column(default=False)
+    first_attempt_at: Mapped[datetime | None]
+    parked_count: Mapped[int] = mapped_column(default=0)
+
+
+class ChannelPaceRow(Base):
+    """Slack's pace per channel, shared by every replica: the next free posting slot and the
+    interval between posts (widened after a 429, narrowed slowly back to HANDOFF_POST_RATE)."""
+
+    __tablename__ = "channel_pace"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_slot_at: Mapped[datetime]
+    interval_seconds: Mapped[float] = mapped_column(Float)
+
+
+class AdminNoticeRow(Base):
+    """A problem a person must fix, said once: the row is inserted by whoever says it first."""
+
+    __tablename__ = "admin_notices"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 def table(entity: type[Base]) -> Table:

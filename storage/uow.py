@@ -10,7 +10,9 @@ from storage.digests import DigestRepository
 from storage.event_log import EventRepository
 from storage.handoffs import HandoffRepository
 from storage.leads import LeadRepository
+from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
+from storage.pace import ChannelPaceRepository
 
 
 class ReadOnlyWork(RuntimeError):
@@ -28,6 +30,8 @@ class UnitOfWork:
     handoffs: HandoffRepository
     outbox: OutboxRepository
     digests: DigestRepository
+    pace: ChannelPaceRepository
+    notices: NoticeRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -40,6 +44,8 @@ class UnitOfWork:
         self.handoffs = HandoffRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.digests = DigestRepository(self.session)
+        self.pace = ChannelPaceRepository(self.session)
+        self.notices = NoticeRepository(self.session)
         return self
 
     def __exit__(

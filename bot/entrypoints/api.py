@@ -37,10 +37,11 @@ def create_app(
     slack_check: SlackCheck | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     lifespan: Any = None,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The FastAPI application; ``slack_check`` says whether the Slack configuration is right."""
     app = FastAPI(title="Handoff", version=handoff_version(), lifespan=lifespan)
-    metrics = Metrics(runtime.uow)
+    metrics = metrics or Metrics(runtime.uow, now=utcnow)
     app.state.runtime = runtime
     app.state.metrics = metrics
     document_event_schema(app)

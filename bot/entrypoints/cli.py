@@ -208,20 +208,29 @@ def digest(
 
 
 def _send_digest(rt: Runtime, monday: date, now: datetime) -> None:
+    """Post the week's digest unless it was posted (or is being posted) already, by a replica's
+    scheduler or another ``digest --send``: the week is claimed exactly as the scheduler claims it."""
     from slack_sdk.errors import SlackApiError
 
     from bot.slack.app import make_client
-    from bot.slack.digest_post import post_digest
+    from bot.slack.digest_post import post_digest, week_label
 
     try:
-        ts = post_digest(runtime=rt, client=make_client(rt), week_of=monday, now=now, claim=False)
+        ts = post_digest(runtime=rt, client=make_client(rt), week_of=monday, now=now, claim=True)
     except SettingsError as exc:
         fail(str(exc))
     except SlackApiError as exc:
         fail(f"Slack refused the digest: {exc.response.get('error')} (try `handoff check`)", code=1)
     except OSError as exc:
-        fail(f"{slack_problem(exc)}: the digest was not posted (try `handoff check`)", code=1)
-    console.print(f"posted to {rt.settings.digest_channel_or_sales} (ts {ts})")
+        fail(f"{slack_problem(exc)}: the digest may have been posted (try `handoff check`)", code=1)
+    channel = rt.settings.digest_channel_or_sales
+    if ts is None:
+        console.print(
+            f"the digest of the {week_label(monday)} was already posted (or is being posted) to {channel}; "
+            "not sent again"
+        )
+        return
+    console.print(f"posted to {channel} (ts {ts})")
 
 
 @app.command()

@@ -79,7 +79,12 @@ def build_scheduler(
     scheduler.add_job(
         weekly_digest, IntervalTrigger(minutes=15), args=(runtime, client), id="digest_catch_up"
     )
-    scheduler.add_job(sla_scan, IntervalTrigger(minutes=1), args=(runtime, wake_delivery), id="sla_scan")
+    scheduler.add_job(
+        sla_scan,
+        IntervalTrigger(seconds=runtime.settings.sla_scan_seconds),
+        args=(runtime, wake_delivery),
+        id="sla_scan",
+    )
     scheduler.add_job(
         daily_rescore,
         CronTrigger(hour=3, minute=30, timezone=zone),

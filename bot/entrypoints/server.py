@@ -12,6 +12,7 @@ from slack_bolt import App
 from bot.entrypoints.api import create_app
 from bot.entrypoints.jobs import build_scheduler
 from bot.entrypoints.readiness import SlackReadiness
+from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
 from bot.slack.app import create_bolt_app, make_client, mount
 from bot.slack.delivery import DeliveryWorker
@@ -19,10 +20,13 @@ from bot.slack.delivery import DeliveryWorker
 log = logging.getLogger(__name__)
 
 
-def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAPI, DeliveryWorker, App]:
+def build_server(
+    runtime: Runtime, *, poll_seconds: float | None = None
+) -> tuple[FastAPI, DeliveryWorker, App]:
     """The ASGI app with ``/slack/events`` mounted, its delivery worker, and the Bolt app."""
-    client = make_client(runtime)
-    worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds)
+    metrics = Metrics(runtime.uow, now=utcnow)
+    client = make_client(runtime, on_call=metrics.record_slack_call)
+    worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds, metrics=metrics)
     bolt_app = create_bolt_app(runtime, client, wake_delivery=worker.wake)
     scheduler = build_scheduler(runtime, client, worker.wake)
     settings = runtime.settings
@@ -36,10 +40,10 @@ def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAP
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         with runtime.uow() as uow:
-            unparked = uow.outbox.unpark_all(now=utcnow())
+            parked = uow.outbox.retry_parked_now(now=utcnow())
             uow.commit()
-        if unparked:
-            log.info("retrying %s parked Slack messages", unparked)
+        if parked:
+            log.info("retrying %s parked Slack messages now", parked)
         worker.start()
         scheduler.start()
         yield
@@ -47,8 +51,7 @@ def build_server(runtime: Runtime, *, poll_seconds: float = 1.0) -> tuple[FastAP
         worker.stop()
         readiness.close()
 
-    app = create_app(runtime, slack_check=readiness, lifespan=lifespan)
-    settings = runtime.settings
+    app = create_app(runtime, slack_check=readiness, lifespan=lifespan, metrics=metrics)
     mount(
         app,
         bolt_app,

@@ -35,7 +35,7 @@ class HandoffPolicy:
     """Where new SQL cards go and how long reps have to act on them."""
 
     sales_channel: str | None
-    sla_minutes: int
+    sla_minutes: float
 
 
 @dataclass

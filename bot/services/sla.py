@@ -2,7 +2,7 @@
 
 Each follow-up is claimed (``reminded_at`` / ``escalated_at`` set) in the same transaction that
 queues its message, so it happens once even with several replicas scanning, and never again after
-a restart.
+a restart. The card is updated to show it (one queued update serves every follow-up not yet shown).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.outbox import CARD_UPDATE, SLA_ESCALATION, SLA_REMINDER
+from storage.outbox import SLA_ESCALATION, SLA_REMINDER
 from storage.uow import UnitOfWork
 
 
@@ -22,7 +22,7 @@ class SlaScan:
     escalated: list[int]
 
 
-def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: int) -> SlaScan:
+def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: float) -> SlaScan:
     """Queue reminders for handoffs past their SLA and escalations for those past twice the SLA."""
     with uow:
         reminded = uow.handoffs.claim_overdue(column="reminded_at", due_before=now, at=now)
@@ -33,6 +33,6 @@ def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: int) -> SlaScan:
             for handoff_id in handoff_ids:
                 uow.outbox.add(kind=kind, at=now, handoff_id=handoff_id)
         for handoff_id in sorted(set(reminded) | set(escalated)):
-            uow.outbox.add(kind=CARD_UPDATE, at=now, handoff_id=handoff_id)
+            uow.outbox.add_card_update(handoff_id=handoff_id, at=now)
         uow.commit()
     return SlaScan(reminded=reminded, escalated=escalated)

@@ -18,15 +18,21 @@ from starlette.concurrency import run_in_threadpool
 from bot.runtime import Runtime
 from bot.settings import SLACK_MAX_BODY_BYTES, SLACK_REQUEST_MAX_AGE
 from bot.slack import gate
+from bot.slack.client import CallRecorder, CountingWebClient
 from bot.slack.listeners import ListenerDeps, register
 from bot.slack.membership import SalesMembership
 
 
-def make_client(runtime: Runtime, *, timeout: int = 10) -> WebClient:
-    """A Web API client on ``SLACK_API_URL``; no automatic retries, the callers decide."""
+def make_client(runtime: Runtime, *, on_call: CallRecorder | None = None) -> WebClient:
+    """A Web API client on ``SLACK_API_URL`` with HANDOFF_SLACK_TIMEOUT_SECONDS; no automatic retries,
+    the callers decide; ``on_call(method, outcome)`` hears how every call ended."""
     settings = runtime.settings
-    return WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[]
+    return CountingWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=settings.slack_timeout_seconds,
+        retry_handlers=[],
+        on_call=on_call,
     )
 
 

@@ -1,8 +1,14 @@
-"""The delivery worker: posts outbox entries to Slack at Slack's pace, and never twice.
+"""The delivery worker: drains the outbox into Slack at Slack's pace, never twice, never forgetting.
 
-Each entry is claimed with a lease, sent, then settled: sent, retried later (429 honouring
-Retry-After, 5xx, timeouts), or parked (a cause a person must fix). An entry whose previous worker
-died mid-send is "in doubt": before posting its card again we look for it in the channel.
+One entry at a time: claim it with a lease, send it (``delivery_send``), then settle it in one
+transaction according to the outcome (``delivery_outcomes``):
+
+- sent: ``sent`` (a card's ts is recorded on its handoff);
+- later: back to ``pending`` at a later time; a rate limit waits for Slack's Retry-After plus jitter
+  without spending an attempt and widens the channel's shared pace; other failures back off
+  exponentially with jitter and count; an ambiguous one leaves the entry in doubt;
+- park: ``parked`` (also after HANDOFF_DELIVERY_MAX_ATTEMPTS failures), retried every
+  HANDOFF_PARKED_RETRY_SECONDS; its problem is logged and told to HANDOFF_ADMIN once.
 """
 
 from __future__ import annotations
@@ -11,48 +17,18 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
-from bot.services.cards import CardView, card_view
-from bot.slack import blocks
-from bot.slack.pacing import ChannelPacer, backoff
-from storage.outbox import HANDOFF_CARD, SLA_ESCALATION, SLA_REMINDER, THREAD_NOTE, OutboxEntry
+from bot.slack.delivery_outcomes import Later, Outcome, Park, Problem, Sent, gave_up_problem
+from bot.slack.delivery_send import EntrySender
+from bot.slack.pacing import backoff, rate_limit_wait
+from storage.outbox import ADMIN_NOTICE, HANDOFF_CARD, OutboxEntry
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "invalid_blocks",
-        "msg_too_long",
-        "restricted_action",
-    }
-)
-MAX_ATTEMPTS = 8
-LEASE = timedelta(seconds=60)
-
-
-class Park(Exception):
-    """Delivery cannot succeed until a person fixes something."""
-
-
-class Later(Exception):
-    """Delivery failed for now; try again after ``delay``."""
-
-    def __init__(self, reason: str, delay: timedelta | None = None) -> None:
-        super().__init__(reason)
-        self.delay = delay
 
 
 class DeliveryWorker:
@@ -63,29 +39,35 @@ class DeliveryWorker:
         *,
         runtime: Runtime,
         client: WebClient,
-        poll_seconds: float = 1.0,
+        poll_seconds: float | None = None,
         now: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
+        settings = runtime.settings
         self._runtime = runtime
-        self._client = client
-        self._poll_seconds = poll_seconds
+        self._poll_seconds = settings.delivery_poll_seconds if poll_seconds is None else poll_seconds
         self._now = now
-        self._pacer = ChannelPacer(runtime.settings.post_rate)
+        self._metrics = metrics
+        self._lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self._min_interval = 1.0 / settings.post_rate
+        self._sender = EntrySender(runtime=runtime, client=client, now=now, pace=self._pace)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Run in a daemon thread until :meth:`stop`."""
-        self._thread = threading.Thread(target=self._loop, name="handoff-delivery", daemon=True)
-        self._thread.start()
+        """Run HANDOFF_DELIVERY_THREADS daemon threads until :meth:`stop` (lanes keep them in order)."""
+        for number in range(self._runtime.settings.delivery_threads):
+            thread = threading.Thread(target=self._loop, name=f"handoff-delivery-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish the entry in hand, then stop."""
+        """Finish the entries in hand, then stop."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
@@ -105,131 +87,150 @@ class DeliveryWorker:
     def run_once(self) -> bool:
         """Claim and deliver one due entry; False when nothing was due."""
         with self._runtime.uow() as uow:
-            entry = uow.outbox.claim_next(now=self._now(), lease=LEASE)
+            entry = uow.outbox.claim_next(now=self._now(), lease=self._lease)
             uow.commit()
         if entry is None:
             return False
         self._settle(entry, self._attempt(entry))
         return True
 
-    def _attempt(self, entry: OutboxEntry) -> Exception | str | None:
+    def _attempt(self, entry: OutboxEntry) -> Outcome:
         try:
-            return self._deliver(entry)
-        except (Park, Later) as failure:
+            return self._sender.deliver(entry)
+        except (Later, Park) as failure:
             return failure
-        except SlackApiError as exc:
-            return _classify(exc)
-        except OSError as exc:  # timeouts, refused or reset connections
-            return Later(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug or an answer nobody foresaw: settle it, look before re-posting
+            log.exception("outbox %s (%s): unexpected failure", entry.id, entry.kind)
+            return Later(f"{type(exc).__name__}: {exc}", cause="unexpected", in_doubt=True)
 
-    def _settle(self, entry: OutboxEntry, outcome: Exception | str | None) -> None:
+    def _settle(self, entry: OutboxEntry, outcome: Outcome) -> None:
         now = self._now()
+        settings = self._runtime.settings
+        if isinstance(outcome, Later) and outcome.in_doubt and entry.kind == ADMIN_NOTICE:
+            log.warning("admin notice %s may not have reached Slack (%s); not repeated", entry.id, outcome)
+            outcome = Sent()  # said at most once: the log has it anyway
+        in_doubt = entry.in_doubt or (isinstance(outcome, Later) and outcome.in_doubt)
+        if isinstance(outcome, Later) and outcome.counts and entry.attempts >= settings.delivery_max_attempts:
+            problem = gave_up_problem(
+                entry_id=entry.id, kind=entry.kind, attempts=entry.attempts, failure=outcome
+            )
+            outcome = Park(str(outcome), problem=problem)
         with self._runtime.uow() as uow:
-            if isinstance(outcome, Later) and entry.attempts < MAX_ATTEMPTS:
-                if outcome.delay is not None and entry.channel:
-                    self._pacer.hold(entry.channel, outcome.delay.total_seconds())
-                uow.outbox.retry_later(
-                    entry.id, at=now + (outcome.delay or backoff(entry.attempts)), error=str(outcome)
-                )
-                log.warning("outbox %s: %s; retrying (attempt %s)", entry.id, outcome, entry.attempts)
-            elif isinstance(outcome, Exception):
-                uow.outbox.park(entry.id, error=str(outcome))
-                log.error("outbox %s parked: %s", entry.id, outcome)
+            if isinstance(outcome, Sent):
+                self._sent(uow, entry, outcome, now)
+            elif isinstance(outcome, Later):
+                self._later(uow, entry, outcome, now, in_doubt=in_doubt)
             else:
-                if isinstance(outcome, str) and entry.handoff_id is not None and entry.kind == HANDOFF_CARD:
-                    uow.handoffs.record_delivery(
-                        handoff_id=entry.handoff_id, channel=entry.channel or "", message_ts=outcome
-                    )
-                uow.outbox.mark_sent(entry.id, at=now)
+                self._park(uow, entry, outcome, now, in_doubt=in_doubt)
             uow.commit()
 
-    def _deliver(self, entry: OutboxEntry) -> str | None:
-        view = self._view(entry)
-        channel = view.channel or entry.channel
-        if not channel:
-            raise Park("no channel: set HANDOFF_SALES_CHANNEL")
-        if entry.kind == HANDOFF_CARD:
-            return self._post_card(entry, view, channel)
-        if view.message_ts is None:
-            raise Later("the card is not posted yet")
-        if entry.kind in (SLA_REMINDER, SLA_ESCALATION) and not view.is_open:
-            return None  # decided since: no need to nag
-        self._pace(channel)
-        if entry.kind in (THREAD_NOTE, SLA_REMINDER, SLA_ESCALATION):
-            self._client.chat_postMessage(
-                channel=channel, thread_ts=view.message_ts, text=self._thread_text(entry, view)
+    def _sent(self, uow: UnitOfWork, entry: OutboxEntry, outcome: Sent, now: datetime) -> None:
+        if outcome.found:
+            log.info("outbox %s: %s was already in Slack; not posted again", entry.id, entry.kind)
+        if outcome.ts and entry.handoff_id is not None and entry.kind == HANDOFF_CARD:
+            channel = entry.channel or self._runtime.settings.sales_channel or ""
+            uow.handoffs.record_delivery(handoff_id=entry.handoff_id, channel=channel, message_ts=outcome.ts)
+        uow.outbox.mark_sent(entry.id, at=now)
+        if entry.parked_count:
+            uow.notices.clear(
+                prefixes=[
+                    f"channel:{entry.channel}:",
+                    "token:",
+                    "scope:",
+                    "config:",
+                    "failing:",
+                    f"entry:{entry.id}",
+                ]
             )
+
+    def _later(
+        self, uow: UnitOfWork, entry: OutboxEntry, outcome: Later, now: datetime, *, in_doubt: bool
+    ) -> None:
+        settings = self._runtime.settings
+        if outcome.retry_after is not None:
+            interval = self._min_interval
+            if outcome.method == "chat.postMessage" and outcome.channel:
+                interval = uow.pace.slow_down(
+                    channel=outcome.channel,
+                    now=now,
+                    wait=timedelta(seconds=outcome.retry_after),
+                    min_interval=self._min_interval,
+                    max_interval=settings.delivery_backoff_cap_seconds,
+                )
+            delay = rate_limit_wait(outcome.retry_after, interval=interval)
+        elif outcome.delay is not None:
+            delay = outcome.delay
         else:
-            message = blocks.handoff_card(view, now=self._now())
-            self._client.chat_update(
-                channel=channel, ts=view.message_ts, text=message.text, blocks=message.blocks
-            )
-        return None
-
-    def _thread_text(self, entry: OutboxEntry, view: CardView) -> str:
-        if entry.kind == THREAD_NOTE:
-            assert view.decision is not None
-            return blocks.decision_thread_line(decision=view.decision)
-        return blocks.sla_follow_up_line(
-            view=view,
-            now=self._now(),
-            escalation=entry.kind == SLA_ESCALATION,
-            escalate_to=self._runtime.settings.escalation_mention_text,
+            delay = backoff(entry.attempts, cap=timedelta(seconds=settings.delivery_backoff_cap_seconds))
+        uow.outbox.retry_later(
+            entry.id,
+            at=now + delay,
+            error=str(outcome),
+            in_doubt=in_doubt,
+            counts=outcome.counts,
+        )
+        if outcome.cause == "paced":
+            return
+        if self._metrics is not None:
+            self._metrics.record_retry(outcome.cause)
+        log.log(
+            logging.WARNING if outcome.counts else logging.INFO,
+            "outbox %s (%s): %s; retrying in %.1f s%s",
+            entry.id,
+            entry.kind,
+            outcome,
+            delay.total_seconds(),
+            " (in doubt: will look before posting again)" if outcome.in_doubt else "",
         )
 
-    def _post_card(self, entry: OutboxEntry, view: CardView, channel: str) -> str:
-        if view.message_ts:
-            return view.message_ts
-        if entry.in_doubt and (found := self._find_posted(channel, view)):
-            log.info("outbox %s: card was already posted at %s", entry.id, found)
-            return found
-        self._pace(channel)
-        message = blocks.handoff_card(view, now=self._now())
-        answer = self._client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, metadata=message.metadata
-        )
-        return str(answer["ts"])
+    def _park(
+        self, uow: UnitOfWork, entry: OutboxEntry, outcome: Park, now: datetime, *, in_doubt: bool
+    ) -> None:
+        retry_at = now + timedelta(seconds=self._runtime.settings.parked_retry_seconds)
+        uow.outbox.park(entry.id, error=str(outcome), retry_at=retry_at, in_doubt=in_doubt)
+        if self._metrics is not None:
+            self._metrics.record_park(entry.kind)
+        log.warning("outbox %s (%s) parked: %s; next try at %s", entry.id, entry.kind, outcome, retry_at)
+        if entry.kind != ADMIN_NOTICE:
+            self._tell_admin(uow, outcome.problem, now)
 
-    def _find_posted(self, channel: str, view: CardView) -> str | None:
-        oldest = (view.created_at - timedelta(minutes=1)).timestamp()
-        history = self._client.conversations_history(
-            channel=channel, oldest=str(oldest), limit=200, include_all_metadata=True
+    def _tell_admin(self, uow: UnitOfWork, problem: Problem, now: datetime) -> None:
+        settings = self._runtime.settings
+        every = _span(settings.parked_retry_seconds)
+        message = f"{problem.message} Messages waiting for this are kept and retried every {every}."
+        if not uow.notices.claim(key=problem.key, message=message, at=now):
+            return
+        admin = settings.admin
+        told = problem.can_tell_slack and admin is not None
+        log.error(
+            "needs a person: %s%s",
+            message,
+            "" if told or not problem.can_tell_slack else " (set HANDOFF_ADMIN to be told in Slack)",
         )
-        messages: list[dict[str, Any]] = history.get("messages", [])
-        for message in messages:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("handoff_id") == view.handoff_id:
-                return str(message["ts"])
-        return None
+        if told:
+            uow.outbox.add(kind=ADMIN_NOTICE, at=now, channel=admin, payload={"text": f"⚠️ {message}"})
+            self._wake.set()
 
     def _pace(self, channel: str) -> None:
-        wait = self._pacer.reserve(channel)
-        if wait > 0:
-            self._stop.wait(wait)
-
-    def _view(self, entry: OutboxEntry) -> CardView:
-        if entry.handoff_id is None:
-            raise Park(f"outbox entry of kind {entry.kind} has no handoff")
+        """Take the channel's next posting slot (shared by all replicas) and wait for it; a slot too far
+        ahead is not taken: the entry steps back until then, without spending an attempt."""
+        now = self._now()
+        horizon = self._lease / 10
         with self._runtime.uow() as uow:
-            handoff = uow.handoffs.get(entry.handoff_id)
-            view = (
-                card_view(uow=uow, handoff=handoff, model=self._runtime.model, now=self._now())
-                if handoff
-                else None
+            slot = uow.pace.take_slot(
+                channel=channel, now=now, min_interval=self._min_interval, horizon=horizon
             )
-        if view is None:
-            raise Park(f"handoff {entry.handoff_id} no longer exists")
-        return view
+            uow.commit()
+        wait = (slot.at - now).total_seconds()
+        if not slot.taken:
+            raise Later(f"{channel} is paced", cause="paced", counts=False, delay=slot.at - now)
+        if wait > 0 and self._stop.wait(wait):
+            raise Later("shutting down", cause="paced", counts=False, delay=slot.at - now)
 
 
-def _classify(exc: SlackApiError) -> Exception:
-    status = exc.response.status_code
-    error = str(exc.response.get("error", "unknown_error"))
-    if status == 429:
-        retry_after = int(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
-        return Later(f"rate limited by Slack for {retry_after} s", timedelta(seconds=retry_after))
-    if status >= 500:
-        return Later(f"Slack answered HTTP {status}")
-    if error in PERMANENT_ERRORS:
-        return Park(f"Slack answered {error}")
-    return Later(f"Slack answered {error}")
+def _span(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"

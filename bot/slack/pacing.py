@@ -1,39 +1,27 @@
-"""Per-channel pacing of Slack posts, and the backoff between failed attempts."""
+"""Waits between attempts: exponential backoff with jitter, and the jitter added to Slack's Retry-After.
+
+The pace itself (posts per second per channel) is shared by every replica through the database:
+see ``storage.pace``.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
+import random
 from datetime import timedelta
 
-MAX_BACKOFF = timedelta(minutes=5)
+_jitter = random.Random()  # noqa: S311 (spreading retries, not secrets)
 
 
-class ChannelPacer:
-    """At most ``rate`` posts per second per channel; a 429 holds the channel for its Retry-After."""
-
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._interval = 1.0 / rate
-        self._clock = clock
-        self._next_slot: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def reserve(self, channel: str) -> float:
-        """Take the channel's next slot; returns how many seconds to wait before posting."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next_slot.get(channel, now))
-            self._next_slot[channel] = slot + self._interval
-            return slot - now
-
-    def hold(self, channel: str, seconds: float) -> None:
-        """Post nothing more to ``channel`` for ``seconds`` (Slack said so)."""
-        with self._lock:
-            until = self._clock() + seconds
-            self._next_slot[channel] = max(self._next_slot.get(channel, until), until)
+def backoff(attempts: int, *, cap: timedelta, jitter: float | None = None) -> timedelta:
+    """The wait after ``attempts`` failures: 2 s, 4 s, 8 s… capped at ``cap``, then scaled by a random
+    factor between 0.5 and 1 so that failed entries do not come back together."""
+    factor = 0.5 + 0.5 * (_jitter.random() if jitter is None else jitter)
+    ceiling = min(timedelta(seconds=2 ** min(max(attempts, 1), 30)), cap)
+    return ceiling * factor
 
 
-def backoff(attempts: int) -> timedelta:
-    """Exponential backoff after ``attempts`` failures: 2 s, 4 s, 8 s… capped at five minutes."""
-    return min(timedelta(seconds=2 ** min(attempts, 16)), MAX_BACKOFF)
+def rate_limit_wait(retry_after: float, *, interval: float, jitter: float | None = None) -> timedelta:
+    """Slack's Retry-After plus up to one posting interval, so that waiting workers do not all
+    come back in the same instant."""
+    spread = _jitter.random() if jitter is None else jitter
+    return timedelta(seconds=max(retry_after, 0.0) + spread * interval)

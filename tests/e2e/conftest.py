@@ -127,10 +127,16 @@ def serve_env(database_url: str, fake_slack: FakeSlack, **extra: str) -> dict[st
 
 
 def start_serve_process(
-    env: dict[str, str], cwd: Path, *, output: Path | None = None, args: tuple[str, ...] = ()
+    env: dict[str, str],
+    cwd: Path,
+    *,
+    output: Path | None = None,
+    log: Path | None = None,
+    args: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``python -m bot serve`` on a free port; returns the process and its URL once it answers."""
-    process, url = launch_serve_process(env, cwd, output=output, args=args)
+    """``python -m bot serve`` on a free port; returns the process and its URL once it answers.
+    Its output (stdout and stderr) is appended to ``output`` (or ``log``), if given."""
+    process, url = launch_serve_process(env, cwd, output=output or log, args=args)
     wait_for_serve(process, url)
     return process, url
 

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-from tests.fakes.slack_methods import METHODS, Answer
+from tests.fakes.slack_methods import METHODS, Answer, spoil
 from tests.fakes.slack_state import Call, Fault, SlackState, block_errors
 
 RESPONSE_URL = "response_url"  # the method name under which response_url posts are recorded
@@ -86,11 +86,13 @@ class FakeSlack:
         times: int = 1,
         retry_after: int | None = None,
         delay: float | None = None,
+        after_store: bool = False,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with ``status`` (or answer after ``delay``)."""
+        """Make the next ``times`` calls of ``method`` fail with ``status`` (0: drop the connection),
+        or start after ``delay``; ``after_store`` does the work first, then answers late or badly."""
         with self.state.lock:
             queue = self.state.faults.setdefault(method, [])
-            queue.extend(Fault(status, retry_after, delay) for _ in range(times))
+            queue.extend(Fault(status, retry_after, delay, after_store) for _ in range(times))
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Calls received (of one method, or all), oldest first; only those answered ok."""
@@ -162,12 +164,23 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, method: str, params: dict[str, Any]) -> Answer:
             fault = fake.state.take_fault(method)
+            if fault is not None and fault.after_store:
+                return spoil(self._handled(method, params), fault)
+            if fault is not None and fault.drops:
+                return Answer({}, drop=True)
             if fault is not None and fault.delay:
                 time.sleep(fault.delay)
             elif fault is not None:
                 error = "ratelimited" if fault.status == 429 else "internal_error"
-                headers = {"Retry-After": str(fault.retry_after or 1)} if fault.status == 429 else {}
+                headers = (
+                    {"Retry-After": str(1 if fault.retry_after is None else fault.retry_after)}
+                    if fault.status == 429
+                    else {}
+                )
                 return Answer({"ok": False, "error": error}, fault.status, headers)
+            return self._handled(method, params)
+
+        def _handled(self, method: str, params: dict[str, Any]) -> Answer:
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
             token = token or str(params.get("token", ""))
             if token not in fake.state.tokens:
@@ -202,6 +215,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._send(Answer({"ok": entry is not None}) if entry else Answer({"ok": False}, 404))
 
         def _send(self, answer: Answer) -> None:
+            time.sleep(answer.delay)
+            if answer.drop:
+                self.close_connection = True
+                return
             payload = json.dumps(answer.body).encode()
             self.send_response(answer.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.slack_state import MAX_TEXT, SlackState, block_errors, view_errors
+from tests.fakes.slack_state import MAX_TEXT, Fault, SlackState, block_errors, view_errors
 
 _ids = itertools.count(1)
 
@@ -19,6 +20,17 @@ class Answer:
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # answer this many seconds late (after the work is done)
+    drop: bool = False  # close the connection without answering
+
+
+def spoil(answer: Answer, fault: Fault) -> Answer:
+    """What a fault injected after the work was done makes of ``answer``."""
+    if fault.drops:
+        return Answer({}, drop=True, delay=fault.delay or 0.0)
+    if fault.status >= 400:
+        return Answer({"ok": False, "error": "internal_error"}, fault.status, delay=fault.delay or 0.0)
+    return Answer(answer.body, answer.status, answer.headers, delay=fault.delay or 0.0)
 
 
 def _error(error: str, **extra: Any) -> Answer:
@@ -115,20 +127,55 @@ def conversation_info(state: SlackState, params: dict[str, Any], _: str) -> Answ
 
 
 def conversation_history(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    """Top-level messages newest first within (``oldest``, ``latest``), by pages of ``limit``."""
     channel = params.get("channel", "")
-    if channel not in state.channels:
-        return _error("channel_not_found")
+    with state.lock:
+        if channel not in state.channels:
+            return _error("channel_not_found")
+        messages = [m for m in reversed(state.messages.get(channel, [])) if not m.get("thread_ts")]
+    return _page(_within(messages, params), params)
+
+
+def conversation_replies(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    """A thread's parent then its replies, oldest first, by pages of ``limit``."""
+    channel, ts = params.get("channel", ""), str(params.get("ts", ""))
+    with state.lock:
+        if channel not in state.channels:
+            return _error("channel_not_found")
+        thread = [m for m in state.messages.get(channel, []) if ts in (m["ts"], m.get("thread_ts"))]
+    if not thread:
+        return _error("thread_not_found")
+    return _page(_within(thread, params), params)
+
+
+def _within(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
     oldest = float(params.get("oldest") or 0)
+    latest = float(params.get("latest") or "inf")
+    inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
     with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
     found = []
-    for message in reversed(state.messages.get(channel, [])):
-        if message.get("thread_ts") or float(message["ts"]) < oldest:
+    for message in messages:
+        ts = float(message["ts"])
+        if ts < oldest or ts > latest or (not inclusive and ts in (oldest, latest)):
             continue
         shown = {key: value for key, value in message.items() if value is not None}
         if not with_metadata:
             shown.pop("metadata", None)
         found.append(shown)
-    return Answer({"ok": True, "messages": found[: int(params.get("limit") or 100)], "has_more": False})
+    return found
+
+
+def _page(found: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
+    try:
+        start = int(base64.b64decode(str(params.get("cursor") or "") or b"MA==").decode())
+        limit = min(max(int(params.get("limit") or 100), 1), 1000)
+    except ValueError:
+        return _error("invalid_cursor")
+    page, more = found[start : start + limit], start + limit < len(found)
+    cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+    return Answer(
+        {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
+    )
 
 
 def user_info(_: SlackState, params: dict[str, Any], __: str) -> Answer:
@@ -191,6 +238,7 @@ METHODS: dict[str, Callable[[SlackState, dict[str, Any], str], Answer]] = {
     "conversations.members": conversation_members,
     "conversations.info": conversation_info,
     "conversations.history": conversation_history,
+    "conversations.replies": conversation_replies,
     "users.info": user_info,
     "views.open": open_view,
     "views.update": open_view,

@@ -29,11 +29,19 @@ class Call:
 
 @dataclass
 class Fault:
-    """An injected failure for the next call of a method."""
+    """An injected failure for the next call of a method: before it is handled (an error status, or
+    a slow start), or ``after_store`` (handled and stored, then answered late, with an error status,
+    or not at all). Status 0 drops the connection without an answer."""
 
     status: int
     retry_after: int | None = None
     delay: float | None = None
+    after_store: bool = False
+
+    @property
+    def drops(self) -> bool:
+        """Whether the connection is closed without an answer."""
+        return self.status == 0
 
 
 class SlackState:
@@ -55,6 +63,8 @@ class SlackState:
         self.invalid_blocks: list[dict[str, Any]] = []
         self.rate_limited = 0
         self._buckets: dict[str, tuple[float, float]] = {}
+        self.post_times: dict[str, list[float]] = {}  # accepted posts
+        self.attempt_times: dict[str, list[float]] = {}  # every post tried, refused ones included
         self._last_ts = 0.0
 
     def next_ts(self) -> str:
@@ -73,6 +83,7 @@ class SlackState:
         """Token bucket per channel: ``rate_per_second`` with ``burst`` capacity."""
         with self.lock:
             now = time.monotonic()
+            self.attempt_times.setdefault(channel, []).append(now)
             tokens, last = self._buckets.get(channel, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate_per_second)
             if tokens < 1:
@@ -80,7 +91,29 @@ class SlackState:
                 self.rate_limited += 1
                 return False
             self._buckets[channel] = (tokens - 1, now)
+            self.post_times.setdefault(channel, []).append(now)
             return True
+
+    def posts_per_second(self, channel: str) -> dict[int, int]:
+        """How many posts ``channel`` accepted in each second since the fake started."""
+        with self.lock:
+            times = list(self.post_times.get(channel, []))
+        counts: dict[int, int] = {}
+        for at in times:
+            counts[int(at - times[0])] = counts.get(int(at - times[0]), 0) + 1
+        return counts
+
+    def busiest_second(self, channel: str, *, attempts: bool = False) -> int:
+        """The most posts ``channel`` accepted (or, with ``attempts``, was sent) within any one second
+        (a sliding window)."""
+        with self.lock:
+            times = sorted((self.attempt_times if attempts else self.post_times).get(channel, []))
+        start, most = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
 
 def block_errors(blocks: list[dict[str, Any]]) -> list[str]:

@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.runtime import Runtime, build_runtime, utcnow
 from bot.services.decisions import DecisionRequest, record_decision
@@ -43,9 +43,8 @@ def test_reminder_at_the_sla_then_escalation_at_twice_it_each_once(runtime: Runt
     assert _queued(runtime) == [
         "handoff_card",
         "sla_reminder",
-        "card_update",
+        "card_update",  # still queued at the escalation: it will show both
         "sla_escalation",
-        "card_update",
     ]
 
 
@@ -92,3 +91,16 @@ def test_reminders_are_not_repeated_after_a_restart(runtime: Runtime) -> None:
 
     assert len(first.reminded) == 2
     assert again.reminded == []
+
+
+def test_a_card_update_already_sent_is_queued_again_for_the_escalation(runtime: Runtime) -> None:
+    _make_sqls(runtime, 1)
+    start = utcnow()
+    scan_sla(uow=runtime.uow(), now=start + timedelta(minutes=61), sla_minutes=60)
+    with runtime.uow() as uow:
+        uow.session.execute(update(OutboxRow).values(status="sent"))
+        uow.commit()
+
+    scan_sla(uow=runtime.uow(), now=start + timedelta(minutes=121), sla_minutes=60)
+
+    assert _queued(runtime)[-2:] == ["sla_escalation", "card_update"]

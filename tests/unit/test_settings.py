@@ -35,7 +35,9 @@ def test_dotenv_file_in_working_directory_is_read(tmp_path) -> None:  # type: ig
 @pytest.mark.parametrize(
     ("variable", "value", "words"),
     [
-        ("HANDOFF_SLA_MINUTES", "an hour", "valid integer"),
+        ("HANDOFF_SLA_MINUTES", "an hour", "valid number"),
+        ("HANDOFF_ADMIN", "@rita", "user id (U0123ABCD"),
+        ("HANDOFF_PARKED_RETRY_SECONDS", "0", "greater than or equal to 1"),
         ("HANDOFF_SLA_MINUTES", "0", "greater than 0"),
         ("HANDOFF_POST_RATE", "fast", "valid number"),
         ("HANDOFF_SALES_CHANNEL", "#sales", "channel id like C0123ABCD"),
@@ -124,3 +126,17 @@ def test_database_url_password_is_never_echoed(monkeypatch: pytest.MonkeyPatch) 
 
     assert "HANDOFF_DATABASE_URL" in str(raised.value)
     assert "hunter2" not in str(raised.value)
+
+
+def test_sla_may_be_a_fraction_of_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDOFF_SLA_MINUTES", "0.1")
+
+    assert load_settings().sla_minutes == 0.1
+
+
+def test_a_lease_shorter_than_two_request_timeouts_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDOFF_DELIVERY_LEASE_SECONDS", "15")
+    monkeypatch.setenv("HANDOFF_SLACK_TIMEOUT_SECONDS", "10")
+
+    with pytest.raises(SettingsError, match="at least twice HANDOFF_SLACK_TIMEOUT_SECONDS"):
+        load_settings()

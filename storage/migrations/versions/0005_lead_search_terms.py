@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from storage.lead_search import terms_of
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
