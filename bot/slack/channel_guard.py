@@ -102,6 +102,7 @@ class ChannelGuard:
         self._cache_seconds = cache_seconds
         self._clock = clock
         self._verdicts: dict[str, tuple[float, str | None]] = {}
+        self._shared: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
     def problem(self, channel: str, *, setting: str = "HANDOFF_SALES_CHANNEL") -> str | None:
@@ -114,3 +115,22 @@ class ChannelGuard:
         with self._lock:
             self._verdicts[channel] = (self._clock(), verdict)
         return verdict
+
+    def shared_outside(self, channel: str) -> bool:
+        """Whether ``channel`` is shared with another organisation (Slack Connect); a channel Slack
+        will not describe is left to the post to find out. Raises SlackUnreachable during an outage."""
+        with self._lock:
+            known = self._shared.get(channel)
+        if known is not None and self._clock() - known[0] < self._cache_seconds:
+            return known[1]
+        try:
+            shared = is_shared_outside(self._client.conversations_info(channel=channel)["channel"])
+        except SlackApiError as exc:
+            if exc.response.status_code >= 500 or exc.response.status_code == 429:
+                raise SlackUnreachable(f"Slack answered {exc.response.status_code}") from None
+            return False
+        except OSError as exc:
+            raise SlackUnreachable(str(getattr(exc, "reason", None) or exc)) from None
+        with self._lock:
+            self._shared[channel] = (self._clock(), shared)
+        return shared

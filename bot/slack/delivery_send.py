@@ -19,6 +19,7 @@ from slack_sdk.web import SlackResponse
 from bot.runtime import Runtime
 from bot.services.cards import CardView, card_view
 from bot.slack import blocks, history, ids
+from bot.slack.channel_guard import ChannelGuard, SlackUnreachable
 from bot.slack.delivery_outcomes import (
     Later,
     Park,
@@ -46,6 +47,7 @@ class EntrySender:
         self._client = client
         self._now = now
         self._pace = pace
+        self._guard = ChannelGuard(client, cache_seconds=runtime.settings.ready_slack_cache_seconds)
 
     def deliver(self, entry: OutboxEntry) -> Sent:
         """Post, update or skip ``entry``."""
@@ -81,6 +83,7 @@ class EntrySender:
             raise Park("no channel: set HANDOFF_SALES_CHANNEL", problem=no_channel_problem())
         if entry.in_doubt and (found := self._find_card(entry, channel, view.handoff_id)):
             return Sent(found, found=True)
+        self._refuse_shared_outside(channel)
         self._pace(channel)
         message = blocks.handoff_card(view, now=self._now())
         answer = self._call(
@@ -93,6 +96,21 @@ class EntrySender:
             metadata=message.metadata,
         )
         return Sent(str(answer["ts"]))
+
+    def _refuse_shared_outside(self, channel: str) -> None:
+        try:
+            shared = self._guard.shared_outside(channel)
+        except SlackUnreachable as exc:
+            raise Later(f"conversations.info: {exc}", cause="connection_error") from None
+        if shared:
+            message = (
+                f"<#{channel}> is shared with another organisation (Slack Connect): Handoff posts no "
+                "lead data there. Point HANDOFF_SALES_CHANNEL at a channel only your organisation can read."
+            )
+            raise Park(
+                "the channel is shared with another organisation",
+                problem=Problem(f"channel:{channel}:shared", message),
+            )
 
     def _post_follow_up(self, entry: OutboxEntry, view: CardView, channel: str, thread_ts: str) -> Sent:
         if entry.in_doubt and self._find_reply(entry, channel, thread_ts):

@@ -90,3 +90,20 @@ def test_a_revoked_token_is_logged_once_and_not_told_in_slack(
     assert len(errors) == 1
     assert "SLACK_BOT_TOKEN" in errors[0]
     assert fake_slack.channel_messages(ADMIN) == []
+
+
+def test_a_card_for_a_channel_shared_with_another_organisation_is_parked_and_never_posted(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    fake_slack.set_channel(ADMIN, name="admin-dm")
+    with fake_slack.state.lock:
+        fake_slack.state.channels[SALES_CHANNEL]["is_ext_shared"] = True  # Slack Connect
+    with delivery(database_url, fake_slack, admin=ADMIN, parked_retry_seconds=1) as run:
+        run.ingest_sqls(1)
+        run.run_until(lambda: run.outbox().get("parked") == 1, timeout=20, what="the card parked")
+        run.run_until(lambda: fake_slack.channel_messages(ADMIN), timeout=20, what="the admin told")
+
+    assert [call.params.get("channel") for call in fake_slack.all_calls("chat.postMessage")] == [ADMIN]
+    notices = fake_slack.channel_messages(ADMIN)
+    assert len(notices) == 1
+    assert "Slack Connect" in notices[0]["text"]
