@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.entrypoints.problems import database_problem, slack_problem
 from bot.model_source import load_scoring_model
 from bot.settings import Settings
-from bot.slack.channel_guard import HINTS, SlackUnreachable, inspect_channel
+from bot.slack.channel_guard import HINTS, SlackUnreachable, TokenRefused, inspect_channel
 from scoring import ModelError
 from storage.database import make_engine
 from storage.migrate import current_revision, head_revision
@@ -92,6 +92,8 @@ def _channel(client: WebClient, channel: str | None, setting: str) -> str:
         verdict = inspect_channel(client, channel, setting=setting)
     except SlackUnreachable as exc:
         raise _Refused(f"Slack could not say whether {channel} is usable: {exc}") from None
+    except TokenRefused as exc:
+        raise _Refused(str(exc)) from None
     if verdict.problem:
         raise _Refused(verdict.problem)
     return f"{verdict.name} reachable, the bot is a member, shared with no other organisation"

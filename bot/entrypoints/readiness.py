@@ -1,5 +1,6 @@
-"""Slack's part of /readyz: a configuration a person must fix makes the service unready; Slack
-being down does not (the outbox rides an outage out), it is only reported beside the answer."""
+"""Slack's part of /readyz: a channel configuration a person must fix makes the service unready;
+Slack being down, or refusing a token revoked at run time, does not (the outbox rides either out
+while events keep coming in): it is reported beside the answer."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.slack.channel_guard import SlackUnreachable, channel_problem
+from bot.slack.channel_guard import SlackUnreachable, TokenRefused, inspect_channel
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class SlackReadiness:
 
     def _check(self, last: SlackState) -> SlackState:
         try:
-            problem = channel_problem(self._client, self._channel)
+            problem = inspect_channel(self._client, self._channel, setting="HANDOFF_SALES_CHANNEL").problem
         except SlackUnreachable as exc:
             return SlackState(last.configuration, f"unreachable: {exc}")
+        except TokenRefused as exc:
+            return SlackState(None, f"refused: {exc}")
         return SlackState(problem, "ok")

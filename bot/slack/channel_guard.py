@@ -28,8 +28,18 @@ HINTS = {
 _TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
+TOKEN_REFUSALS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+
+
 class SlackUnreachable(Exception):
     """Slack did not give an answer (network, 5xx, rate limit): nothing for a person to fix."""
+
+
+class TokenRefused(Exception):
+    """Slack refuses the bot token itself: a person must fix it, but events can still be taken in
+    (the outbox keeps the cards), so it says nothing against the service being ready."""
 
 
 def is_shared_outside(info: Mapping[str, Any]) -> bool:
@@ -53,7 +63,10 @@ def channel_problem(
     client: WebClient, channel: str | None, *, setting: str = "HANDOFF_SALES_CHANNEL"
 ) -> str | None:
     """None when lead data may be posted to ``channel``; else one sentence saying what to fix."""
-    return inspect_channel(client, channel, setting=setting).problem
+    try:
+        return inspect_channel(client, channel, setting=setting).problem
+    except TokenRefused as exc:
+        return str(exc)
 
 
 def inspect_channel(client: WebClient, channel: str | None, *, setting: str) -> ChannelVerdict:
@@ -88,6 +101,8 @@ def _refusal(exc: SlackApiError, *, channel: str, setting: str) -> str:
     status = exc.response.status_code
     if status >= 500 or status == 429 or error in _TRANSIENT:
         raise SlackUnreachable(f"Slack answered {status} {error}".strip()) from None
+    if error in TOKEN_REFUSALS:
+        raise TokenRefused(f"Slack answered {error}: {HINTS.get(error, 'check SLACK_BOT_TOKEN')}") from None
     return f"Slack answered {error} for {channel} ({setting}): {HINTS.get(error, 'see the README')}"
 
 

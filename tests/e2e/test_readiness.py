@@ -102,6 +102,19 @@ def test_slack_outage_is_reported_but_the_service_stays_ready(
     assert answer["checks"]["slack"].startswith("unreachable: Slack answered 503")
 
 
+def test_a_token_revoked_at_run_time_is_reported_but_events_are_still_taken_in(
+    runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    with fake_slack.state.lock:
+        fake_slack.state.tokens.clear()  # the app was uninstalled while serve runs
+
+    answer = readyz(runtime, fake_slack)
+
+    assert answer["status"] == 200
+    assert answer["checks"]["configuration"] == "ok"
+    assert answer["checks"]["slack"].startswith("refused: Slack answered invalid_auth")
+
+
 def test_slack_that_does_not_answer_in_time_leaves_the_service_ready(
     runtime: Runtime, fake_slack: FakeSlack
 ) -> None:
