@@ -3,7 +3,7 @@ the database, and the process's own (CPU, memory, file descriptors, Python versi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, PlatformCollector, ProcessCollector, generate_latest
@@ -54,7 +54,10 @@ class Metrics:
         self.events.labels("accepted").inc(result.accepted)
         self.events.labels("duplicate").inc(result.duplicates)
         self.events.labels("refused").inc(len({refusal.index for refusal in result.refused}))
-        for stage, count in result.stage_changes.items():
+
+    def record_stage_changes(self, recorded: Mapping[str, int]) -> None:
+        """Count the stage changes a scorer pass recorded."""
+        for stage, count in recorded.items():
             self.stage_changes.labels(stage).inc(count)
 
     def record_slack_call(self, method: str, outcome: str) -> None:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import clock
 from bot.model_source import load_scoring_model
 from bot.services.event_input import Parsed
-from bot.services.ingest import HandoffPolicy, IngestResult
+from bot.services.ingest import IngestResult
 from bot.services.ingest_batch import ingest_batch
+from bot.services.policy import HandoffPolicy
+from bot.services.scorer import ScorerConfig, ScorerPass, score_pending
 from bot.settings import Settings
 from scoring import ScoringModel
 from storage.database import make_engine, make_session_factory
@@ -28,6 +37,9 @@ class Runtime:
     session_factory: sessionmaker[Session]
     read_session_factory: sessionmaker[Session]
     model: ScoringModel
+    holder: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per request or job)."""
@@ -42,12 +54,69 @@ class Runtime:
         """Where cards go and the SLA, from settings."""
         return HandoffPolicy(sales_channel=self.settings.sales_channel, sla_minutes=self.settings.sla_minutes)
 
-    def ingest(self, batch: list[Parsed]) -> IngestResult:
-        """Ingest the valid events of a parsed batch; refusals keep their positions, and an event
-        the database will not store is refused alone (the others are stored all the same)."""
-        return ingest_batch(
-            unit_of_work=self.uow, batch=batch, model=self.model, policy=self.policy, now=utcnow()
+    @property
+    def scorer_config(self) -> ScorerConfig:
+        """This process's name as a scorer, and the scorer's settings."""
+        settings = self.settings
+        return ScorerConfig(
+            holder=self.holder,
+            chunk=settings.scorer_chunk,
+            lease=timedelta(seconds=settings.scorer_lease_seconds),
         )
+
+    def append(self, batch: list[Parsed], *, now: datetime | None = None) -> IngestResult:
+        """Append the valid events of a parsed batch to the event log; refusals keep their positions,
+        and an event the database will not store is refused alone (the others are stored)."""
+        return ingest_batch(unit_of_work=self.uow, batch=batch, model=self.model, now=now or utcnow())
+
+    def score(
+        self, *, now: datetime | None = None, on_chunk: Callable[[ScorerPass], None] | None = None
+    ) -> ScorerPass:
+        """One scorer pass over what is appended, if no other process is scoring (``now``: a fixed
+        clock, for tests and demos)."""
+        return score_pending(
+            uow_factory=self.uow,
+            model=self.model,
+            policy=self.policy,
+            now=(lambda: now) if now is not None else utcnow,
+            config=self.scorer_config,
+            on_chunk=on_chunk,
+        )
+
+    def drain(
+        self,
+        *,
+        until: int,
+        timeout: float = 600.0,
+        now: datetime | None = None,
+        on_chunk: Callable[[ScorerPass], None] | None = None,
+    ) -> None:
+        """Score until the checkpoint reaches event ``until`` (this process scoring, or another)."""
+        deadline = time.monotonic() + timeout
+        while self.checkpoint() < until:
+            if not self.score(now=now, on_chunk=on_chunk).caught_up and time.monotonic() > deadline:
+                raise TimeoutError(f"the scorer did not reach event {until} in {timeout:g} s")
+            if self.checkpoint() < until:
+                time.sleep(0.05)  # another process holds the scorer's lease: it is scoring
+
+    def checkpoint(self) -> int:
+        """The last event id the scorer has folded."""
+        with self.read_uow() as uow:
+            return uow.scorer.checkpoint()
+
+    def ingest(self, batch: list[Parsed], *, now: datetime | None = None) -> IngestResult:
+        """Append a batch and score it at once (tests, the demo): the result has its stage changes."""
+        started = now or utcnow()  # stage changes are recorded at the scorer's "now"
+        result = self.append(batch, now=now)
+        self.drain(until=result.last_event_id, now=now)
+        result.stage_changes = self.stage_changes_since(result.lead_ids, started)
+        result.scored = True
+        return result
+
+    def stage_changes_since(self, lead_ids: set[int], since: datetime) -> Counter[str]:
+        """Stage changes recorded for these leads since ``since``, by stage reached."""
+        with self.read_uow() as uow:
+            return uow.handoffs.recorded_since(sorted(lead_ids), since=since)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -57,6 +126,8 @@ class Runtime:
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Load the model (failing fast if it is bad), connect, and apply migrations."""
     model = load_scoring_model(settings.scoring_model)
+    if settings.clock_file is not None:
+        clock.read_from(settings.clock_file)
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
@@ -69,6 +140,4 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     )
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware."""
-    return datetime.now(UTC)
+utcnow = clock.utcnow

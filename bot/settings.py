@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,6 +94,13 @@ class Settings(BaseSettings):
     )
     delivery_threads: int = Field(1, ge=1, le=16, validation_alias=_env("HANDOFF_DELIVERY_THREADS"))
     sla_scan_seconds: float = Field(60, ge=1, le=3600, validation_alias=_env("HANDOFF_SLA_SCAN_SECONDS"))
+    scorer_chunk: int = Field(5000, ge=1, le=100_000, validation_alias=_env("HANDOFF_SCORER_CHUNK"))
+    scorer_poll_seconds: float = Field(1.0, gt=0, le=60, validation_alias=_env("HANDOFF_SCORER_POLL_SECONDS"))
+    scorer_lease_seconds: float = Field(
+        60, ge=1, le=3600, validation_alias=_env("HANDOFF_SCORER_LEASE_SECONDS")
+    )
+    clock_file: Path | None = Field(None, validation_alias=_env("HANDOFF_CLOCK_FILE"))
+    tick_minutes: float = Field(60, gt=0, le=24 * 60, validation_alias=_env("HANDOFF_TICK_MINUTES"))
 
     @model_validator(mode="after")
     def _lease_outlives_a_request(self) -> Settings:
@@ -113,6 +121,19 @@ class Settings(BaseSettings):
                 f"must be a user id (U0123ABCD, told by direct message) or a channel id (C0123ABCD), "
                 f"not {value!r}"
             )
+        return value
+
+    @field_validator("clock_file")
+    @classmethod
+    def _clock_file_holds_an_instant(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"must name a file holding an ISO-8601 instant ({exc})") from None
+        if moment.tzinfo is None:
+            raise ValueError("the instant in the file needs a time zone, e.g. 2026-11-20T10:00:00Z")
         return value
 
     @field_validator("digest_schedule")

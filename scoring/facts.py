@@ -41,7 +41,19 @@ class DecisionFact:
 
 @dataclass(frozen=True, slots=True)
 class CardFact:
-    """A card was posted (or decided) at ``at``: the lead was an SQL from then, whatever came later."""
+    """A card was posted (or decided) at ``at``: the lead was an SQL from then, whatever came later.
+
+    ``handoff_id`` names the stored handoff, so a replay can tell which SQL episode it belongs to.
+    """
+
+    at: datetime
+    handoff_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unseen:
+    """The SQL the lead became at ``at`` was never carded (it qualified long before anyone saw it,
+    as in an import of history): it is recorded, and the lead is back in nurture at once."""
 
     at: datetime
 
@@ -53,8 +65,8 @@ class Tick:
     at: datetime
 
 
-Fact = EventFact | DecisionFact | CardFact | Tick
-_RANK = {EventFact: 0, CardFact: 1, DecisionFact: 2, Tick: 3}
+Fact = EventFact | DecisionFact | CardFact | Unseen | Tick
+_RANK = {EventFact: 0, Unseen: 1, CardFact: 1, DecisionFact: 2, Tick: 3}
 
 
 def fact_order(fact: Fact) -> tuple[datetime, int, str]:
@@ -101,6 +113,12 @@ class Cause(StrEnum):
     RECYCLE_DATE = "recycle_date"
     FADED = "faded"
     CARDED = "carded"
+    UNSEEN = "unseen"
+
+    @property
+    def label(self) -> str:
+        """The cause in the words a rep reads."""
+        return _CAUSE_LABELS[self]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +145,28 @@ class SignalKind(StrEnum):
     HAND_RAISE_BELOW_FIT = "hand_raise_below_fit"
     OWNER_HAND_RAISE = "owner_hand_raise"
     CARD_WARNING = "card_warning"
+
+    @property
+    def label(self) -> str:
+        """The signal in the words a rep reads."""
+        return _SIGNAL_LABELS[self]
+
+
+_CAUSE_LABELS = {
+    Cause.SCORE: "score",
+    Cause.HAND_RAISE: "hand-raise",
+    Cause.DECISION: "sales decision",
+    Cause.COOL_OFF_ENDED: "cool-off ended",
+    Cause.RECYCLE_DATE: "recycle date passed",
+    Cause.FADED: "faded",
+    Cause.CARDED: "card posted",
+    Cause.UNSEEN: "history",
+}
+_SIGNAL_LABELS = {
+    SignalKind.HAND_RAISE_BELOW_FIT: "Hand-raise below fit",
+    SignalKind.OWNER_HAND_RAISE: "Owner told of a hand-raise",
+    SignalKind.CARD_WARNING: "Warning on the card",
+}
 
 
 @dataclass(frozen=True, slots=True)

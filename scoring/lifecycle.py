@@ -28,6 +28,7 @@ from scoring.facts import (
     Outcome,
     Signal,
     SignalKind,
+    Unseen,
     fact_order,
 )
 from scoring.fading import first_moment_below
@@ -97,6 +98,8 @@ def step(state: LeadLife, fact: Fact, model: ScoringModel) -> Outcome:
         _on_decision(work, fact)
     elif isinstance(fact, CardFact):
         _on_card(work, fact)
+    elif isinstance(fact, Unseen):
+        _on_unseen(work, fact)
     elif not work.moves:
         return Outcome(state)  # time passed and nothing came of it: the state stays as it was
     return Outcome(work.state, tuple(work.moves), tuple(work.signals))
@@ -163,9 +166,9 @@ def _on_event(work: _Step, event: EventFact) -> None:
     hand_raise = event.type in work.model.thresholds.hand_raise
     stage = work.state.stage
     if hand_raise and stage is Stage.ACCEPTED:
-        work.signal(
-            SignalKind.OWNER_HAND_RAISE, at=event.at, detail=f"hand raised again: {event.type}", event=event
-        )
+        rule = work.model.engagement_rule_for(event.type, dict(event.properties))
+        what = rule.label if rule is not None else event.type.replace("_", " ")
+        work.signal(SignalKind.OWNER_HAND_RAISE, at=event.at, detail=what, event=event)
     elif hand_raise and (stage.is_nurture or stage in (Stage.REJECTED, Stage.RECYCLED)):
         _hand_raise(work, event, totals)
     elif stage.is_nurture:
@@ -267,6 +270,29 @@ def _on_decision(work: _Step, decision: DecisionFact) -> None:
     )
 
 
+def _on_unseen(work: _Step, unseen: Unseen) -> None:
+    if work.state.stage is Stage.SQL:
+        totals = work.totals(unseen.at)
+        back = (
+            Stage.MQL if totals.total >= work.model.thresholds.mql and not totals.disqualified else Stage.LEAD
+        )
+        work.move(
+            back, at=unseen.at, cause=Cause.UNSEEN, reason="qualified before anyone saw it: history, no card"
+        )
+
+
 def _on_card(work: _Step, card: CardFact) -> None:
     if work.state.stage is not Stage.SQL:
         work.move(Stage.SQL, at=card.at, cause=Cause.CARDED, reason="card posted (kept after a late event)")
+
+
+def next_due(state: LeadLife, model: ScoringModel) -> datetime | None:
+    """The earliest moment time alone might move the lead (nothing before it is due)."""
+    if state.stage is Stage.RECYCLED:
+        return state.recycle_until
+    if state.stage is Stage.REJECTED:
+        return state.cool_off_until
+    if state.stage is Stage.MQL:
+        start = state.below_mql_since or state.as_of
+        return start + timedelta(days=model.lifecycle.expire_after_days) if start else None
+    return None

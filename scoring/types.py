@@ -32,6 +32,13 @@ class Decision(StrEnum):
     REJECT = "reject"
     RECYCLE = "recycle"
 
+    @property
+    def past(self) -> str:
+        """The decision as reps read it: accepted, rejected, recycled."""
+        return _PAST[self]
+
+
+_PAST = {Decision.ACCEPT: "accepted", Decision.REJECT: "rejected", Decision.RECYCLE: "recycled"}
 
 # Why a rep rejected or recycled a handoff: (value, label) in the order reps see them.
 REASONS: tuple[tuple[str, str], ...] = (

@@ -22,23 +22,24 @@ from storage.sql import json_text
 Rows = Sequence[Mapping[str, Any]]
 
 
-def insert_ignoring_conflicts(session: Session, table: Table, rows: Rows, keys: list[str]) -> None:
-    """INSERT rows (all with the keys of the first), skipping any that clash on ``keys``."""
+def insert_ignoring_conflicts(session: Session, table: Table, rows: Rows, keys: list[str]) -> int:
+    """INSERT rows (all with the keys of the first), skipping any that clash on ``keys``; returns
+    how many were inserted."""
     if not rows:
-        return
+        return 0
     names = list(rows[0])
     dialect = _dialect(session)
     if dialect.name == "postgresql":
         quote = dialect.identifier_preparer.quote
         columns = ", ".join(map(quote, names))
         staged = _stage(session, table, names, rows, dialect)
-        session.connection().exec_driver_sql(
+        result = session.connection().exec_driver_sql(
             f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {staged} "
             f"ON CONFLICT ({', '.join(map(quote, keys))}) DO NOTHING"
         )
-        return
+        return int(result.rowcount)
     values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in names}
-    _execute_many(
+    return _execute_many(
         session, sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=keys), rows
     )
 
@@ -115,10 +116,10 @@ def _same(value: Any) -> Any:
 
 def _execute_many(
     session: Session, statement: UpdateBase, rows: Rows, *, sources: Mapping[str, str] | None = None
-) -> None:
-    """Run ``statement`` once per row with the driver's own executemany (SQLite's qmark style).
-
-    Each parameter takes the row's value of the same name, or of the name ``sources`` gives it.
+) -> int:
+    """Run ``statement`` once per row with the driver's own executemany (SQLite's qmark style);
+    returns the rows it changed. Each parameter takes the row's value of the same name, or of the
+    name ``sources`` gives it.
     """
     connection = session.connection()
     dialect = connection.dialect
@@ -130,7 +131,10 @@ def _execute_many(
         if (processor := _processor(compiled.binds[name].type, dialect))
     ]
     names = [(sources or {}).get(name, name) for name in parameters]
-    connection.exec_driver_sql(compiled.string, [_row_values(row, names, processors) for row in rows])
+    result = connection.exec_driver_sql(
+        compiled.string, [_row_values(row, names, processors) for row in rows]
+    )
+    return int(result.rowcount)
 
 
 def _row_values(

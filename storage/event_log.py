@@ -1,4 +1,10 @@
-"""The event log: every engagement event once, keyed by its ``event_id``."""
+"""The event log: every engagement event once, keyed by its ``event_id``, in the order it arrived.
+
+Ingestion only appends; the scorer reads the log from its checkpoint. On PostgreSQL, ids are taken
+when rows are inserted but seen when their transaction commits, so a later id may be visible
+before an earlier one: appends hold a shared advisory lock, and the scorer takes the horizon (the
+highest id it may read) under the same lock held exclusively, so every id below it is committed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage.bulk import insert_ignoring_conflicts
@@ -15,6 +22,30 @@ from storage.sql import chunked
 from storage.tables import EventRow, table
 
 _events = table(EventRow)
+# Any fixed 64-bit number: appends hold it shared, the scorer's horizon exclusively.
+HORIZON_LOCK_KEY = 0x68616E646F6667
+_LOGGED_COLUMNS = (
+    _events.c.id,
+    _events.c.lead_id,
+    _events.c.event_id,
+    _events.c.type,
+    _events.c.occurred_at,
+    _events.c.properties,
+    _events.c.profile,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event as the scorer reads it from the log."""
+
+    id: int
+    lead_id: int
+    event_id: str
+    type: str
+    occurred_at: datetime
+    properties: dict[str, Any]
+    profile: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +73,52 @@ class EventRepository:
             found.update(self._session.execute(query).scalars())
         return found
 
-    def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Append events (keys: event_id, lead_id, type, occurred_at, properties, rule_id, received_at)."""
-        insert_ignoring_conflicts(self._session, _events, rows, ["event_id"])
+    def append(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Append events not stored yet (keys: event_id, lead_id, type, occurred_at, properties,
+        profile, received_at); returns how many were new."""
+        if self._postgres:
+            self._session.execute(
+                text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": HORIZON_LOCK_KEY}
+            )
+        return insert_ignoring_conflicts(self._session, _events, rows, ["event_id"])
+
+    def horizon(self, *, wait_seconds: float) -> int | None:
+        """The highest event id below which every append has committed; None if appends held the
+        lock longer than ``wait_seconds`` (try again later). Run it in a transaction of its own."""
+        if self._postgres:
+            self._session.execute(text(f"SET LOCAL lock_timeout = '{int(wait_seconds * 1000)}ms'"))
+            try:
+                self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HORIZON_LOCK_KEY})
+            except OperationalError:
+                return None
+        return self.last_id()
+
+    def last_id(self) -> int:
+        """The highest event id stored (0 for an empty log)."""
+        return int(self._session.execute(select(func.coalesce(func.max(_events.c.id), 0))).scalar_one())
+
+    def after(self, checkpoint: int, *, upto: int, limit: int) -> list[LoggedEvent]:
+        """Events with ``checkpoint`` < id ≤ ``upto``, oldest id first, at most ``limit``."""
+        query = (
+            select(*_LOGGED_COLUMNS)
+            .where(_events.c.id > checkpoint, _events.c.id <= upto)
+            .order_by(_events.c.id)
+            .limit(limit)
+        )
+        return [LoggedEvent(*row) for row in self._session.execute(query)]
+
+    def of_lead(self, lead_id: int, *, upto: int) -> list[LoggedEvent]:
+        """A lead's events with id ≤ ``upto`` (what the scorer has reached), in event time."""
+        query = (
+            select(*_LOGGED_COLUMNS)
+            .where(_events.c.lead_id == lead_id, _events.c.id <= upto)
+            .order_by(_events.c.occurred_at, _events.c.event_id)
+        )
+        return [LoggedEvent(*row) for row in self._session.execute(query)]
+
+    @property
+    def _postgres(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
 
     def recent(self, lead_id: int, *, limit: int = 10) -> list[StoredEvent]:
         """A lead's latest events, newest first."""

@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from scoring.stages import Transition
 from scoring.types import Score
-from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, StageChangeRow, table
+from storage.sql import chunked
+from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, OutboxRow, StageChangeRow, table
 
 _changes = table(StageChangeRow)
 _handoffs = table(HandoffRow)
 _decisions = table(DecisionRow)
 _signals = table(HandoffSignalRow)
+_outbox = table(OutboxRow)
+DECIDED = ("accepted", "rejected", "recycled")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """A stored stage change as a replay compares it: its id and the key of the move it records."""
+
+    id: int
+    key: tuple[datetime, str, str, str, float]  # changed_at, from_stage, to_stage, cause, score
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHandoff:
+    """A handoff as a replay sees it: a fact (its card was posted, or may have been, or it was
+    decided) is kept whatever the events now say; any other is derived and may be replaced."""
+
+    id: int
+    stage_change_id: int
+    created_at: datetime
+    status: str
+    is_fact: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +71,23 @@ class HandoffRecord:
     decision: DecisionRecord | None = None
     reminded_at: datetime | None = None
     escalated_at: datetime | None = None
+    episode: int = 1
+    earlier: dict[str, Any] | None = None  # the decision before it, for a returning lead
 
 
 @dataclass(frozen=True, slots=True)
 class StageChangeRecord:
-    """A lead's move between stages, with the score as it was."""
+    """A lead's move between stages, with the score as it was, its cause and when it was written."""
 
     from_stage: str
     to_stage: str
     reason: str
     score: float
     changed_at: datetime
+    cause: str = "score"
+    recorded_at: datetime | None = None
+    trigger_event_id: str | None = None
+    campaign: str | None = None
 
 
 def _change_row(lead_id: int, transition: Transition, score: Score) -> dict[str, Any]:
@@ -80,6 +110,108 @@ class HandoffRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def add_stage_changes(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Append stage changes (rows of the ``stage_changes`` columns); returns their ids in order."""
+        return [
+            int(self._session.execute(insert(_changes).values(row).returning(_changes.c.id)).scalar_one())
+            for row in rows
+        ]
+
+    def add_stage_changes_in_bulk(self, rows: list[dict[str, Any]]) -> None:
+        """Append stage changes whose ids nobody needs, in one statement."""
+        if rows:
+            self._session.execute(insert(_changes), rows)
+
+    def history_rows(self, lead_id: int) -> list[HistoryRow]:
+        """A lead's stored stage changes in the order they happened, each with the key of its move."""
+        query = select(
+            _changes.c.id,
+            _changes.c.changed_at,
+            _changes.c.from_stage,
+            _changes.c.to_stage,
+            _changes.c.cause,
+            _changes.c.score,
+        ).where(_changes.c.lead_id == lead_id)
+        ordered = query.order_by(_changes.c.changed_at, _changes.c.id)
+        return [HistoryRow(row.id, tuple(row[1:])) for row in self._session.execute(ordered)]
+
+    def delete_stage_changes(self, ids: list[int]) -> None:
+        """Remove stage changes a replay no longer derives."""
+        if ids:
+            self._session.execute(delete(_changes).where(_changes.c.id.in_(ids)))
+
+    def stored_handoffs(self, lead_id: int) -> list[StoredHandoff]:
+        """A lead's handoffs, oldest first, each marked as a fact or not."""
+        card_tried = exists().where(
+            _outbox.c.handoff_id == _handoffs.c.id,
+            _outbox.c.kind == "handoff_card",
+            or_(_outbox.c.attempts > 0, _outbox.c.status == "sent"),
+        )
+        is_fact = or_(_handoffs.c.message_ts.is_not(None), _handoffs.c.status.in_(DECIDED), card_tried)
+        query = (
+            select(
+                _handoffs.c.id,
+                _handoffs.c.stage_change_id,
+                _handoffs.c.created_at,
+                _handoffs.c.status,
+                is_fact,
+            )
+            .where(_handoffs.c.lead_id == lead_id)
+            .order_by(_handoffs.c.created_at, _handoffs.c.id)
+        )
+        return [StoredHandoff(*row) for row in self._session.execute(query)]
+
+    def repoint(self, handoff_id: int, *, stage_change_id: int, episode: int) -> None:
+        """Attach a kept handoff to the stage change its episode now has."""
+        statement = update(_handoffs).where(_handoffs.c.id == handoff_id)
+        self._session.execute(statement.values(stage_change_id=stage_change_id, episode=episode))
+
+    def delete_handoffs(self, ids: list[int]) -> None:
+        """Remove derived handoffs a replay replaces (their unsent outbox entries go with them)."""
+        if ids:
+            self._session.execute(delete(_outbox).where(_outbox.c.handoff_id.in_(ids)))
+            self._session.execute(delete(_handoffs).where(_handoffs.c.id.in_(ids)))
+
+    def decisions_of(self, lead_id: int) -> list[tuple[int, DecisionRecord]]:
+        """A lead's decisions with their handoff ids, oldest first."""
+        query = (
+            select(
+                _decisions.c.handoff_id,
+                _decisions.c.action,
+                _decisions.c.reason,
+                _decisions.c.note,
+                _decisions.c.recycle_until,
+                _decisions.c.decided_by,
+                _decisions.c.decided_at,
+            )
+            .where(_decisions.c.lead_id == lead_id)
+            .order_by(_decisions.c.decided_at, _decisions.c.id)
+        )
+        return [(row[0], DecisionRecord(*row[1:])) for row in self._session.execute(query)]
+
+    def latest_with_status(self, lead_id: int, status: str) -> int | None:
+        """The id of the lead's latest handoff in ``status``, if any."""
+        query = (
+            select(_handoffs.c.id)
+            .where(_handoffs.c.lead_id == lead_id, _handoffs.c.status == status)
+            .order_by(_handoffs.c.created_at.desc(), _handoffs.c.id.desc())
+            .limit(1)
+        )
+        found = self._session.execute(query).scalar()
+        return int(found) if found is not None else None
+
+    def recorded_since(self, lead_ids: list[int], *, since: datetime) -> Counter[str]:
+        """Stage changes recorded for ``lead_ids`` since ``since``, by the stage reached."""
+        counts: Counter[str] = Counter()
+        for batch in chunked(lead_ids, 500):
+            query = (
+                select(_changes.c.to_stage, func.count())
+                .where(_changes.c.lead_id.in_(batch), _changes.c.recorded_at >= since)
+                .group_by(_changes.c.to_stage)
+            )
+            counts.update({row[0]: row[1] for row in self._session.execute(query)})
+        return counts
+
     def record_stage_change(self, *, lead_id: int, transition: Transition, score: Score) -> int:
         """Append a stage change with the score's explanation as it was; returns its id."""
         statement = insert(_changes).values(_change_row(lead_id, transition, score)).returning(_changes.c.id)
@@ -91,17 +223,32 @@ class HandoffRepository:
             self._session.execute(insert(_changes), [_change_row(*change) for change in changes])
 
     def open_handoff(
-        self, *, lead_id: int, stage_change_id: int, trigger: str, score: Score, sla_due_at: datetime
+        self,
+        *,
+        lead_id: int,
+        stage_change_id: int,
+        trigger: str,
+        score: Score,
+        sla_due_at: datetime,
+        created_at: datetime | None = None,
+        status: str = "open",
+        episode: int = 1,
+        earlier: dict[str, Any] | None = None,
+        campaign: str | None = None,
     ) -> int:
-        """Open a handoff for a new SQL, with the rules behind its score; returns its id."""
+        """Open a handoff for a new SQL (``status`` "history" for one that qualified too long ago
+        for a card), with the rules behind its score; returns its id."""
         values = {
             "lead_id": lead_id,
             "stage_change_id": stage_change_id,
             "trigger": trigger,
-            "status": "open",
-            "created_at": score.at,
+            "status": status,
+            "created_at": created_at or score.at,
             "sla_due_at": sla_due_at,
             "score": score.total,
+            "episode": episode,
+            "earlier": earlier,
+            "campaign": campaign,
         }
         statement = insert(_handoffs).values(values).returning(_handoffs.c.id)
         handoff_id = int(self._session.execute(statement).scalar_one())
@@ -183,6 +330,10 @@ class HandoffRepository:
                 _changes.c.reason,
                 _changes.c.score,
                 _changes.c.changed_at,
+                _changes.c.cause,
+                _changes.c.recorded_at,
+                _changes.c.trigger_event_id,
+                _changes.c.campaign,
             )
             .where(_changes.c.lead_id == lead_id)
             .order_by(_changes.c.changed_at, _changes.c.id)
@@ -213,6 +364,8 @@ class HandoffRepository:
                 _handoffs.c.decided_at,
                 _handoffs.c.reminded_at,
                 _handoffs.c.escalated_at,
+                _handoffs.c.episode,
+                _handoffs.c.earlier,
                 *decision_columns,
             )
             .outerjoin(_decisions, _decisions.c.handoff_id == _handoffs.c.id)
@@ -245,6 +398,8 @@ class HandoffRepository:
                     decision=decision,
                     reminded_at=row.reminded_at,
                     escalated_at=row.escalated_at,
+                    episode=row.episode,
+                    earlier=row.earlier,
                 )
             )
         return records

@@ -1,4 +1,5 @@
-"""Leads: the profile, the current score and stage, and the engagement ledger."""
+"""Leads: the profile, the current score and stage, the engagement ledger, and the rest of the
+lifecycle's state (``life``), all derived by the scorer from the event log."""
 
 from __future__ import annotations
 
@@ -30,7 +31,16 @@ _STATE_COLUMNS = (
     _leads.c.disqualified,
     _leads.c.ledger,
     _leads.c.recycle_until,
+    _leads.c.as_of,
+    _leads.c.life,
+    _leads.c.derived,
+    _leads.c.next_due_at,
+    _leads.c.first_source,
+    _leads.c.first_campaign,
 )
+# Indexed columns are written only when they change: on SQLite an UPDATE that sets an indexed
+# column rewrites its index entry even when the value is the same.
+_INDEXED = ("stage", "recycle_until", "next_due_at", "derived")
 
 
 @dataclass(slots=True)
@@ -47,8 +57,18 @@ class LeadState:
     engagement: float = 0.0
     disqualified: bool = False
     recycle_until: datetime | None = None
-    stored_stage: Stage | None = None
+    as_of: datetime | None = None
+    life: dict[str, Any] = field(default_factory=dict)
+    derived: bool = True
+    next_due_at: datetime | None = None
+    first_source: str | None = None
+    first_campaign: str | None = None
+    stored: tuple[Any, ...] = ()  # the indexed columns as stored
     indexed_names: tuple[str | None, ...] = (None, None)  # (name, company) as the search terms have them
+
+    def indexed(self) -> tuple[Any, ...]:
+        """The values of the indexed columns (``_INDEXED``) as they are now."""
+        return (self.stage.value, self.recycle_until, self.next_due_at, self.derived)
 
     @property
     def profile(self) -> LeadProfile:
@@ -71,12 +91,12 @@ class LeadSearch:
 
 
 def _state(row: Sequence[Any]) -> LeadState:
-    lead_id, email, *profile, stage, score, fit, engagement, disqualified, ledger, recycle = row
-    return LeadState(
+    lead_id, email, *profile, stage, score, fit, engagement, disqualified, ledger, recycle = row[:-6]
+    as_of, life, derived, next_due_at, first_source, first_campaign = row[-6:]
+    lead = LeadState(
         id=lead_id,
         email=email,
         stage=Stage(stage),
-        stored_stage=Stage(stage),
         ledger=ledger or {},
         profile_values={
             name: value for name, value in zip(PROFILE_FIELDS, profile, strict=True) if value is not None
@@ -86,8 +106,16 @@ def _state(row: Sequence[Any]) -> LeadState:
         engagement=engagement,
         disqualified=disqualified,
         recycle_until=recycle,
+        as_of=as_of,
+        life=life or {},
+        derived=derived,
+        next_due_at=next_due_at,
+        first_source=first_source,
+        first_campaign=first_campaign,
         indexed_names=(profile[_NAME], profile[_COMPANY]),
     )
+    lead.stored = lead.indexed()
+    return lead
 
 
 class LeadRepository:
@@ -105,11 +133,28 @@ class LeadRepository:
                 found[row.email] = _state(row)
         return found
 
-    def lock_batch(self, *, after_id: int, limit: int, stages: Iterable[Stage]) -> list[LeadState]:
-        """The next ``limit`` leads by id after ``after_id`` in ``stages``, locked (PostgreSQL)."""
+    def lock_by_ids(self, lead_ids: Iterable[int]) -> dict[int, LeadState]:
+        """Load leads by id, locking their rows (PostgreSQL) until the transaction ends."""
+        found: dict[int, LeadState] = {}
+        for batch in chunked(sorted(set(lead_ids)), 500):
+            query = select(*_STATE_COLUMNS).where(_leads.c.id.in_(batch)).order_by(_leads.c.id)
+            for row in self._session.execute(query.with_for_update()).all():
+                found[row.id] = _state(row)
+        return found
+
+    def ids_for(self, emails: Iterable[str]) -> dict[str, int]:
+        """The ids of the leads with these emails (those that exist)."""
+        found: dict[str, int] = {}
+        for batch in chunked(sorted(set(emails)), 500):
+            query = select(_leads.c.email, _leads.c.id).where(_leads.c.email.in_(batch))
+            found.update({row.email: row.id for row in self._session.execute(query)})
+        return found
+
+    def lock_due(self, *, now: datetime, after_id: int, limit: int) -> list[LeadState]:
+        """The next ``limit`` leads by id after ``after_id`` that time alone may move by ``now``, locked."""
         query = (
             select(*_STATE_COLUMNS)
-            .where(_leads.c.id > after_id, _leads.c.stage.in_([stage.value for stage in stages]))
+            .where(_leads.c.next_due_at <= now, _leads.c.id > after_id)
             .order_by(_leads.c.id)
             .limit(limit)
             .with_for_update()
@@ -128,6 +173,7 @@ class LeadRepository:
                 "engagement": 0.0,
                 "disqualified": False,
                 "ledger": {},
+                "derived": True,
                 "created_at": at,
                 "scored_at": at,
             }
@@ -136,8 +182,8 @@ class LeadRepository:
         insert_ignoring_conflicts(self._session, _leads, rows, ["email"])
 
     def save(self, leads: Sequence[LeadState], *, scored_at: datetime) -> None:
-        """Write back profiles, scores and ledgers of ``leads``, and stages where they moved."""
-        scores = [
+        """Write back what the lifecycle derived for ``leads``; indexed columns only where they moved."""
+        rows = [
             {
                 "id": lead.id,
                 **{name: lead.profile_values.get(name) for name in PROFILE_FIELDS},
@@ -146,30 +192,32 @@ class LeadRepository:
                 "engagement": lead.engagement,
                 "disqualified": lead.disqualified,
                 "ledger": lead.ledger,
+                "as_of": lead.as_of,
+                "life": lead.life,
+                "first_source": lead.first_source,
+                "first_campaign": lead.first_campaign,
                 "scored_at": scored_at,
             }
             for lead in leads
         ]
-        update_rows(self._session, _leads, scores)
-        # Stages are written apart: on SQLite an UPDATE that sets an indexed column rewrites its
-        # index entry even when the value is unchanged, and stages rarely move.
-        moved = [lead for lead in leads if lead.stage is not lead.stored_stage]
-        stages = [
-            {"id": lead.id, "stage": lead.stage.value, "recycle_until": lead.recycle_until} for lead in moved
-        ]
-        update_rows(self._session, _leads, stages)
+        update_rows(self._session, _leads, rows)
+        moved = [lead for lead in leads if lead.indexed() != lead.stored]
+        update_rows(
+            self._session,
+            _leads,
+            [dict(zip(("id", *_INDEXED), (lead.id, *lead.indexed()), strict=True)) for lead in moved],
+        )
         for lead in moved:
-            lead.stored_stage = lead.stage
+            lead.stored = lead.indexed()
         renamed = names_changed(leads)
         reindex(self._session, renamed)
         for lead in leads:
             if lead.id in renamed:
                 lead.indexed_names = renamed[lead.id][1]
 
-    def set_stage(self, lead_id: int, *, stage: Stage, recycle_until: datetime | None) -> None:
-        """Move a lead to ``stage`` (a sales decision), leaving its profile and score alone."""
-        statement = update(_leads).where(_leads.c.id == lead_id)
-        self._session.execute(statement.values(stage=stage.value, recycle_until=recycle_until))
+    def mark_all_underived(self) -> int:
+        """Have every lead re-derived from its events by the next scorer pass."""
+        return int(self._session.execute(update(_leads).values(derived=False)).rowcount)  # type: ignore[attr-defined]
 
     def get(self, lead_id: int) -> LeadState | None:
         """One lead by id."""

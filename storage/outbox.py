@@ -28,6 +28,7 @@ THREAD_NOTE = "thread_note"
 SLA_REMINDER = "sla_reminder"
 SLA_ESCALATION = "sla_escalation"
 ADMIN_NOTICE = "admin_notice"
+OWNER_NOTE = "owner_note"  # an accepted lead raised its hand again: a line to its owner in the card's thread
 
 
 @dataclass(frozen=True, slots=True)

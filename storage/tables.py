@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -99,6 +100,14 @@ class LeadRow(Base):
     recycle_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     scored_at: Mapped[datetime]
+    # The lifecycle's state (scoring.facts.LeadLife): the moment it was folded to, the rest of it as
+    # JSON, when time alone may move it next, and whether it was derived from the event log yet.
+    as_of: Mapped[datetime | None]
+    life: Mapped[dict[str, Any] | None]
+    derived: Mapped[bool] = mapped_column(default=True, server_default=true())
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_source: Mapped[str | None] = mapped_column(String(100))
+    first_campaign: Mapped[str | None] = mapped_column(String(200))
 
 
 class LeadSearchTermRow(Base):
@@ -129,6 +138,7 @@ class EventRow(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rule_id: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime]
+    profile: Mapped[dict[str, Any] | None]
 
 
 class StageChangeRow(Base):
@@ -147,6 +157,11 @@ class StageChangeRow(Base):
     engagement: Mapped[float] = mapped_column(Float)
     explanation: Mapped[dict[str, Any]]
     changed_at: Mapped[datetime]
+    cause: Mapped[str] = mapped_column(String(16), server_default="score")
+    recorded_at: Mapped[datetime | None]
+    trigger_event_id: Mapped[str | None] = mapped_column(String(200))
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    model_version: Mapped[str | None] = mapped_column(String(80))
 
 
 class HandoffRow(Base):
@@ -170,6 +185,40 @@ class HandoffRow(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     reminded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    episode: Mapped[int] = mapped_column(server_default="1")
+    earlier: Mapped[dict[str, Any] | None]
+    campaign: Mapped[str | None] = mapped_column(String(200))
+
+
+class LeadSignalRow(Base):
+    """Something the lifecycle noticed that is not a stage change: a hand-raise below the fit floor,
+    an accepted lead raising its hand again, a warning on an open card. Once per (lead, kind, event)."""
+
+    __tablename__ = "lead_signals"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "kind", "event_id", name="uq_lead_signals_once"),
+        Index("ix_lead_signals_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    detail: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+class ScorerStateRow(Base):
+    """The scorer's one row: the last event id it has folded, and who holds its lease."""
+
+    __tablename__ = "scorer_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
 
 
 class HandoffSignalRow(Base):

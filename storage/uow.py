@@ -13,6 +13,8 @@ from storage.leads import LeadRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.pace import ChannelPaceRepository
+from storage.scorer_state import ScorerStateRepository
+from storage.signals import SignalRepository
 
 
 class ReadOnlyWork(RuntimeError):
@@ -32,6 +34,8 @@ class UnitOfWork:
     digests: DigestRepository
     pace: ChannelPaceRepository
     notices: NoticeRepository
+    signals: SignalRepository
+    scorer: ScorerStateRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -46,6 +50,8 @@ class UnitOfWork:
         self.digests = DigestRepository(self.session)
         self.pace = ChannelPaceRepository(self.session)
         self.notices = NoticeRepository(self.session)
+        self.signals = SignalRepository(self.session)
+        self.scorer = ScorerStateRepository(self.session)
         return self
 
     def __exit__(

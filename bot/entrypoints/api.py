@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from itertools import islice
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -38,8 +40,12 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     lifespan: Any = None,
     metrics: Metrics | None = None,
+    wake_scorer: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """The FastAPI application; ``slack_check`` says whether the Slack configuration is right."""
+    """The FastAPI application; ``slack_check`` says whether the Slack configuration is right.
+
+    With ``wake_scorer`` (``serve``'s background scorer) events are appended and scored moments
+    later; without it they are scored before the answer."""
     app = FastAPI(title="Handoff", version=handoff_version(), lifespan=lifespan)
     metrics = metrics or Metrics(runtime.uow, now=utcnow)
     app.state.runtime = runtime
@@ -48,15 +54,31 @@ def create_app(
     app.add_exception_handler(SQLAlchemyError, _database_failed(runtime.settings.database_url))
 
     @app.post("/v1/events", dependencies=[Depends(write_guard(runtime.settings))], openapi_extra=EVENTS_BODY)
-    async def post_events(request: Request) -> dict[str, Any]:
-        """Ingest a JSON array or NDJSON of events; answers counts and per-event refusals."""
+    async def post_events(
+        request: Request,
+        wait: Annotated[float, Query(ge=0, le=60, description="seconds to wait for scoring")] = 0,
+    ) -> dict[str, Any]:
+        """Append a JSON array or NDJSON of events; answers counts and per-event refusals, and with
+        ``wait`` the stage changes their scoring made."""
+        started = utcnow()
         body = await _read_limited(request, max_body_bytes)
         try:
             items = parse_body(body)
         except InputFormatError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
-        result = await run_in_threadpool(_ingest_all, runtime, items)
+        result = await run_in_threadpool(_append_all, runtime, items)
         metrics.record_ingest(result)
+        if wake_scorer is None:
+            await run_in_threadpool(runtime.drain, until=result.last_event_id)
+            scored = True
+        else:
+            wake_scorer()
+            scored = await _scored_within(runtime, result.last_event_id, wait)
+        if scored:
+            result.stage_changes = await run_in_threadpool(
+                runtime.stage_changes_since, result.lead_ids, started
+            )
+            result.scored = True
         return result.as_dict()
 
     @app.get("/v1/leads/{email}", dependencies=[Depends(read_guard(runtime.settings))])
@@ -113,12 +135,22 @@ def _too_large(limit: int) -> HTTPException:
     )
 
 
-def _ingest_all(runtime: Runtime, items: Iterable[Parsed]) -> IngestResult:
+def _append_all(runtime: Runtime, items: Iterable[Parsed]) -> IngestResult:
     total = IngestResult()
     iterator = iter(items)
     while batch := list(islice(iterator, BATCH_SIZE)):
-        total.add(runtime.ingest(batch))
+        total.add(runtime.append(batch))
     return total
+
+
+async def _scored_within(runtime: Runtime, event_id: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while True:
+        if await run_in_threadpool(runtime.checkpoint) >= event_id:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.05)
 
 
 def _database_problem(runtime: Runtime) -> str | None:

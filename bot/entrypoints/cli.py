@@ -23,6 +23,7 @@ from bot.services.csv_input import decode_lines, parse_csv
 from bot.services.event_input import InputFormatError, Parsed, parse_json_lines
 from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_ingest
 from bot.services.leads import lead_report
+from bot.services.scorer import ScorerPass
 from bot.settings import SettingsError, load_settings
 from bot.terminal import render
 from bot.version import handoff_version
@@ -54,29 +55,49 @@ def ingest(
     csv_format: Annotated[bool, typer.Option("--csv", help="read CSV (implied by a .csv file name)")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="events per transaction")] = 2000,
 ) -> None:
-    """Ingest events; exits 1 if any were refused (the valid ones are stored all the same)."""
+    """Ingest events, then score them; exits 1 if any were refused (the valid ones are stored)."""
     source = _open_source(path)
     tune_garbage_collector_for_bulk_ingest()
     is_csv = csv_format or path.lower().endswith(".csv")
     total = IngestResult()
+    started = utcnow()
     try:
-        with runtime() as rt, source, _progress(source) as (progress, task):
-            try:
-                items = _parse(source, is_csv)
-            except InputFormatError as exc:
-                fail(f"{path}: {exc}", code=2)
-            while batch := list(islice(items, batch_size)):
-                total.add(rt.ingest(batch))
-                progress.update(task, completed=_position(source), events=total.accepted + total.duplicates)
+        with runtime() as rt:
+            with source, _progress(source) as (progress, task):
+                try:
+                    items = _parse(source, is_csv)
+                except InputFormatError as exc:
+                    fail(f"{path}: {exc}", code=2)
+                while batch := list(islice(items, batch_size)):
+                    total.add(rt.append(batch))
+                    progress.update(
+                        task, completed=_position(source), events=total.accepted + total.duplicates
+                    )
+            _drain(rt, until=total.last_event_id)
+            total.stage_changes, total.scored = rt.stage_changes_since(total.lead_ids, started), True
     except KeyboardInterrupt:
         fail(
             f"interrupted: the {total.accepted + total.duplicates:,} events of the batches committed so far "
-            "are stored and events already stored are skipped as duplicates, so re-run the same command",
+            "are stored (and scored as far as shown) and events already stored are skipped as duplicates, "
+            "so re-run the same command",
             code=INTERRUPTED,
         )
     render.ingest_summary(console, total)
     if total.refused:
         raise typer.Exit(1)
+
+
+def _drain(rt: Runtime, *, until: int) -> None:
+    """Score what was appended, with a progress bar; another process scoring is waited for."""
+    start = rt.checkpoint()
+    columns = [TextColumn("scoring"), BarColumn(), TextColumn("{task.completed:,} of {task.total:,} events")]
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("score", total=max(0, until - start))
+
+        def show(done: ScorerPass) -> None:
+            progress.update(task, completed=max(0, min(done.checkpoint, until) - start))
+
+        rt.drain(until=until, on_chunk=show)
 
 
 def _open_source(path: str) -> BinaryIO:
@@ -137,12 +158,20 @@ def lead(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply database migrations."""
+    """Apply database migrations, then derive whatever the event log holds that is not yet scored
+    (after the upgrade to the event log: every lead's history, once)."""
     with runtime(migrate=False) as rt:
         from storage.migrate import upgrade
 
         revision = upgrade(rt.engine)
-    console.print(f"database is at revision {revision}")
+        console.print(f"database is at revision {revision}")
+        with rt.read_uow() as uow:
+            last = uow.events.last_id()
+        pending = last - rt.checkpoint()
+        if pending > 0:
+            console.print(f"deriving the history of {pending:,} events from the event log…")
+            _drain(rt, until=last)
+            console.print("history derived")
 
 
 @app.command()

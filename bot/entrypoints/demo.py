@@ -55,7 +55,9 @@ def _run(console: Console, rt: Runtime, *, leads: int, events: int) -> None:
     items = parse_objects(generate_events(leads=leads, events=events, now=now))
     total = IngestResult()
     while batch := list(islice(items, 1000)):
-        total.add(rt.ingest(batch))
+        total.add(rt.append(batch))
+    rt.drain(until=total.last_event_id)
+    total.stage_changes, total.scored = rt.stage_changes_since(total.lead_ids, now), True
     render.ingest_summary(console, total)
     console.print("\nThe same events once more (idempotent by event_id):")
     replay = IngestResult()
@@ -67,8 +69,11 @@ def _run(console: Console, rt: Runtime, *, leads: int, events: int) -> None:
         f"{sum(replay.stage_changes.values())}"
     )
     _leaderboard(console, rt)
-    if total.new_sqls:
-        report = lead_report(uow=rt.uow(), email=total.new_sqls[0], model=rt.model, now=utcnow())
+    with rt.read_uow() as uow:
+        first = next(iter(uow.handoffs.open_for_home(limit=1)), None)
+        email = lead.email if first and (lead := uow.leads.get(first.lead_id)) else None
+    if email is not None:
+        report = lead_report(uow=rt.read_uow(), email=email, model=rt.model, now=utcnow())
         if report is not None:
             console.print("\nThe first SQL, explained:")
             console.print(render.lead_panel(report, now=utcnow()))
@@ -99,7 +104,7 @@ def _decide_some(console: Console, rt: Runtime) -> None:
             continue
         console.print(f"  🃏 {handoff_card(view, now=utcnow()).text}", highlight=False)
         request = DecisionRequest(handoff.id, action, "UDEMOREP", reason=reason, recycle_until=until)
-        record_decision(uow=rt.uow(), request=request, model=rt.model, now=utcnow())
+        record_decision(uow=rt.uow(), request=request, model=rt.model, policy=rt.policy, now=utcnow())
         console.print(f"     → {action.value}" + (f" ({reason})" if reason else ""), highlight=False)
 
 

@@ -19,8 +19,8 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime, utcnow
 from bot.services.digest import monday_of
-from bot.services.rescore import rescore_all
 from bot.services.sla import scan_sla
+from bot.services.ticks import pass_time
 from bot.slack.digest_post import post_digest
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,13 @@ def sla_scan(runtime: Runtime, wake_delivery: Callable[[], None]) -> None:
         wake_delivery()
 
 
-def daily_rescore(runtime: Runtime, wake_delivery: Callable[[], None]) -> None:
-    """Re-score leads for decay; a recycled lead past its date may become an SQL again."""
-    moved = rescore_all(uow_factory=runtime.uow, model=runtime.model, policy=runtime.policy, now=utcnow())
-    log.info("daily re-score: %s stage changes", moved)
+def time_passes(runtime: Runtime, wake_delivery: Callable[[], None]) -> None:
+    """Recycle dates, the end of cool-offs and faded MQLs: each move dated at its own moment."""
+    moved = sum(
+        pass_time(uow_factory=runtime.uow, model=runtime.model, policy=runtime.policy, now=utcnow()).values()
+    )
+    if moved:
+        log.info("time passing: %s stage changes", moved)
     if moved:
         wake_delivery()
 
@@ -86,10 +89,9 @@ def build_scheduler(
         id="sla_scan",
     )
     scheduler.add_job(
-        daily_rescore,
-        CronTrigger(hour=3, minute=30, timezone=zone),
+        time_passes,
+        IntervalTrigger(minutes=runtime.settings.tick_minutes),
         args=(runtime, wake_delivery),
-        id="daily_rescore",
-        misfire_grace_time=6 * 3600,
+        id="time_passes",
     )
     return scheduler

@@ -1,4 +1,5 @@
-"""Everything ``handoff serve`` runs in one process: the HTTP API, Slack, and the delivery worker."""
+"""Everything ``handoff serve`` runs in one process: the HTTP API, Slack, the scorer and the
+delivery worker."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_bolt import App
 from bot.entrypoints.api import create_app
 from bot.entrypoints.jobs import build_scheduler
 from bot.entrypoints.readiness import SlackReadiness
+from bot.entrypoints.scoring_worker import ScoringWorker
 from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
 from bot.slack.app import create_bolt_app, make_client, mount
@@ -27,6 +29,7 @@ def build_server(
     metrics = Metrics(runtime.uow, now=utcnow)
     client = make_client(runtime, on_call=metrics.record_slack_call)
     worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds, metrics=metrics)
+    scorer = ScoringWorker(runtime=runtime, wake_delivery=worker.wake, metrics=metrics)
     bolt_app = create_bolt_app(runtime, client, wake_delivery=worker.wake)
     scheduler = build_scheduler(runtime, client, worker.wake)
     settings = runtime.settings
@@ -45,13 +48,17 @@ def build_server(
         if parked:
             log.info("retrying %s parked Slack messages now", parked)
         worker.start()
+        scorer.start()
         scheduler.start()
         yield
         scheduler.shutdown(wait=False)
+        scorer.stop()
         worker.stop()
         readiness.close()
 
-    app = create_app(runtime, slack_check=readiness, lifespan=lifespan, metrics=metrics)
+    app = create_app(
+        runtime, slack_check=readiness, lifespan=lifespan, metrics=metrics, wake_scorer=scorer.wake
+    )
     mount(
         app,
         bolt_app,

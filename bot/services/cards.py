@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.services.lead_life import earlier_decision
 from scoring import EngagementLedger, LeadProfile, Score, ScoringModel, Stage, score_lead
+from scoring.facts import EarlierDecision, SignalKind
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord, HandoffRecord
+from storage.signals import StoredSignal
 from storage.uow import UnitOfWork
 
 TIMELINE_LENGTH = 6
@@ -26,17 +29,24 @@ class CardView:
     trigger: str
     created_at: datetime
     sla_due_at: datetime
-    status: str  # open, accepted, rejected, recycled
+    status: str  # open, accepted, rejected, recycled, history
     decision: DecisionRecord | None
     channel: str | None = None
     message_ts: str | None = None
     reminded_at: datetime | None = None
     escalated_at: datetime | None = None
+    earlier: EarlierDecision | None = None  # the lead's decision before this card: it is returning
+    warnings: tuple[StoredSignal, ...] = ()  # what went wrong since the card, oldest first
 
     @property
     def is_open(self) -> bool:
         """Whether the card still waits for a decision."""
         return self.status == "open"
+
+    @property
+    def is_history(self) -> bool:
+        """Whether this SQL was recorded as history (qualified long before anyone saw it: no card)."""
+        return self.status == "history"
 
 
 def card_view(
@@ -65,6 +75,20 @@ def card_view(
         message_ts=handoff.message_ts,
         reminded_at=handoff.reminded_at,
         escalated_at=handoff.escalated_at,
+        earlier=earlier_decision(handoff.earlier),
+        warnings=card_warnings(uow=uow, handoff=handoff),
+    )
+
+
+def card_warnings(*, uow: UnitOfWork, handoff: HandoffRecord) -> tuple[StoredSignal, ...]:
+    """The lead's warnings (unsubscribed, bounced, disqualified) from the card's creation until its
+    decision: what a rep should know before acting on it."""
+    signals = uow.signals.for_lead(handoff.lead_id, since=handoff.created_at)
+    return tuple(
+        signal
+        for signal in signals
+        if signal.kind == SignalKind.CARD_WARNING
+        and (handoff.decided_at is None or signal.at <= handoff.decided_at)
     )
 
 

@@ -1,16 +1,19 @@
-"""Recording a rep's decision on a handoff: the first decision wins, enforced by the database."""
+"""Recording a rep's decision on a handoff: the first decision wins, enforced by the database; the
+lead then moves through the lifecycle like any other fact."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from scoring import Decision, EngagementLedger, ScoringModel, decide, score_lead
+from bot.services.lifecycle_writes import LeadWriter, decision_fact
+from bot.services.policy import HandoffPolicy
+from scoring import Decision, ScoringModel
 from storage.handoffs import DecisionRecord
 from storage.outbox import CARD_UPDATE, THREAD_NOTE
 from storage.uow import UnitOfWork
 
-_STATUS = {Decision.ACCEPT: "accepted", Decision.REJECT: "rejected", Decision.RECYCLE: "recycled"}
+STATUS = {Decision.ACCEPT: "accepted", Decision.REJECT: "rejected", Decision.RECYCLE: "recycled"}
 
 
 class HandoffNotFound(LookupError):
@@ -38,7 +41,7 @@ class DecisionOutcome:
 
 
 def record_decision(
-    *, uow: UnitOfWork, request: DecisionRequest, model: ScoringModel, now: datetime
+    *, uow: UnitOfWork, request: DecisionRequest, model: ScoringModel, policy: HandoffPolicy, now: datetime
 ) -> DecisionOutcome:
     """Close the handoff, record the decision, move the lead and queue the card update, at once."""
     decision = DecisionRecord(
@@ -53,8 +56,8 @@ def record_decision(
         handoff = uow.handoffs.get(request.handoff_id)
         if handoff is None:
             raise HandoffNotFound(f"no handoff {request.handoff_id}")
-        won = uow.handoffs.close_if_open(handoff_id=handoff.id, status=_STATUS[request.action], at=now)
-        if not won:
+        lead = uow.leads.lock_by_ids([handoff.lead_id])[handoff.lead_id]  # the scorer's lock order
+        if not uow.handoffs.close_if_open(handoff_id=handoff.id, status=STATUS[request.action], at=now):
             earlier = uow.handoffs.get(handoff.id)
             assert earlier is not None
             assert earlier.decision is not None
@@ -62,14 +65,9 @@ def record_decision(
         uow.handoffs.add_decision(
             handoff_id=handoff.id, lead_id=handoff.lead_id, decision=decision, opened_at=handoff.created_at
         )
-        lead = uow.leads.get(handoff.lead_id)
-        assert lead is not None
-        transition = decide(stage=lead.stage, decision=request.action)
-        score = score_lead(
-            model=model, profile=lead.profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
-        )
-        uow.handoffs.record_stage_change(lead_id=lead.id, transition=transition, score=score)
-        uow.leads.set_stage(lead.id, stage=transition.to_stage, recycle_until=request.recycle_until)
+        writer = LeadWriter(uow=uow, model=model, policy=policy, now=now)
+        writer.apply(lead, [decision_fact(decision)])
+        writer.flush()
         for kind in (CARD_UPDATE, THREAD_NOTE):
             uow.outbox.add(kind=kind, at=now, handoff_id=handoff.id, channel=handoff.channel)
         uow.commit()

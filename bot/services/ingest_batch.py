@@ -1,4 +1,4 @@
-"""A parsed batch into the database: the valid events are stored even if the database refuses some.
+"""A parsed batch into the event log: the valid events are stored even if the database refuses some.
 
 Validation should leave nothing for the database to refuse. Should a value get past it all the
 same, the batch's transaction fails; the batch is then split in halves, each retried in a fresh
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.services.event_input import Parsed
-from bot.services.ingest import HandoffPolicy, IngestResult, ingest_events
+from bot.services.ingest import IngestResult, append_events
 from bot.services.schemas import EventIn, Refusal
 from scoring import ScoringModel
 from storage.errors import caused_by_data, one_sentence
@@ -26,12 +26,11 @@ def ingest_batch(
     unit_of_work: Callable[[], UnitOfWork],
     batch: Sequence[Parsed],
     model: ScoringModel,
-    policy: HandoffPolicy,
     now: datetime,
 ) -> IngestResult:
     """Store the valid events of ``batch``; refusals (the parser's and the database's) by position."""
     events = [(item.position, item.event) for item in batch if item.event is not None]
-    store = _Store(unit_of_work=unit_of_work, model=model, policy=policy, now=now)
+    store = _Store(unit_of_work=unit_of_work, model=model, now=now)
     result = store.isolating(events)
     for item in batch:
         result.refused.extend(item.refusals)
@@ -45,20 +44,15 @@ class _Store:
         *,
         unit_of_work: Callable[[], UnitOfWork],
         model: ScoringModel,
-        policy: HandoffPolicy,
         now: datetime,
     ) -> None:
-        self.unit_of_work, self.model, self.policy, self.now = unit_of_work, model, policy, now
+        self.unit_of_work, self.model, self.now = unit_of_work, model, now
 
     def isolating(self, events: list[tuple[int, EventIn]]) -> IngestResult:
         """Ingest ``events`` in one transaction; on a data error, each half in its own."""
         try:
-            return ingest_events(
-                uow=self.unit_of_work(),
-                events=[event for _, event in events],
-                model=self.model,
-                policy=self.policy,
-                now=self.now,
+            return append_events(
+                uow=self.unit_of_work(), events=[event for _, event in events], model=self.model, now=self.now
             )
         except Exception as exc:
             if not caused_by_data(exc):

@@ -1,8 +1,9 @@
-"""Looking leads up: the profile, the live score with its explanation, stages and handoffs."""
+"""Looking leads up: the profile, the live score with its explanation, the stage history with each
+change's cause, the handoffs (live cards, history, returning ones) and the lifecycle's signals."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from scoring import EngagementLedger, Score, ScoringModel, score_lead
 from storage.event_log import StoredEvent
 from storage.handoffs import HandoffRecord, StageChangeRecord
 from storage.leads import PROFILE_FIELDS, LeadState
+from storage.signals import StoredSignal
 from storage.uow import UnitOfWork
 
 
@@ -22,6 +24,7 @@ class LeadReport:
     stage_changes: list[StageChangeRecord]
     handoffs: list[HandoffRecord]
     recent_events: list[StoredEvent]
+    signals: list[StoredSignal] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, as ``GET /v1/leads/{email}`` and ``handoff lead --json`` answer."""
@@ -33,6 +36,7 @@ class LeadReport:
             "stage_changes": [_record_dict(change) for change in self.stage_changes],
             "handoffs": [_handoff_dict(handoff) for handoff in self.handoffs],
             "recent_events": [_record_dict(event) for event in self.recent_events],
+            "signals": [_record_dict(signal) for signal in self.signals],
         }
 
 
@@ -50,6 +54,7 @@ def lead_report(*, uow: UnitOfWork, email: str, model: ScoringModel, now: dateti
             stage_changes=uow.handoffs.stage_changes(lead.id),
             handoffs=uow.handoffs.for_lead(lead.id),
             recent_events=uow.events.recent(lead.id, limit=10),
+            signals=uow.signals.for_lead(lead.id),
         )
 
 

@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.clock import utcnow
 from bot.services.event_rules import PropertyError, check_properties, email_address, free_text, single_line
 
 _TYPE = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -82,7 +83,7 @@ class EventIn(BaseModel):
             raise ValueError("is out of range once converted to UTC") from None
         if value < _EARLIEST:
             raise ValueError("is before 1970")
-        if value - datetime.now(UTC) > _MAX_FUTURE:
+        if value - utcnow() > _MAX_FUTURE:
             raise ValueError("is more than a day in the future")
         return value
 

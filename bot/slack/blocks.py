@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.services.cards import CardView
 from bot.slack import ids
+from bot.slack.blocks_lifecycle import history_text, owner_note_line, returning_block, warnings_block
 from bot.slack.blocks_modal import DecisionInput, SubmissionError, decision_modal, parse_decision_submission
 from bot.slack.blocks_parts import (
     MAX_BLOCKS,
@@ -52,6 +53,7 @@ __all__ = [
     "lead_lookup_blocks",
     "lead_summary",
     "no_lead_found",
+    "owner_note_text",
     "parse_decision_submission",
     "refusal_not_in_sales_channel",
     "several_leads_found",
@@ -87,6 +89,11 @@ def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[B
     blocks = lead_blocks(
         email=view.email, profile=view.profile, score=view.score, timeline=view.timeline, now=now
     )
+    if view.earlier is not None:
+        blocks.insert(1, returning_block(view.earlier))
+    if view.is_history:
+        blocks.append(context(f"🎯 *Why then:* {value(view.trigger, 300)}", history_text(view.created_at)))
+        return blocks[:MAX_BLOCKS]
     blocks.append(
         context(
             f"🎯 *Why now:* {value(view.trigger, 300)}",
@@ -99,6 +106,8 @@ def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[B
             ),
         )
     )
+    if view.warnings:
+        blocks.append(warnings_block(view.warnings, now=now))
     if view.decision is not None:
         blocks.append(context(decision_line(view.decision)))
     elif view.is_open and with_buttons:
@@ -112,7 +121,8 @@ def _fallback(view: CardView) -> str:
     profile = view.profile
     about = ", ".join(value(part, 150) for part in (profile.title, profile.company) if part)
     who = value(lead_name(profile, view.email), 150) + (f" ({about})" if about else "")
-    prefix = "New SQL" if view.is_open else "SQL"
+    kind = "SQL" if view.earlier is None else "Returning SQL"
+    prefix = f"New {kind}" if view.is_open and view.earlier is None else kind
     suffix = "" if view.is_open else f" — {view.status}"
     return fit_mrkdwn(f"{prefix}: {who} — score {number(view.score.total)}{suffix}", MAX_FALLBACK_TEXT)
 
@@ -140,9 +150,9 @@ def lead_summary(
     timeline: Sequence[StoredEvent],
     now: datetime,
 ) -> list[Block]:
-    """For ``/lead`` on a lead without a handoff: the same sections as a card, with the stage."""
+    """For ``/lead`` on a lead without a card: the same sections as a card, with the stage."""
     blocks = lead_blocks(email=email, profile=profile, score=score, timeline=timeline, now=now)
-    blocks.append(context(f"Stage: *{stage.value.upper()}*  ·  no handoff yet"))
+    blocks.append(context(f"Stage: *{stage.value.upper()}*  ·  no card waiting"))
     return blocks[:MAX_BLOCKS]
 
 
@@ -167,6 +177,24 @@ def sla_follow_up_line(*, view: CardView, now: datetime, escalation: bool, escal
         who = f"{escalate_to} " if escalate_to else ""
         return f"🚨 {who}This lead has waited {span} without a decision. Please pick it up."
     return f"⏰ This lead has waited {span} without a decision: Accept, Reject or Recycle it above."
+
+
+def owner_note_text(*, view: CardView, payload: Mapping[str, Any], now: datetime) -> str:
+    """The thread line telling the lead's owner (who accepted it) that it raised its hand again."""
+    decided_by = view.decision.decided_by if view.decision else ""
+    owner = str(payload.get("owner") or decided_by)
+    try:
+        at = datetime.fromisoformat(str(payload.get("at")))
+    except ValueError:
+        at = now
+    return owner_note_line(
+        owner=owner,
+        name=lead_name(view.profile, view.email),
+        company=view.profile.company,
+        detail=str(payload.get("detail") or "a hand-raise"),
+        at=at,
+        now=now,
+    )
 
 
 def already_decided(decision: DecisionRecord) -> str:

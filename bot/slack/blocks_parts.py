@@ -19,7 +19,7 @@ from bot.slack.text import (
     slack_date,
     value,
 )
-from scoring.types import Contribution, LeadProfile, Score, reason_label
+from scoring.types import Contribution, Decision, LeadProfile, Score, reason_label
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord
 
@@ -34,7 +34,6 @@ MAX_HEADER_TEXT = 150
 MAX_TIMELINE = 10
 
 _DECISION_ICONS = {"accept": "✅", "reject": "❌", "recycle": "♻️"}
-DECISION_VERBS = {"accept": "accepted", "reject": "rejected", "recycle": "recycled"}
 
 
 def section(text: str, *, fields: Sequence[str] = ()) -> Block:
@@ -48,6 +47,11 @@ def section(text: str, *, fields: Sequence[str] = ()) -> Block:
 def context(*texts: str) -> Block:
     """A context block of up to 10 mrkdwn elements."""
     return {"type": "context", "elements": [mrkdwn(text) for text in texts[:MAX_CONTEXT_ELEMENTS]]}
+
+
+def fit_blocks(blocks: list[Block]) -> list[Block]:
+    """At most the 50 blocks a message may hold (the first ones: a card's top comes first)."""
+    return blocks[:MAX_BLOCKS]
 
 
 def lead_name(profile: LeadProfile, email: str) -> str:
@@ -176,7 +180,8 @@ def decision_detail(decision: DecisionRecord) -> str:
 
 def decision_verb(action: str) -> str:
     """The past tense of a decision: accepted, rejected, recycled (anything else escaped)."""
-    return DECISION_VERBS.get(action) or value(action, 40)
+    known = action in tuple(Decision)
+    return Decision(action).past if known else value(action, 40)
 
 
 def decision_line(decision: DecisionRecord) -> str:

@@ -1,4 +1,5 @@
-"""Sending one outbox entry to Slack: the card, a line in its thread, an update, an admin notice.
+"""Sending one outbox entry to Slack: the card, a line in its thread (a decision, an SLA follow-up, a
+note to the owner of an accepted lead), an update, an admin notice.
 
 A post whose earlier attempt is in doubt is first looked for in Slack by its metadata: a card in the
 channel's history since just before its first attempt, a thread line among its card's replies. Every
@@ -29,7 +30,15 @@ from bot.slack.delivery_outcomes import (
     from_transport_error,
     no_channel_problem,
 )
-from storage.outbox import ADMIN_NOTICE, HANDOFF_CARD, SLA_ESCALATION, SLA_REMINDER, THREAD_NOTE, OutboxEntry
+from storage.outbox import (
+    ADMIN_NOTICE,
+    HANDOFF_CARD,
+    OWNER_NOTE,
+    SLA_ESCALATION,
+    SLA_REMINDER,
+    THREAD_NOTE,
+    OutboxEntry,
+)
 
 FOLLOW_UP_EVENT = "handoff_follow_up"
 NOTICE_EVENT = "handoff_admin_notice"
@@ -61,7 +70,7 @@ class EntrySender:
             raise Later("its card is not posted yet", cause="waiting_for_card", counts=False, delay=wait)
         if entry.kind in (SLA_REMINDER, SLA_ESCALATION) and not view.is_open:
             return Sent()  # decided since: no need to nag
-        if entry.kind in (THREAD_NOTE, SLA_REMINDER, SLA_ESCALATION):
+        if entry.kind in (THREAD_NOTE, OWNER_NOTE, SLA_REMINDER, SLA_ESCALATION):
             return self._post_follow_up(entry, view, view.channel, view.message_ts)
         message = blocks.handoff_card(view, now=self._now())
         self._call(
@@ -198,6 +207,8 @@ class EntrySender:
         if entry.kind == THREAD_NOTE:
             assert view.decision is not None
             return blocks.decision_thread_line(decision=view.decision)
+        if entry.kind == OWNER_NOTE:
+            return blocks.owner_note_text(view=view, payload=entry.payload, now=self._now())
         return blocks.sla_follow_up_line(
             view=view,
             now=self._now(),

@@ -49,7 +49,8 @@ def _headline(view: CardView) -> str:
     who = value(lead_name(profile, view.email), 150)
     role = " · ".join(value(part, 100) for part in (profile.title, profile.company) if part)
     text = (
-        f"*{who}*"
+        ("↩ *Returning* · " if view.earlier is not None else "")
+        + f"*{who}*"
         + (f" — {role}" if role else "")
         + f"\nscore *{view.score.total:g}* · {value(view.trigger, 200)}"
     )

@@ -9,6 +9,8 @@ from bot.runtime import Runtime
 from bot.services.cards import card_view
 from bot.services.leads import lead_report
 from bot.slack import blocks
+from bot.slack.blocks_history import lead_history_blocks
+from bot.slack.blocks_parts import fit_blocks
 from bot.slack.text import value
 from storage.lead_search import CANDIDATE_LIMIT, MAX_WORDS, words_of
 
@@ -40,11 +42,16 @@ def _lead_answer(*, runtime: Runtime, email: str, query: str, now: datetime) -> 
     report = lead_report(uow=runtime.read_uow(), email=email, model=runtime.model, now=now)
     if report is None:
         return blocks.no_lead_found(query), []
-    if report.handoffs:
+    history = lead_history_blocks(
+        stage_changes=report.stage_changes, handoffs=report.handoffs, signals=report.signals
+    )
+    text = f"{email}: {report.lead.stage.value.upper()}, score {report.score.total:g}"
+    carded = [handoff for handoff in report.handoffs if handoff.status != "history"]
+    if carded:
         with runtime.read_uow() as uow:
-            view = card_view(uow=uow, handoff=report.handoffs[-1], model=runtime.model, now=now)
+            view = card_view(uow=uow, handoff=carded[-1], model=runtime.model, now=now)
         if view is not None:
-            return f"{email}: score {report.score.total:g}", blocks.lead_lookup_blocks(view=view, now=now)
+            return text, fit_blocks([*blocks.lead_lookup_blocks(view=view, now=now), *history])
     summary = blocks.lead_summary(
         email=email,
         profile=report.lead.profile,
@@ -53,7 +60,7 @@ def _lead_answer(*, runtime: Runtime, email: str, query: str, now: datetime) -> 
         timeline=report.recent_events,
         now=now,
     )
-    return f"{email}: score {report.score.total:g}", summary
+    return text, fit_blocks([*summary, *history])
 
 
 def query_too_long() -> str:

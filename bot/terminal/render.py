@@ -12,6 +12,7 @@ from rich.table import Table
 from bot.services.ingest import IngestResult
 from bot.services.leads import LeadReport
 from bot.services.timefmt import relative_time
+from bot.terminal.render_lead import lead_lifecycle
 
 MAX_REFUSALS_SHOWN = 20
 
@@ -41,11 +42,15 @@ def lead_panel(report: LeadReport, *, now: datetime) -> Panel:
     """A lead's profile, score with its explanation, stage history and handoffs."""
     lead, score = report.lead, report.score
     profile = lead.profile
+
+    def shown(item: object) -> str:
+        return escape(str(item)) if item not in (None, "") else "—"
+
     header = (
-        f"[bold]{profile.name or lead.email}[/] <{lead.email}>\n"
-        f"{profile.title or '—'} at {profile.company or '—'} · {profile.company_size or '?'} people · "
-        f"{profile.industry or '—'} · {profile.country or '—'}\n"
-        f"source {profile.source or '—'} · campaign {profile.campaign or '—'}\n"
+        f"[bold]{shown(profile.name or lead.email)}[/] <{escape(lead.email)}>\n"
+        f"{shown(profile.title)} at {shown(profile.company)} · {profile.company_size or '?'} people · "
+        f"{shown(profile.industry)} · {shown(profile.country)}\n"
+        f"source {shown(profile.source)} · campaign {shown(profile.campaign)}\n"
         f"stage [bold]{lead.stage.value.upper()}[/] · score [bold]{score.total:g}[/] "
         f"(fit {score.fit:g}, engagement {score.engagement:g})"
         + (" · [red]disqualified[/]" if score.disqualified else "")
@@ -55,24 +60,12 @@ def lead_panel(report: LeadReport, *, now: datetime) -> Panel:
         signals.add_column(column)
     for item in sorted(score.contributions, key=lambda c: -abs(c.points)):
         signals.add_row(
-            item.label + (" (capped)" if item.capped else "") + (" ⛔" if item.disqualifies else ""),
+            escape(item.label) + (" (capped)" if item.capped else "") + (" ⛔" if item.disqualifies else ""),
             item.kind,
             f"{item.points:+g}",
             str(item.events or ""),
             f"{1 - item.decay_factor:.0%}" if item.kind == "engagement" else "",
             relative_time(item.last_at, now) if item.last_at else "",
         )
-    parts: list[object] = [header, signals]
-    for change in report.stage_changes:
-        parts.append(
-            f"{change.changed_at:%Y-%m-%d %H:%M} {change.from_stage} → {change.to_stage}: {change.reason}"
-        )
-    for handoff in report.handoffs:
-        decided = handoff.decision
-        outcome = (
-            f"{decided.action} by {decided.decided_by} ({decided.reason or 'no reason'})"
-            if decided
-            else "open"
-        )
-        parts.append(f"handoff #{handoff.id}: {handoff.trigger} · {outcome}")
+    parts: list[object] = [header, signals, *lead_lifecycle(report)]
     return Panel(Group(*parts), title="lead", expand=False)  # type: ignore[arg-type]

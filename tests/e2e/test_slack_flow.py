@@ -26,9 +26,10 @@ from tests.slack_requests import (
 
 def make_sql(served: Served, email: str = "ana@acme.io") -> None:
     answer = httpx.post(
-        f"{served.url}/v1/events",
+        f"{served.url}/v1/events?wait=10",
         json=[event(email, lead=FIT_LEAD), event(email, "demo_request")],
         headers=AUTH,
+        timeout=15,
     )
     assert answer.json()["stage_changes"] == {"sql": 1}
 

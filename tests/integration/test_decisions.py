@@ -27,7 +27,9 @@ def handoff_id(runtime: Runtime) -> int:
 
 def _decide(runtime: Runtime, handoff_id: int, user: str, action: Decision = Decision.ACCEPT, **kw: object):  # type: ignore[no-untyped-def]
     request = DecisionRequest(handoff_id=handoff_id, action=action, user_id=user, **kw)  # type: ignore[arg-type]
-    return record_decision(uow=runtime.uow(), request=request, model=runtime.model, now=utcnow())
+    return record_decision(
+        uow=runtime.uow(), request=request, model=runtime.model, policy=runtime.policy, now=utcnow()
+    )
 
 
 def test_accept_records_decision_moves_lead_and_queues_card_update(runtime: Runtime, handoff_id: int) -> None:
@@ -102,8 +104,9 @@ def test_recycled_lead_needs_a_hand_raise_before_its_date(runtime: Runtime, hand
         recycle_until=utcnow() + timedelta(days=90),
     )
 
-    scored = runtime.ingest(parsed(*[event(type="webinar_attended") for _ in range(3)]))
-    raised = runtime.ingest(parsed(event(type="contact_sales")))
+    later = timedelta(0)  # after the decision, in event time
+    scored = runtime.ingest(parsed(*[event(type="webinar_attended", ago=later) for _ in range(3)]))
+    raised = runtime.ingest(parsed(event(type="contact_sales", ago=later)))
 
     assert scored.stage_changes == {}
     assert raised.stage_changes == {"sql": 1}

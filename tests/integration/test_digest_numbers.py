@@ -10,7 +10,6 @@ import pytest
 from bot.runtime import Runtime
 from bot.services.decisions import DecisionRequest, record_decision
 from bot.services.digest import compute_digest, week_bounds
-from bot.services.ingest import ingest_events
 from bot.services.sla import scan_sla
 from scoring import Decision
 from tests.builders import FIT_LEAD, event, parsed
@@ -27,8 +26,7 @@ def ingest_at(runtime: Runtime, moment: datetime, email: str, *types: str, **lea
     events = [event(email, kind, lead=FIT_LEAD | lead) for kind in types]
     for item in events:
         item["occurred_at"] = moment.isoformat()
-    valid = [item.event for item in parsed(*events) if item.event is not None]
-    ingest_events(uow=runtime.uow(), events=valid, model=runtime.model, policy=runtime.policy, now=moment)
+    runtime.ingest(parsed(*events), now=moment)
 
 
 def decide_at(
@@ -42,6 +40,7 @@ def decide_at(
         uow=runtime.uow(),
         request=DecisionRequest(handoff_id, action, "URITA", reason=reason),
         model=runtime.model,
+        policy=runtime.policy,
         now=moment,
     )
 

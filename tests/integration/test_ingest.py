@@ -48,7 +48,7 @@ def test_same_events_twice_change_nothing(runtime: Runtime) -> None:
     assert after is not None
     assert after.lead.score == before.lead.score
     assert _count(runtime, EventRow) == 3
-    assert _count(runtime, StageChangeRow) == 1
+    assert _count(runtime, StageChangeRow) == 2  # MQL at the webinar, SQL at the demo request
     assert _count(runtime, HandoffRow) == 1
 
 
@@ -99,11 +99,15 @@ def test_profile_fields_update_and_change_fit(runtime: Runtime) -> None:
     assert "seniority_c_level" in {c.rule_id for c in report.score.contributions}
 
 
-def test_old_hand_raise_from_an_import_scores_but_makes_no_sql(runtime: Runtime) -> None:
+def test_old_hand_raise_from_an_import_is_history_without_a_card(runtime: Runtime) -> None:
     result = runtime.ingest(parsed(event(lead=FIT_LEAD, type="demo_request", ago=timedelta(days=40))))
 
-    assert result.stage_changes == {"mql": 1}
-    assert _count(runtime, HandoffRow) == 0
+    assert result.stage_changes == {"sql": 1, "mql": 1}  # SQL 40 days ago, back in nurture at once
+    with runtime.uow() as uow:
+        statuses = uow.session.execute(select(HandoffRow.status)).scalars().all()
+        cards = uow.outbox.count_by_status()
+    assert statuses == ["history"]
+    assert cards == {}
 
 
 def test_disqualified_lead_never_becomes_sql(runtime: Runtime) -> None:
@@ -132,16 +136,26 @@ def test_mql_then_sql_are_recorded_with_the_score_explanation(runtime: Runtime) 
     assert {c["rule"] for c in explained["contributions"]} >= {"seniority_vp", "pricing_page"}
 
 
-def test_failure_while_queuing_the_card_keeps_nothing_of_the_batch(runtime: Runtime) -> None:
+def test_failure_while_queuing_the_card_keeps_the_events_and_nothing_of_their_scoring(
+    runtime: Runtime,
+) -> None:
     with runtime.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE outbox")  # a real database fault at the last write
+        connection.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_away")  # a fault at the last write
 
+    appended = runtime.append(parsed(event(lead=FIT_LEAD), event(type="demo_request")))
     with pytest.raises(DBAPIError):
-        runtime.ingest(parsed(event(lead=FIT_LEAD), event(type="demo_request")))
+        runtime.score()
 
-    assert _count(runtime, EventRow) == 0
-    assert _count(runtime, StageChangeRow) == 0
-    assert _count(runtime, HandoffRow) == 0
+    assert (_count(runtime, EventRow), _count(runtime, StageChangeRow), _count(runtime, HandoffRow)) == (
+        2,
+        0,
+        0,
+    )
+    assert runtime.checkpoint() == 0
+    with runtime.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE outbox_away RENAME TO outbox")  # fixed: scoring resumes
+    runtime.drain(until=appended.last_event_id)
+    assert (_count(runtime, StageChangeRow), _count(runtime, HandoffRow)) == (1, 1)
 
 
 def test_awkward_text_survives_the_bulk_writes_exactly(runtime: Runtime) -> None:
@@ -156,6 +170,6 @@ def test_awkward_text_survives_the_bulk_writes_exactly(runtime: Runtime) -> None
     assert report.lead.profile.name == awkward
     assert report.lead.profile.company == "O'Brien \\ Sons\t&\nCo"
     with runtime.uow() as uow:
-        stored = uow.events.recent(report.lead.id)
+        stored = uow.events.of_lead(report.lead.id, upto=runtime.checkpoint())
     assert [(item.event_id, item.properties) for item in stored] == [("awkward-1", properties)]
-    assert stored[0].rule_id == "pricing_page"
+    assert stored[0].profile == profile

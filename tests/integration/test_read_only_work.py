@@ -49,9 +49,9 @@ def test_a_read_only_unit_refuses_to_commit_and_changes_nothing(runtime: Runtime
         assert lead is not None
         if database_url.startswith("postgresql"):  # PostgreSQL refuses the write itself
             with pytest.raises(DBAPIError, match="read-only transaction"):
-                reader.leads.set_stage(lead.id, stage=Stage.ACCEPTED, recycle_until=None)
+                reader.leads.mark_all_underived()
         else:
-            reader.leads.set_stage(lead.id, stage=Stage.ACCEPTED, recycle_until=None)
+            reader.leads.mark_all_underived()
             with pytest.raises(ReadOnlyWork):
                 reader.commit()
 

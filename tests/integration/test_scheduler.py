@@ -20,10 +20,9 @@ def test_jobs_fire_at_the_configured_local_times(tmp_path) -> None:  # type: ign
 
     jobs = {job.id: job for job in scheduler.get_jobs()}
     digest_at = jobs["weekly_digest"].trigger.get_next_fire_time(None, monday_noon)
-    rescore_at = jobs["daily_rescore"].trigger.get_next_fire_time(None, monday_noon)
     runtime.close()
 
-    assert set(jobs) == {"weekly_digest", "digest_catch_up", "sla_scan", "daily_rescore"}
+    assert set(jobs) == {"weekly_digest", "digest_catch_up", "sla_scan", "time_passes"}
     assert digest_at.isoformat() == "2026-11-24T08:30:00-05:00"
-    assert rescore_at.isoformat() == "2026-11-24T03:30:00-05:00"
+    assert jobs["time_passes"].trigger.interval.total_seconds() == 3600
     assert jobs["sla_scan"].trigger.interval.total_seconds() == 60

@@ -56,6 +56,7 @@ def test_decided_handoffs_are_not_chased(runtime: Runtime) -> None:
         uow=runtime.uow(),
         request=DecisionRequest(handoff_id, Decision.ACCEPT, "URITA"),
         model=runtime.model,
+        policy=runtime.policy,
         now=utcnow(),
     )
 

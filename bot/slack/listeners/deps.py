@@ -24,7 +24,11 @@ class ListenerDeps:
         """Record a decision; None when the handoff does not exist."""
         try:
             return record_decision(
-                uow=self.runtime.uow(), request=request, model=self.runtime.model, now=self.now()
+                uow=self.runtime.uow(),
+                request=request,
+                model=self.runtime.model,
+                policy=self.runtime.policy,
+                now=self.now(),
             )
         except HandoffNotFound:
             return None

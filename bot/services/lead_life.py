@@ -1,0 +1,86 @@
+"""A stored lead and the lifecycle's view of it (``scoring.facts.LeadLife``), both ways."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scoring import Decision, EngagementLedger, LeadProfile, ScoringModel, score_totals
+from scoring.facts import EarlierDecision, LeadLife
+from scoring.lifecycle import next_due
+from storage.leads import PROFILE_FIELDS, LeadState
+
+
+def life_of(lead: LeadState) -> LeadLife:
+    """What the lifecycle knows of a stored lead (a lead never derived yet starts afresh)."""
+    if not lead.derived:
+        return LeadLife(profile=LeadProfile(email=lead.email))
+    life = lead.life
+    return LeadLife(
+        profile=lead.profile,
+        ledger=EngagementLedger.from_json(lead.ledger),
+        stage=lead.stage,
+        as_of=lead.as_of,
+        recycle_until=lead.recycle_until,
+        cool_off_until=_time(life.get("cool_off_until")),
+        below_mql_since=_time(life.get("below_mql_since")),
+        earlier=earlier_decision(life.get("earlier")),
+        owner=life.get("owner"),
+        first_source=lead.first_source,
+        first_campaign=lead.first_campaign,
+        sql_count=int(life.get("sql_count", 0)),
+    )
+
+
+def store_life(lead: LeadState, life: LeadLife, *, model: ScoringModel, now: datetime) -> None:
+    """Write ``life`` into the stored lead, with its score as of ``now``."""
+    totals = score_totals(model=model, profile=life.profile, ledger=life.ledger, at=now)
+    lead.stage = life.stage
+    lead.ledger = life.ledger.to_json()
+    lead.profile_values = {
+        name: value for name in PROFILE_FIELDS if (value := getattr(life.profile, name)) is not None
+    }
+    lead.score, lead.fit, lead.engagement = totals.total, totals.fit, totals.engagement
+    lead.disqualified = totals.disqualified
+    lead.as_of = life.as_of
+    lead.recycle_until = life.recycle_until
+    lead.first_source, lead.first_campaign = life.first_source, life.first_campaign
+    lead.next_due_at = next_due(life, model)
+    lead.derived = True
+    lead.life = {
+        "cool_off_until": _iso(life.cool_off_until),
+        "below_mql_since": _iso(life.below_mql_since),
+        "earlier": earlier_json(life.earlier),
+        "owner": life.owner,
+        "sql_count": life.sql_count,
+    }
+
+
+def earlier_json(earlier: EarlierDecision | None) -> dict[str, Any] | None:
+    """An earlier decision as JSON (stored with the lead, and on a returning handoff)."""
+    if earlier is None:
+        return None
+    return {
+        "action": earlier.action.value,
+        "at": earlier.at.isoformat(),
+        "by": earlier.by,
+        "reason": earlier.reason,
+        "note": earlier.note,
+    }
+
+
+def earlier_decision(data: dict[str, Any] | None) -> EarlierDecision | None:
+    """An earlier decision read back from its JSON (None when there is none)."""
+    if not data:
+        return None
+    at = _time(data["at"])
+    assert at is not None
+    return EarlierDecision(Decision(data["action"]), at, data["by"], data.get("reason"), data.get("note"))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

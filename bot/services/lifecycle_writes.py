@@ -1,0 +1,261 @@
+"""Writing what the lifecycle derived for leads: stage changes, handoffs and their cards, signals.
+
+A lead's new facts that come after everything it has folded are folded on top of its state; any
+other (a late event, a decision older than the lead's latest fact, a lead never derived) makes the
+lead replayed from all its facts, and the stored history is brought in line with the derived one:
+rows that still hold are kept, the rest replaced. Posted cards and decisions are facts and stay.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.services.lead_life import earlier_json, life_of, store_life
+from bot.services.lifecycle_walk import Walk, walk
+from bot.services.policy import HandoffPolicy, is_live
+from scoring import Decision, LeadProfile, ScoringModel, Stage
+from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
+from storage.event_log import LoggedEvent
+from storage.handoffs import DecisionRecord, StoredHandoff
+from storage.leads import LeadState
+from storage.outbox import HANDOFF_CARD, OWNER_NOTE
+from storage.uow import UnitOfWork
+
+
+def event_fact(event: LoggedEvent) -> EventFact:
+    """A logged event as the lifecycle reads it."""
+    return EventFact(event.event_id, event.type, event.occurred_at, event.properties, event.profile)
+
+
+def decision_fact(decision: DecisionRecord) -> DecisionFact:
+    """A stored decision as the lifecycle reads it."""
+    return DecisionFact(
+        at=decision.decided_at,
+        action=Decision(decision.action),
+        by=decision.decided_by,
+        reason=decision.reason,
+        note=decision.note,
+        recycle_until=decision.recycle_until,
+    )
+
+
+@dataclass
+class LeadWriter:
+    """One transaction's lifecycle writes for any number of leads; :meth:`flush` ends them."""
+
+    uow: UnitOfWork
+    model: ScoringModel
+    policy: HandoffPolicy
+    now: datetime
+    recorded: Counter[str] = field(default_factory=Counter)
+    new_cards: list[str] = field(default_factory=list)
+    _bulk: list[dict[str, Any]] = field(default_factory=list)
+    _leads: dict[int, LeadState] = field(default_factory=dict)
+
+    def apply(self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None) -> None:
+        """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it."""
+        first = min(fact.at for fact in facts) if facts else None
+        if lead.derived and (lead.as_of is None or (first is not None and first > lead.as_of)):
+            self._fold(lead, facts)
+        else:
+            self.replay(lead, upto_event=upto_event)
+
+    def replay(self, lead: LeadState, *, upto_event: int | None = None) -> None:
+        """Derive ``lead`` again from all its stored facts and bring its stored history in line."""
+        stored = self.uow.handoffs.stored_handoffs(lead.id)
+        # Only what the scorer has reached: later events are folded when it reaches them.
+        upto = upto_event if upto_event is not None else self.uow.scorer.checkpoint()
+        facts: list[Fact] = [event_fact(event) for event in self.uow.events.of_lead(lead.id, upto=upto)]
+        facts += [CardFact(handoff.created_at, handoff.id) for handoff in stored if handoff.is_fact]
+        facts += [decision_fact(decision) for _, decision in self.uow.handoffs.decisions_of(lead.id)]
+        start = LeadLife(profile=LeadProfile(email=lead.email, **_base_profile(lead)))
+        result = walk(start, [*facts, Tick(self.now)], model=self.model, now=self.now)
+        _Reconcile(self, lead, result, stored).run()
+        self._signals(lead, result.signals)
+        self._store(lead, result.state)
+
+    def flush(self) -> None:
+        """Write what was gathered: the stage changes in bulk, then every lead touched."""
+        self.uow.handoffs.add_stage_changes_in_bulk(self._bulk)
+        self._bulk = []
+        self.uow.leads.save(list(self._leads.values()), scored_at=self.now)
+
+    def _fold(self, lead: LeadState, facts: Sequence[Fact]) -> None:
+        result = walk(life_of(lead), [*facts, Tick(self.now)], model=self.model, now=self.now)
+        for move in result.moves:
+            self.record(lead, move)
+        self._signals(lead, result.signals)
+        self._store(lead, result.state)
+
+    def record(self, lead: LeadState, move: Move, *, handoff: int | None = None) -> int | None:
+        """Write a move; an SQL move gets its row at once and its handoff (new, or ``handoff`` kept)."""
+        row = self._row(lead, move)
+        self.recorded[move.to_stage.value] += 1
+        if move.to_stage is not Stage.SQL:
+            self._bulk.append(row)
+            return None
+        self.uow.handoffs.add_stage_changes_in_bulk(self._bulk)  # stored in the order they happened
+        self._bulk = []
+        (change_id,) = self.uow.handoffs.add_stage_changes([row])
+        if handoff is None:
+            self.open_handoff(lead, move, change_id)
+        else:
+            self.uow.handoffs.repoint(handoff, stage_change_id=change_id, episode=move.episode)
+        return change_id
+
+    def open_handoff(self, lead: LeadState, move: Move, change_id: int) -> None:
+        """A handoff for an SQL move: a card if it is recent, history if it is not."""
+        live = is_live(move.at, model=self.model, now=self.now)
+        handoff_id = self.uow.handoffs.open_handoff(
+            lead_id=lead.id,
+            stage_change_id=change_id,
+            trigger=move.reason,
+            score=move.score,
+            status="open" if live else "history",
+            created_at=self.now if live else move.at,
+            sla_due_at=(self.now if live else move.at) + timedelta(minutes=self.policy.sla_minutes),
+            episode=move.episode,
+            earlier=earlier_json(move.returning),
+            campaign=_campaign(move),
+        )
+        if live:
+            self.uow.outbox.add(
+                kind=HANDOFF_CARD, at=self.now, handoff_id=handoff_id, channel=self.policy.sales_channel
+            )
+            self.new_cards.append(lead.email)
+
+    def _row(self, lead: LeadState, move: Move) -> dict[str, Any]:
+        score = move.score
+        return {
+            "lead_id": lead.id,
+            "from_stage": move.from_stage.value,
+            "to_stage": move.to_stage.value,
+            "reason": move.reason,
+            "score": score.total,
+            "fit": score.fit,
+            "engagement": score.engagement,
+            "explanation": score.as_dict(),
+            "changed_at": move.at,
+            "cause": move.cause.value,
+            "recorded_at": self.now,
+            "trigger_event_id": move.trigger.event_id if move.trigger else None,
+            "campaign": _campaign(move),
+            "model_version": f"{self.model.name} v{self.model.version}",
+        }
+
+    def _signals(self, lead: LeadState, signals: Iterable[Signal]) -> None:
+        rows = [
+            {
+                "lead_id": lead.id,
+                "kind": signal.kind.value,
+                "at": signal.at,
+                "detail": signal.detail,
+                "event_id": signal.event_id or "",
+                "owner": signal.owner,
+                "recorded_at": self.now,
+            }
+            for signal in signals
+        ]
+        for row in self.uow.signals.add_new(rows) if rows else []:
+            if is_live(row["at"], model=self.model, now=self.now):
+                self._tell(lead, row)
+
+    def _tell(self, lead: LeadState, signal: dict[str, Any]) -> None:
+        kind = SignalKind(signal["kind"])
+        if kind is SignalKind.OWNER_HAND_RAISE:
+            accepted = self.uow.handoffs.latest_with_status(lead.id, "accepted")
+            if accepted is not None:
+                payload = {
+                    "detail": signal["detail"],
+                    "owner": signal["owner"],
+                    "at": signal["at"].isoformat(),
+                }
+                self.uow.outbox.add(kind=OWNER_NOTE, at=self.now, handoff_id=accepted, payload=payload)
+        elif kind is SignalKind.CARD_WARNING:
+            open_handoff = self.uow.handoffs.latest_with_status(lead.id, "open")
+            if open_handoff is not None:
+                self.uow.outbox.add_card_update(handoff_id=open_handoff, at=self.now)
+
+    def _store(self, lead: LeadState, life: LeadLife) -> None:
+        base = _base_profile(lead)
+        store_life(lead, life, model=self.model, now=self.now)
+        lead.life["base_profile"] = base
+        self._leads[lead.id] = lead
+
+
+class _Reconcile:
+    """The stored history of one lead brought in line with a replay's. The history is a log: the
+    part both agree on stands as stored, with its handoffs; the rest is written again in the order
+    it happened. A posted or decided handoff is kept on its SQL episode; an unsent one is kept when
+    its SQL move is unchanged (its card stays queued), else replaced."""
+
+    def __init__(
+        self, writer: LeadWriter, lead: LeadState, result: Walk, stored: list[StoredHandoff]
+    ) -> None:
+        self.writer, self.lead, self.result, self.stored = writer, lead, result, stored
+        self.kept: set[int] = set()
+
+    def run(self) -> None:
+        uow = self.writer.uow
+        rows = uow.handoffs.history_rows(self.lead.id)
+        moves = self.result.moves
+        common = 0
+        while common < min(len(rows), len(moves)) and rows[common].key == _key(moves[common]):
+            common += 1
+        on_change = {handoff.stage_change_id: handoff for handoff in self.stored}
+        for row, move in zip(rows[:common], moves[:common], strict=True):
+            self._keep(move, row.id, on_change.get(row.id))
+        unsent = {
+            row.key: stored.id
+            for row in rows[common:]
+            if (stored := on_change.get(row.id)) is not None and not stored.is_fact
+        }
+        for move in moves[common:]:
+            self.writer.record(self.lead, move, handoff=self._handoff_for(move, unsent.pop(_key(move), None)))
+        uow.handoffs.delete_handoffs([h.id for h in self.stored if h.id not in self.kept and not h.is_fact])
+        still_used = {h.stage_change_id for h in self.stored if h.id not in self.kept and h.is_fact}
+        uow.handoffs.delete_stage_changes([row.id for row in rows[common:] if row.id not in still_used])
+
+    def _keep(self, move: Move, row_id: int, handoff: StoredHandoff | None) -> None:
+        if move.to_stage is not Stage.SQL:
+            return
+        carded = self.result.carded.get(move.episode)
+        if carded is not None and (handoff is None or handoff.id != carded):
+            self.writer.uow.handoffs.repoint(carded, stage_change_id=row_id, episode=move.episode)
+            self.kept.add(carded)
+        if handoff is not None:
+            self.kept.add(handoff.id)
+        elif carded is None:
+            self.writer.open_handoff(self.lead, move, row_id)
+
+    def _handoff_for(self, move: Move, unsent: int | None) -> int | None:
+        if move.to_stage is not Stage.SQL:
+            return None
+        handoff = self.result.carded.get(move.episode, unsent)
+        if handoff is not None:
+            self.kept.add(handoff)
+        return handoff
+
+
+def _key(move: Move) -> tuple[Any, ...]:
+    return (move.at, move.from_stage.value, move.to_stage.value, move.cause.value, move.score.total)
+
+
+def _campaign(move: Move) -> str | None:
+    trigger = move.trigger
+    if trigger is None:
+        return None
+    campaign = (trigger.profile or {}).get("campaign") or trigger.properties.get("campaign")
+    return str(campaign) if campaign else None
+
+
+def _base_profile(lead: LeadState) -> dict[str, Any]:
+    # Events stored before the event log kept their profile fields: those leads start a replay
+    # from the profile they had when the database was upgraded.
+    if not lead.derived:
+        return dict(lead.profile_values)
+    return dict(lead.life.get("base_profile") or {})

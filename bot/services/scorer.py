@@ -1,0 +1,116 @@
+"""The scorer: a pass over the event log from its checkpoint, one chunk per transaction.
+
+One process scores at a time (a lease in the database). Each chunk locks the leads its events
+touch, folds or replays them (``lifecycle_writes``), writes their stage changes, handoffs, cards and
+signals, and moves the checkpoint, all in one transaction: a crash loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.services.lifecycle_writes import LeadWriter, event_fact
+from bot.services.policy import HandoffPolicy
+from scoring import ScoringModel
+from storage.event_log import LoggedEvent
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ScorerConfig:
+    """Who is scoring, how much per transaction, and how long its lease and horizon waits are."""
+
+    holder: str
+    chunk: int = 5000
+    lease: timedelta = timedelta(seconds=60)
+    horizon_wait_seconds: float = 5.0
+
+
+@dataclass
+class ScorerPass:
+    """What one pass did: events folded, stage changes recorded, cards queued, and whether it
+    reached the end of the log as it stood when the pass began."""
+
+    events: int = 0
+    recorded: Counter[str] = field(default_factory=Counter)
+    new_cards: list[str] = field(default_factory=list)
+    caught_up: bool = False
+    checkpoint: int = 0
+
+
+def score_pending(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    model: ScoringModel,
+    policy: HandoffPolicy,
+    now: Callable[[], datetime],
+    config: ScorerConfig,
+    on_chunk: Callable[[ScorerPass], None] | None = None,
+) -> ScorerPass:
+    """Fold every event appended so far, if this process may score; see ``caught_up``."""
+    done = ScorerPass()
+    if not _take_lease(uow_factory, config, now()):
+        return done
+    with uow_factory() as uow:
+        horizon = uow.events.horizon(wait_seconds=config.horizon_wait_seconds)
+        uow.commit()
+    if horizon is None:
+        return done
+    try:
+        while _chunk(uow_factory, model, policy, now(), config, horizon, done):
+            if on_chunk is not None:
+                on_chunk(done)
+    finally:
+        with uow_factory() as uow:
+            uow.scorer.release(holder=config.holder)
+            uow.commit()
+    return done
+
+
+def _chunk(
+    uow_factory: Callable[[], UnitOfWork],
+    model: ScoringModel,
+    policy: HandoffPolicy,
+    now: datetime,
+    config: ScorerConfig,
+    horizon: int,
+    done: ScorerPass,
+) -> bool:
+    with uow_factory() as uow:
+        if not uow.scorer.take_lease(holder=config.holder, now=now, lease=config.lease):
+            return False
+        checkpoint = uow.scorer.checkpoint()
+        events = (
+            uow.events.after(checkpoint, upto=horizon, limit=config.chunk) if checkpoint < horizon else []
+        )
+        reached = events[-1].id if events else horizon
+        writer = LeadWriter(uow=uow, model=model, policy=policy, now=now)
+        _score(uow, writer, events, upto=reached)
+        uow.scorer.advance(to=reached, holder=config.holder)
+        uow.commit()
+    done.events += len(events)
+    done.recorded.update(writer.recorded)
+    done.new_cards.extend(writer.new_cards)
+    done.checkpoint = reached
+    done.caught_up = reached >= horizon
+    return not done.caught_up
+
+
+def _score(uow: UnitOfWork, writer: LeadWriter, events: list[LoggedEvent], *, upto: int) -> None:
+    by_lead: dict[int, list[LoggedEvent]] = defaultdict(list)
+    for event in events:
+        by_lead[event.lead_id].append(event)
+    leads = uow.leads.lock_by_ids(by_lead)
+    for lead_id in sorted(by_lead):
+        writer.apply(leads[lead_id], [event_fact(event) for event in by_lead[lead_id]], upto_event=upto)
+    writer.flush()
+
+
+def _take_lease(uow_factory: Callable[[], UnitOfWork], config: ScorerConfig, now: datetime) -> bool:
+    with uow_factory() as uow:
+        taken = uow.scorer.take_lease(holder=config.holder, now=now, lease=config.lease)
+        uow.commit()
+    return taken

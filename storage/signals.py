@@ -1,0 +1,60 @@
+"""Lead signals: what the lifecycle noticed besides stage changes, each stored once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.tables import LeadSignalRow, table
+
+_signals = table(LeadSignalRow)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSignal:
+    """A signal as stored."""
+
+    kind: str
+    at: datetime
+    detail: str
+    event_id: str
+    owner: str | None
+
+
+class SignalRepository:
+    """Adds and reads lead signals inside the caller's session; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_new(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store the signals not stored yet (a replay derives them again); returns those that were new."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        new = []
+        for row in rows:
+            statement = (
+                insert(_signals)
+                .values(row)
+                .on_conflict_do_nothing(index_elements=["lead_id", "kind", "event_id"])
+                .returning(_signals.c.id)
+            )
+            if self._session.execute(statement).first() is not None:
+                new.append(row)
+        return new
+
+    def for_lead(self, lead_id: int, *, since: datetime | None = None) -> list[StoredSignal]:
+        """A lead's signals, oldest first (those at or after ``since`` when given)."""
+        query = select(
+            _signals.c.kind, _signals.c.at, _signals.c.detail, _signals.c.event_id, _signals.c.owner
+        ).where(_signals.c.lead_id == lead_id)
+        if since is not None:
+            query = query.where(_signals.c.at >= since)
+        return [
+            StoredSignal(*row) for row in self._session.execute(query.order_by(_signals.c.at, _signals.c.id))
+        ]
