@@ -35,10 +35,35 @@ class Decision(StrEnum):
     @property
     def past(self) -> str:
         """The decision as reps read it: accepted, rejected, recycled."""
-        return _PAST[self]
+        return str(self.status)
+
+    @property
+    def status(self) -> HandoffStatus:
+        """The status a handoff closed by this decision takes."""
+        return _CLOSES_AS[self]
 
 
-_PAST = {Decision.ACCEPT: "accepted", Decision.REJECT: "rejected", Decision.RECYCLE: "recycled"}
+class HandoffStatus(StrEnum):
+    """Where a handoff stands: open (a card awaiting a decision), history (an SQL from an import,
+    recorded without a card), or closed by a decision."""
+
+    OPEN = "open"
+    HISTORY = "history"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RECYCLED = "recycled"
+
+    @classmethod
+    def decided(cls) -> tuple[HandoffStatus, ...]:
+        """The statuses of handoffs a rep has decided."""
+        return (cls.ACCEPTED, cls.REJECTED, cls.RECYCLED)
+
+
+_CLOSES_AS = {
+    Decision.ACCEPT: HandoffStatus.ACCEPTED,
+    Decision.REJECT: HandoffStatus.REJECTED,
+    Decision.RECYCLE: HandoffStatus.RECYCLED,
+}
 
 # Why a rep rejected or recycled a handoff: (value, label) in the order reps see them.
 REASONS: tuple[tuple[str, str], ...] = (

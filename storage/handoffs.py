@@ -11,7 +11,8 @@ from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from scoring.stages import Transition
-from scoring.types import Score
+from scoring.types import Decision, HandoffStatus, Score
+from storage.outbox import HANDOFF_CARD
 from storage.sql import chunked
 from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, OutboxRow, StageChangeRow, table
 
@@ -20,7 +21,6 @@ _handoffs = table(HandoffRow)
 _decisions = table(DecisionRow)
 _signals = table(HandoffSignalRow)
 _outbox = table(OutboxRow)
-DECIDED = ("accepted", "rejected", "recycled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class StoredHandoff:
     id: int
     stage_change_id: int
     created_at: datetime
-    status: str
+    status: HandoffStatus
     is_fact: bool
 
 
@@ -47,7 +47,7 @@ class StoredHandoff:
 class DecisionRecord:
     """A rep's decision on a handoff."""
 
-    action: str
+    action: Decision
     reason: str | None
     note: str | None
     recycle_until: datetime | None
@@ -62,7 +62,7 @@ class HandoffRecord:
     id: int
     lead_id: int
     trigger: str
-    status: str
+    status: HandoffStatus
     channel: str | None
     message_ts: str | None
     created_at: datetime
@@ -144,22 +144,27 @@ class HandoffRepository:
         """A lead's handoffs, oldest first, each marked as a fact or not."""
         card_tried = exists().where(
             _outbox.c.handoff_id == _handoffs.c.id,
-            _outbox.c.kind == "handoff_card",
+            _outbox.c.kind == HANDOFF_CARD,
             or_(_outbox.c.attempts > 0, _outbox.c.status == "sent"),
         )
-        is_fact = or_(_handoffs.c.message_ts.is_not(None), _handoffs.c.status.in_(DECIDED), card_tried)
+        is_fact = or_(
+            _handoffs.c.message_ts.is_not(None), _handoffs.c.status.in_(HandoffStatus.decided()), card_tried
+        )
         query = (
             select(
                 _handoffs.c.id,
                 _handoffs.c.stage_change_id,
                 _handoffs.c.created_at,
                 _handoffs.c.status,
-                is_fact,
+                is_fact.label("is_fact"),
             )
             .where(_handoffs.c.lead_id == lead_id)
             .order_by(_handoffs.c.created_at, _handoffs.c.id)
         )
-        return [StoredHandoff(*row) for row in self._session.execute(query)]
+        return [
+            StoredHandoff(row.id, row.stage_change_id, row.created_at, HandoffStatus(row.status), row.is_fact)
+            for row in self._session.execute(query)
+        ]
 
     def repoint(self, handoff_id: int, *, stage_change_id: int, episode: int) -> None:
         """Attach a kept handoff to the stage change its episode now has."""
@@ -187,9 +192,9 @@ class HandoffRepository:
             .where(_decisions.c.lead_id == lead_id)
             .order_by(_decisions.c.decided_at, _decisions.c.id)
         )
-        return [(row[0], DecisionRecord(*row[1:])) for row in self._session.execute(query)]
+        return [(row[0], DecisionRecord(Decision(row[1]), *row[2:])) for row in self._session.execute(query)]
 
-    def latest_with_status(self, lead_id: int, status: str) -> int | None:
+    def latest_with_status(self, lead_id: int, status: HandoffStatus) -> int | None:
         """The id of the lead's latest handoff in ``status``, if any."""
         query = (
             select(_handoffs.c.id)
@@ -231,12 +236,12 @@ class HandoffRepository:
         score: Score,
         sla_due_at: datetime,
         created_at: datetime | None = None,
-        status: str = "open",
+        status: HandoffStatus = HandoffStatus.OPEN,
         episode: int = 1,
         earlier: dict[str, Any] | None = None,
         campaign: str | None = None,
     ) -> int:
-        """Open a handoff for a new SQL (``status`` "history" for one that qualified too long ago
+        """Open a handoff for a new SQL (``status`` HISTORY for one that qualified too long ago
         for a card), with the rules behind its score; returns its id."""
         values = {
             "lead_id": lead_id,
@@ -261,11 +266,11 @@ class HandoffRepository:
             self._session.execute(insert(_signals), signals)
         return handoff_id
 
-    def close_if_open(self, *, handoff_id: int, status: str, at: datetime) -> bool:
+    def close_if_open(self, *, handoff_id: int, status: HandoffStatus, at: datetime) -> bool:
         """Close an open handoff; False if someone else already decided it (first decision wins)."""
         statement = (
             update(_handoffs)
-            .where(_handoffs.c.id == handoff_id, _handoffs.c.status == "open")
+            .where(_handoffs.c.id == handoff_id, _handoffs.c.status == HandoffStatus.OPEN)
             .values(status=status, decided_at=at)
         )
         return bool(self._session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
@@ -293,7 +298,11 @@ class HandoffRepository:
         marker = _handoffs.c[column]
         statement = (
             update(_handoffs)
-            .where(_handoffs.c.status == "open", marker.is_(None), _handoffs.c.sla_due_at <= due_before)
+            .where(
+                _handoffs.c.status == HandoffStatus.OPEN,
+                marker.is_(None),
+                _handoffs.c.sla_due_at <= due_before,
+            )
             .values({column: at})
             .returning(_handoffs.c.id)
         )
@@ -301,7 +310,7 @@ class HandoffRepository:
 
     def open_for_home(self, *, limit: int) -> list[HandoffRecord]:
         """Handoffs waiting for a decision, oldest first."""
-        return self._select(_handoffs.c.status == "open", limit=limit)
+        return self._select(_handoffs.c.status == HandoffStatus.OPEN, limit=limit)
 
     def decided_by(self, user_id: str, *, limit: int) -> list[HandoffRecord]:
         """A rep's latest decisions, newest first."""
@@ -382,14 +391,19 @@ class HandoffRepository:
             decision = None
             if row.action is not None:
                 decision = DecisionRecord(
-                    row.action, row.reason, row.note, row.recycle_until, row.decided_by, row.decided_at
+                    Decision(row.action),
+                    row.reason,
+                    row.note,
+                    row.recycle_until,
+                    row.decided_by,
+                    row.decided_at,
                 )
             records.append(
                 HandoffRecord(
                     id=row.id,
                     lead_id=row.lead_id,
                     trigger=row.trigger,
-                    status=row.status,
+                    status=HandoffStatus(row.status),
                     channel=row.channel,
                     message_ts=row.message_ts,
                     created_at=row.created_at,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.lead_life import earlier_decision
-from scoring import EngagementLedger, LeadProfile, Score, ScoringModel, Stage, score_lead
+from scoring import EngagementLedger, HandoffStatus, LeadProfile, Score, ScoringModel, Stage, score_lead
 from scoring.facts import EarlierDecision, SignalKind
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord, HandoffRecord
@@ -29,7 +29,7 @@ class CardView:
     trigger: str
     created_at: datetime
     sla_due_at: datetime
-    status: str  # open, accepted, rejected, recycled, history
+    status: HandoffStatus
     decision: DecisionRecord | None
     channel: str | None = None
     message_ts: str | None = None
@@ -41,12 +41,12 @@ class CardView:
     @property
     def is_open(self) -> bool:
         """Whether the card still waits for a decision."""
-        return self.status == "open"
+        return self.status == HandoffStatus.OPEN
 
     @property
     def is_history(self) -> bool:
         """Whether this SQL was recorded as history (qualified long before anyone saw it: no card)."""
-        return self.status == "history"
+        return self.status == HandoffStatus.HISTORY
 
 
 def card_view(
@@ -69,7 +69,7 @@ def card_view(
         trigger=handoff.trigger,
         created_at=handoff.created_at,
         sla_due_at=handoff.sla_due_at,
-        status=handoff.status,
+        status=HandoffStatus(handoff.status),
         decision=handoff.decision,
         channel=handoff.channel,
         message_ts=handoff.message_ts,

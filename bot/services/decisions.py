@@ -13,8 +13,6 @@ from storage.handoffs import DecisionRecord
 from storage.outbox import CARD_UPDATE, THREAD_NOTE
 from storage.uow import UnitOfWork
 
-STATUS = {Decision.ACCEPT: "accepted", Decision.REJECT: "rejected", Decision.RECYCLE: "recycled"}
-
 
 class HandoffNotFound(LookupError):
     """No handoff with that id."""
@@ -45,7 +43,7 @@ def record_decision(
 ) -> DecisionOutcome:
     """Close the handoff, record the decision, move the lead and queue the card update, at once."""
     decision = DecisionRecord(
-        action=request.action.value,
+        action=request.action,
         reason=request.reason,
         note=request.note,
         recycle_until=request.recycle_until,
@@ -57,7 +55,7 @@ def record_decision(
         if handoff is None:
             raise HandoffNotFound(f"no handoff {request.handoff_id}")
         lead = uow.leads.lock_by_ids([handoff.lead_id])[handoff.lead_id]  # the scorer's lock order
-        if not uow.handoffs.close_if_open(handoff_id=handoff.id, status=STATUS[request.action], at=now):
+        if not uow.handoffs.close_if_open(handoff_id=handoff.id, status=request.action.status, at=now):
             earlier = uow.handoffs.get(handoff.id)
             assert earlier is not None
             assert earlier.decision is not None

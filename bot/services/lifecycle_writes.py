@@ -17,7 +17,7 @@ from typing import Any
 from bot.services.lead_life import earlier_json, life_of, store_life
 from bot.services.lifecycle_walk import Walk, walk
 from bot.services.policy import HandoffPolicy, is_live
-from scoring import Decision, LeadProfile, ScoringModel, Stage
+from scoring import Decision, HandoffStatus, LeadProfile, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from storage.event_log import LoggedEvent
 from storage.handoffs import DecisionRecord, StoredHandoff
@@ -115,7 +115,7 @@ class LeadWriter:
             stage_change_id=change_id,
             trigger=move.reason,
             score=move.score,
-            status="open" if live else "history",
+            status=HandoffStatus.OPEN if live else HandoffStatus.HISTORY,
             created_at=self.now if live else move.at,
             sla_due_at=(self.now if live else move.at) + timedelta(minutes=self.policy.sla_minutes),
             episode=move.episode,
@@ -167,7 +167,7 @@ class LeadWriter:
     def _tell(self, lead: LeadState, signal: dict[str, Any]) -> None:
         kind = SignalKind(signal["kind"])
         if kind is SignalKind.OWNER_HAND_RAISE:
-            accepted = self.uow.handoffs.latest_with_status(lead.id, "accepted")
+            accepted = self.uow.handoffs.latest_with_status(lead.id, HandoffStatus.ACCEPTED)
             if accepted is not None:
                 payload = {
                     "detail": signal["detail"],
@@ -176,7 +176,7 @@ class LeadWriter:
                 }
                 self.uow.outbox.add(kind=OWNER_NOTE, at=self.now, handoff_id=accepted, payload=payload)
         elif kind is SignalKind.CARD_WARNING:
-            open_handoff = self.uow.handoffs.latest_with_status(lead.id, "open")
+            open_handoff = self.uow.handoffs.latest_with_status(lead.id, HandoffStatus.OPEN)
             if open_handoff is not None:
                 self.uow.outbox.add_card_update(handoff_id=open_handoff, at=self.now)
 

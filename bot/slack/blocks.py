@@ -36,7 +36,7 @@ from bot.slack.text import (
     truncate,
     value,
 )
-from scoring.types import LeadProfile, Score, Stage, reason_label
+from scoring.types import Decision, LeadProfile, Score, Stage, reason_label
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord
 
@@ -159,7 +159,7 @@ def lead_summary(
 def decision_thread_line(*, decision: DecisionRecord) -> str:
     """The line posted in the card's thread once a decision is taken."""
     who = mention(decision.decided_by)
-    if decision.action == "accept":
+    if decision.action == Decision.ACCEPT:
         return f"{who} accepted this lead."
     parts = reason_and_note(decision)
     verb = decision_verb(decision.action)

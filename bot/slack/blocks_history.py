@@ -9,7 +9,7 @@ from bot.slack.blocks_lifecycle import short_day
 from bot.slack.blocks_parts import Block, decision_verb, section
 from bot.slack.text import MAX_SECTION_TEXT, fit_mrkdwn, mention, value
 from scoring.facts import Cause, SignalKind
-from scoring.types import reason_label
+from scoring.types import HandoffStatus, reason_label
 from storage.handoffs import HandoffRecord, StageChangeRecord
 from storage.signals import StoredSignal
 
@@ -57,7 +57,7 @@ def _change_line(change: StageChangeRecord) -> str:
 
 def _handoff_line(handoff: HandoffRecord) -> str:
     line = f"• #{handoff.id} {short_day(handoff.created_at)}"
-    if handoff.status == "history":
+    if handoff.status == HandoffStatus.HISTORY:
         line += " 📜 history: qualified before Handoff saw it, no card"
     elif handoff.decision is not None:
         decision = handoff.decision

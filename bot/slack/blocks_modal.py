@@ -9,17 +9,17 @@ from typing import Any
 
 from bot.slack import ids
 from bot.slack.text import escape, mrkdwn, plain, truncate, unescape
-from scoring.types import REASONS, is_reason
+from scoring.types import REASONS, Decision, is_reason
 
-ACTIONS = ("reject", "recycle")
+ACTIONS = (Decision.REJECT, Decision.RECYCLE)
 NOTE_MAX_LENGTH = 1000
 MAX_HANDOFF_ID = 2**53  # ids are database integers; a larger one is not ours
 RECYCLE_DAYS = 90
 _STALE_FORM = "This form is out of date. Close it and press the button on the card again."
-_TITLES = {"reject": ("Reject lead", "Reject"), "recycle": ("Recycle lead", "Recycle")}
+_TITLES = {Decision.REJECT: ("Reject lead", "Reject"), Decision.RECYCLE: ("Recycle lead", "Recycle")}
 _INTROS = {
-    "reject": "Rejecting *{name}*. The reason is recorded and feeds the weekly digest.",
-    "recycle": "Sending *{name}* back to marketing nurture. It cannot become an SQL again "
+    Decision.REJECT: "Rejecting *{name}*. The reason is recorded and feeds the weekly digest.",
+    Decision.RECYCLE: "Sending *{name}* back to marketing nurture. It cannot become an SQL again "
     "before the date below, unless it raises its hand.",
 }
 
@@ -40,14 +40,14 @@ class DecisionInput:
     handoff_id: int
     channel: str
     message_ts: str
-    action: str
+    action: Decision
     reason: str
     note: str | None
     recycle_until: date | None
 
 
 def decision_modal(
-    *, action: str, handoff_id: int, channel: str, message_ts: str, lead_name: str, today: date
+    *, action: Decision, handoff_id: int, channel: str, message_ts: str, lead_name: str, today: date
 ) -> dict[str, Any]:
     """The modal asking for a reason (and, to recycle, a date) before rejecting or recycling."""
     if action not in ACTIONS:
@@ -83,7 +83,7 @@ def decision_modal(
         {"type": "section", "text": mrkdwn(_INTROS[action].format(name=name))},
         reason_input,
     ]
-    if action == "recycle":
+    if action == Decision.RECYCLE:
         blocks.append(
             {
                 "type": "input",
@@ -127,7 +127,7 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
         and isinstance(data.get("message_ts"), str)
     )
     callback = view.get("callback_id")
-    if not well_formed or (callback and callback != ids.MODAL_CALLBACKS[str(action)]):
+    if not well_formed or (callback and callback != ids.MODAL_CALLBACKS[Decision(str(action))]):
         raise SubmissionError(ids.REASON_BLOCK, _STALE_FORM)
     return data
 
@@ -156,7 +156,7 @@ def parse_decision_submission(view: dict[str, Any], *, today: date) -> DecisionI
         raise SubmissionError(ids.REASON_BLOCK, "Pick one of the reasons in the list.")
     note = _text(_state(values, ids.NOTE_BLOCK, ids.NOTE_ACTION).get("value")).strip()
     recycle_until = None
-    if data["action"] == "recycle":
+    if data["action"] == Decision.RECYCLE:
         picked = _state(values, ids.RECYCLE_DATE_BLOCK, ids.RECYCLE_DATE_ACTION).get("selected_date")
         if not picked:
             raise SubmissionError(ids.RECYCLE_DATE_BLOCK, "Pick the date the lead may come back to sales.")
@@ -170,7 +170,7 @@ def parse_decision_submission(view: dict[str, Any], *, today: date) -> DecisionI
         handoff_id=data["handoff_id"],
         channel=data["channel"],
         message_ts=data["message_ts"],
-        action=data["action"],
+        action=Decision(data["action"]),
         reason=reason,
         note=truncate(note, NOTE_MAX_LENGTH) or None,
         recycle_until=recycle_until,

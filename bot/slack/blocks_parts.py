@@ -33,7 +33,7 @@ MAX_BUTTON_TEXT = 75
 MAX_HEADER_TEXT = 150
 MAX_TIMELINE = 10
 
-_DECISION_ICONS = {"accept": "✅", "reject": "❌", "recycle": "♻️"}
+_DECISION_ICONS = {Decision.ACCEPT: "✅", Decision.REJECT: "❌", Decision.RECYCLE: "♻️"}
 
 
 def section(text: str, *, fields: Sequence[str] = ()) -> Block:
@@ -188,7 +188,7 @@ def decision_line(decision: DecisionRecord) -> str:
     """The decided line: "✅ Accepted by @rita at 10:42 on …", "❌ Rejected by @rita — No fit: note"."""
     icon = _DECISION_ICONS.get(decision.action, "•")
     line = f"{icon} {decision_verb(decision.action).capitalize()} by {mention(decision.decided_by)}"
-    if decision.action == "accept":
+    if decision.action == Decision.ACCEPT:
         return line + " at " + slack_date(decision.decided_at, "{time} on {date_short}")
     return line + decision_detail(decision)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scoring.types import Decision
+
 ACCEPT = "handoff_accept"
 REJECT = "handoff_reject"
 RECYCLE = "handoff_recycle"
@@ -10,7 +12,7 @@ DECISION_BLOCK = "decision"
 
 REJECT_MODAL = "handoff_reject_modal"
 RECYCLE_MODAL = "handoff_recycle_modal"
-MODAL_CALLBACKS = {"reject": REJECT_MODAL, "recycle": RECYCLE_MODAL}
+MODAL_CALLBACKS = {Decision.REJECT: REJECT_MODAL, Decision.RECYCLE: RECYCLE_MODAL}
 
 REASON_BLOCK = "reason"
 REASON_ACTION = "reason_select"

@@ -12,6 +12,7 @@ from bot.slack import blocks
 from bot.slack.blocks_history import lead_history_blocks
 from bot.slack.blocks_parts import fit_blocks
 from bot.slack.text import value
+from scoring.types import HandoffStatus
 from storage.lead_search import CANDIDATE_LIMIT, MAX_WORDS, words_of
 
 MAX_QUERY_LENGTH = 200
@@ -46,7 +47,7 @@ def _lead_answer(*, runtime: Runtime, email: str, query: str, now: datetime) -> 
         stage_changes=report.stage_changes, handoffs=report.handoffs, signals=report.signals
     )
     text = f"{email}: {report.lead.stage.value.upper()}, score {report.score.total:g}"
-    carded = [handoff for handoff in report.handoffs if handoff.status != "history"]
+    carded = [handoff for handoff in report.handoffs if handoff.status != HandoffStatus.HISTORY]
     if carded:
         with runtime.read_uow() as uow:
             view = card_view(uow=uow, handoff=carded[-1], model=runtime.model, now=now)

@@ -10,10 +10,10 @@ from rich.table import Table
 from bot.services.lead_life import earlier_decision
 from bot.services.leads import LeadReport
 from scoring.facts import Cause, SignalKind
-from scoring.types import Decision, reason_label
+from scoring.types import Decision, HandoffStatus, reason_label
 from storage.handoffs import HandoffRecord
 
-_STATUS = {"history": "history (imported: no card)", "open": "open card"}
+_STATUS = {HandoffStatus.HISTORY: "history (imported: no card)", HandoffStatus.OPEN: "open card"}
 
 
 def lead_lifecycle(report: LeadReport) -> list[Table]:

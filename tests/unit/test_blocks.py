@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 from bot.services.cards import CardView
 from bot.slack import blocks, ids
 from bot.slack.blocks import SubmissionError
-from scoring.types import REASONS, Contribution, LeadProfile, Score, Stage, reason_label
+from scoring.types import REASONS, Contribution, Decision, LeadProfile, Score, Stage, reason_label
 from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord
 from storage.leads import LeadState
@@ -72,10 +72,10 @@ OPEN = CardView(
     channel="C0SALES001",
     message_ts="1795176000.000100",
 )
-ACCEPTED = DecisionRecord("accept", None, None, None, RITA, NOW)
-REJECTED = DecisionRecord("reject", "no_fit", "Too small for us", None, RITA, NOW)
+ACCEPTED = DecisionRecord(Decision.ACCEPT, None, None, None, RITA, NOW)
+REJECTED = DecisionRecord(Decision.REJECT, "no_fit", "Too small for us", None, RITA, NOW)
 RECYCLE_UNTIL = datetime(2027, 1, 15, tzinfo=UTC)
-RECYCLED = DecisionRecord("recycle", "bad_timing", None, RECYCLE_UNTIL, RITA, NOW)
+RECYCLED = DecisionRecord(Decision.RECYCLE, "bad_timing", None, RECYCLE_UNTIL, RITA, NOW)
 
 
 def decided(decision: DecisionRecord) -> CardView:
@@ -211,7 +211,7 @@ def test_recycled_card_shows_the_date_and_reason() -> None:
 def test_user_values_cannot_mention_or_link() -> None:
     evil = "<@U1> & <!channel>"
     profile = replace(PROFILE, name=evil, title=evil, company="<https://evil.example|Acme>")
-    note = DecisionRecord("reject", "other", "<!here> call <@U2>", None, RITA, NOW)
+    note = DecisionRecord(Decision.REJECT, "other", "<!here> call <@U2>", None, RITA, NOW)
     view = replace(decided(note), profile=profile, trigger=evil)
     card = blocks.handoff_card(view, now=NOW)
     assert_valid(card.blocks)
@@ -232,7 +232,7 @@ def test_huge_values_are_cut_to_slack_limits() -> None:
         for n in range(40)
     )
     events = [StoredEvent(f"e{n}", huge, NOW, {"url": huge}, None) for n in range(60)]
-    note = DecisionRecord("reject", "other", huge, None, RITA, NOW)
+    note = DecisionRecord(Decision.REJECT, "other", huge, None, RITA, NOW)
     view = replace(
         decided(note),
         profile=profile,

@@ -52,7 +52,7 @@ def test_a_recycled_lead_coming_back_mentions_the_rep_who_recycled_it() -> None:
 
 def test_the_returning_mark_comes_right_under_the_name_and_stays_once_decided() -> None:
     rejected_again = replace(
-        decided(DecisionRecord("reject", "no_fit", None, None, "UBEN", NOW)), earlier=REJECTED_EARLIER
+        decided(DecisionRecord(Decision.REJECT, "no_fit", None, None, "UBEN", NOW)), earlier=REJECTED_EARLIER
     )
 
     card = blocks.handoff_card(rejected_again, now=NOW)
@@ -113,7 +113,7 @@ def test_a_history_handoff_has_no_buttons_no_sla_and_says_no_card_was_posted() -
 
 
 def test_the_owner_hears_of_their_accepted_lead_raising_its_hand_again() -> None:
-    accepted = decided(DecisionRecord("accept", None, None, None, "URITA", NOW - timedelta(days=180)))
+    accepted = decided(DecisionRecord(Decision.ACCEPT, None, None, None, "URITA", NOW - timedelta(days=180)))
     payload = {"detail": "Requested a demo", "owner": "URITA", "at": (NOW - timedelta(hours=2)).isoformat()}
 
     line = blocks.owner_note_text(view=accepted, payload=payload, now=NOW)
@@ -122,7 +122,7 @@ def test_the_owner_hears_of_their_accepted_lead_raising_its_hand_again() -> None
 
 
 def test_an_owner_note_with_a_thin_payload_still_reads_well() -> None:
-    accepted = decided(DecisionRecord("accept", None, None, None, "URITA", NOW))
+    accepted = decided(DecisionRecord(Decision.ACCEPT, None, None, None, "URITA", NOW))
     nameless = replace(accepted, profile=replace(accepted.profile, name=None, company=None))
 
     line = blocks.owner_note_text(
@@ -171,7 +171,9 @@ def test_lead_history_lists_history_returning_and_decided_handoffs_and_the_signa
     earlier = {"action": "reject", "at": REJECTED_ON.isoformat(), "by": "URITA", "reason": None, "note": None}
     handoffs = [
         handoff(1, "history"),
-        handoff(2, "rejected", decision=DecisionRecord("reject", "bad_timing", None, None, "URITA", NOW)),
+        handoff(
+            2, "rejected", decision=DecisionRecord(Decision.REJECT, "bad_timing", None, None, "URITA", NOW)
+        ),
         handoff(3, "open", earlier=earlier, episode=3),
     ]
     signals = [

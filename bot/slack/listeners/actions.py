@@ -41,7 +41,7 @@ def register(app: App, deps: ListenerDeps) -> None:
             _tell(client, click, NOT_OUR_BUTTON)
             return
         modal = blocks.decision_modal(
-            action="reject" if click.action.action_id == ids.REJECT else "recycle",
+            action=Decision.REJECT if click.action.action_id == ids.REJECT else Decision.RECYCLE,
             handoff_id=handoff_id,
             channel=click.channel.id,
             message_ts=message_ts,

@@ -15,7 +15,6 @@ from bot.services.decisions import DecisionRequest
 from bot.slack import blocks, ids
 from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.payloads import ModalSubmission
-from scoring import Decision
 
 
 def register(app: App, deps: ListenerDeps) -> None:
@@ -36,7 +35,7 @@ def register(app: App, deps: ListenerDeps) -> None:
             return
         request = DecisionRequest(
             handoff_id=submitted.handoff_id,
-            action=Decision(submitted.action),
+            action=submitted.action,
             user_id=user,
             reason=submitted.reason,
             note=submitted.note,
