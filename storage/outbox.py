@@ -5,8 +5,10 @@ the future), ``sent``, or ``parked`` (needs a person; retried on a slow schedule
 Delivery claims one entry at a time with a lease. ``FOR UPDATE SKIP LOCKED`` lets several replicas
 share the outbox on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises claims. An entry is not
 claimed while an older entry of its lane is pending (order per channel), nor while its handoff's
-card is unsent (follow-ups wait for their card). ``in_doubt`` marks an entry whose last attempt may
-have reached Slack (a timeout, a dropped connection, a 5xx, or a worker that died mid-send).
+card is unsent (follow-ups wait for their card). A card's update after a click goes first: it is
+not a new post and must not wait behind the channel's queue of new cards. ``in_doubt`` marks an
+entry whose last attempt may have reached Slack (a timeout, a dropped connection, a 5xx, or a
+worker that died mid-send).
 """
 
 from __future__ import annotations
@@ -242,5 +244,5 @@ def _claimable(now: datetime) -> Any:
             ~blocked_by_older,
             ~waiting_for_card,
         )
-        .order_by(_outbox.c.id)
+        .order_by(case((_outbox.c.kind == CARD_UPDATE, 0), else_=1), _outbox.c.id)
     )
