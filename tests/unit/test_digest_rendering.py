@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from rich.console import Console
 from slack_sdk.models.blocks import Block
 
-from bot.services.digest_chart import digest_chart
+from bot.services.digest_chart import chart_figure, digest_chart
 from bot.services.digest_report import Advice, BandRow, Breakdown, DigestReport, ReasonCount, WeekCounts
 from bot.slack.digest_blocks import digest_message
 from bot.terminal.render_digest import print_digest
@@ -116,6 +117,33 @@ def test_chart_is_a_png_that_depends_only_on_the_data() -> None:
     assert first.startswith(b"\x89PNG")
     assert digest_chart(BUSY.history, title="t") == first
     assert digest_chart([BEFORE, BEFORE], title="t") != first
+
+
+def test_chart_counts_sit_on_whole_numbers_even_for_a_quiet_week() -> None:
+    quiet = [
+        WeekCounts(MONDAY, new_mqls=1, sqls=0),
+        WeekCounts(MONDAY + timedelta(days=7), new_mqls=0, sqls=1),
+    ]
+    figure = chart_figure(quiet, title="t")
+    FigureCanvasAgg(figure).draw()
+
+    counts = figure.axes[0]
+    ticks = [tick for tick in counts.get_yticks() if counts.get_ylim()[0] <= tick <= counts.get_ylim()[1]]
+    assert ticks
+    assert all(float(tick).is_integer() for tick in ticks)
+
+
+def test_chart_draws_the_acceptance_rate_apart_from_the_bars_and_no_legend_covers_data() -> None:
+    canvas = FigureCanvasAgg(chart_figure(BUSY.history, title="t"))
+    canvas.draw()
+    figure, renderer = canvas.figure, canvas.get_renderer()
+
+    counts, rates = figure.axes
+    counts_box, rates_box = counts.get_window_extent(renderer), rates.get_window_extent(renderer)
+    assert not counts_box.overlaps(rates_box)
+    assert rates.get_ylim() == (0, 100)
+    legend_box = counts.get_legend().get_window_extent(renderer)
+    assert legend_box.y0 >= counts_box.y1 - 1  # above the bars, not over them
 
 
 def test_terminal_digest_has_the_numbers_and_the_advice() -> None:
