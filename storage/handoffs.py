@@ -25,10 +25,12 @@ _outbox = table(OutboxRow)
 
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
-    """A stored stage change as a replay compares it: its id and the key of the move it records."""
+    """A stored stage change as a replay compares it: its id, the key of the move it records, and
+    when Handoff first recorded that move."""
 
     id: int
     key: tuple[datetime, str, str, str, float]  # changed_at, from_stage, to_stage, cause, score
+    recorded_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +133,12 @@ class HandoffRepository:
             _changes.c.to_stage,
             _changes.c.cause,
             _changes.c.score,
+            _changes.c.recorded_at,
         ).where(_changes.c.lead_id == lead_id)
         ordered = query.order_by(_changes.c.changed_at, _changes.c.id)
-        return [HistoryRow(row.id, tuple(row[1:])) for row in self._session.execute(ordered)]
+        return [
+            HistoryRow(row.id, tuple(row[1:6]), row.recorded_at) for row in self._session.execute(ordered)
+        ]
 
     def delete_stage_changes(self, ids: list[int]) -> None:
         """Remove stage changes a replay no longer derives."""

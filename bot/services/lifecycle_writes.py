@@ -8,7 +8,7 @@ rows that still hold are kept, the rest replaced. Posted cards and decisions are
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +20,7 @@ from bot.services.policy import HandoffPolicy, is_live
 from scoring import Decision, HandoffStatus, LeadProfile, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from storage.event_log import LoggedEvent
-from storage.handoffs import DecisionRecord, StoredHandoff
+from storage.handoffs import DecisionRecord, HistoryRow, StoredHandoff
 from storage.leads import LeadState
 from storage.outbox import HANDOFF_CARD, OWNER_NOTE
 from storage.uow import UnitOfWork
@@ -91,10 +91,14 @@ class LeadWriter:
         self._signals(lead, result.signals)
         self._store(lead, result.state)
 
-    def record(self, lead: LeadState, move: Move, *, handoff: int | None = None) -> int | None:
-        """Write a move; an SQL move gets its row at once and its handoff (new, or ``handoff`` kept)."""
-        row = self._row(lead, move)
-        self.recorded[move.to_stage.value] += 1
+    def record(
+        self, lead: LeadState, move: Move, *, handoff: int | None = None, known_since: datetime | None = None
+    ) -> int | None:
+        """Write a move; an SQL move gets its row at once and its handoff (new, or ``handoff`` kept).
+        A move a replay only re-dates keeps the moment it was first recorded (``known_since``)."""
+        row = self._row(lead, move) | ({"recorded_at": known_since} if known_since else {})
+        if known_since is None:
+            self.recorded[move.to_stage.value] += 1
         if move.to_stage is not Stage.SQL:
             self._bulk.append(row)
             return None
@@ -214,8 +218,12 @@ class _Reconcile:
             for row in rows[common:]
             if (stored := on_change.get(row.id)) is not None and not stored.is_fact
         }
+        known = _first_recorded(rows[common:])
         for move in moves[common:]:
-            self.writer.record(self.lead, move, handoff=self._handoff_for(move, unsent.pop(_key(move), None)))
+            handoff = self._handoff_for(move, unsent.pop(_key(move), None))
+            earlier = known.get(move.to_stage.value)
+            since = earlier.pop(0) if earlier else None
+            self.writer.record(self.lead, move, handoff=handoff, known_since=since)
         uow.handoffs.delete_handoffs([h.id for h in self.stored if h.id not in self.kept and not h.is_fact])
         still_used = {h.stage_change_id for h in self.stored if h.id not in self.kept and h.is_fact}
         uow.handoffs.delete_stage_changes([row.id for row in rows[common:] if row.id not in still_used])
@@ -239,6 +247,15 @@ class _Reconcile:
         if handoff is not None:
             self.kept.add(handoff)
         return handoff
+
+
+def _first_recorded(rows: Sequence[HistoryRow]) -> dict[str, list[datetime | None]]:
+    """When each replaced move was first recorded, by the stage it reached, in the order they
+    happened: a move a late event only re-dates is not new, and is not counted as new again."""
+    known: dict[str, list[datetime | None]] = defaultdict(list)
+    for row in rows:
+        known[row.key[2]].append(row.recorded_at)
+    return known
 
 
 def _key(move: Move) -> tuple[Any, ...]:
