@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     digest_schedule: str = Field("mon 09:00", validation_alias=_env("HANDOFF_DIGEST_SCHEDULE"))
     escalation_mention: str | None = Field(None, validation_alias=_env("HANDOFF_ESCALATION_MENTION"))
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("HANDOFF_LOG_FORMAT"))
+    host: str = Field("127.0.0.1", min_length=1, validation_alias=_env("HANDOFF_HOST"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("HANDOFF_PORT"))
     ready_slack_cache_seconds: float = Field(
         30.0, ge=0, le=3600, validation_alias=_env("HANDOFF_READY_SLACK_CACHE_SECONDS")
     )

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from bot.entrypoints.cli_manifest import manifest
 from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
 from bot.entrypoints.problems import slack_problem
 from bot.runtime import Runtime, utcnow
@@ -30,6 +31,7 @@ from bot.version import handoff_version
 
 app = typer.Typer(help="Handoff: carries leads from marketing to sales in Slack.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+app.command()(manifest)
 app.add_typer(db_app, name="db")
 console = Console()
 
@@ -176,8 +178,12 @@ def db_upgrade() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on [default: HANDOFF_HOST, 127.0.0.1]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port [default: HANDOFF_PORT, 8000]")
+    ] = None,
     socket_mode: Annotated[
         bool, typer.Option("--socket-mode", help="Slack over a websocket (SLACK_APP_TOKEN)")
     ] = False,
@@ -198,7 +204,7 @@ def serve(
         app, _, bolt_app = build_server(rt)
         if socket_mode:
             socket_mode_start.connect(bolt_app, app_token=rt.settings.slack_app_token or "")
-        uvicorn.run(app, host=host, port=port, log_config=None)
+        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None)
 
 
 @app.command()

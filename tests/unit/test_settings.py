@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
+
+REPO = Path(__file__).parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +59,8 @@ def test_dotenv_file_in_working_directory_is_read(tmp_path) -> None:  # type: ig
         ("HANDOFF_DATABASE_URL", "handoff.db", "database URL such as sqlite:///handoff.db"),
         ("HANDOFF_DATABASE_URL", "mysql://root@db/handoff", "no driver for (mysql)"),
         ("HANDOFF_READY_SLACK_WAIT_SECONDS", "0", "greater than 0"),
+        ("HANDOFF_PORT", "70000", "less than or equal to 65535"),
+        ("HANDOFF_PORT", "http", "valid integer"),
     ],
 )
 def test_bad_value_fails_with_sentence_naming_the_variable(
@@ -140,3 +147,24 @@ def test_a_lease_shorter_than_two_request_timeouts_is_refused(monkeypatch: pytes
 
     with pytest.raises(SettingsError, match="at least twice HANDOFF_SLACK_TIMEOUT_SECONDS"):
         load_settings()
+
+
+def _documented_defaults(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^# ([A-Z][A-Z_]+)=(.*)$", text, flags=re.MULTILINE))
+
+
+def test_env_example_lists_every_setting_with_its_default() -> None:
+    documented = _documented_defaults((REPO / ".env.example").read_text(encoding="utf-8"))
+
+    variables = {field.validation_alias.choices[0]: field.default for field in Settings.model_fields.values()}  # type: ignore[union-attr]
+    assert set(documented) == set(variables)
+    for variable, default in variables.items():
+        written = documented[variable]
+        assert written == ("" if default is None else str(default)) or float(written) == default, variable
+
+
+def test_readme_settings_table_names_every_setting() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([A-Z][A-Z_]+)` \|", readme, flags=re.MULTILINE))
+
+    assert {field.validation_alias.choices[0] for field in Settings.model_fields.values()} <= listed  # type: ignore[union-attr]
