@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from storage.handoffs import RETURN_CAUSES
+from storage.signals import HAND_RAISE_BELOW_FIT
 from storage.tables import (
     DecisionRow,
     HandoffRow,
@@ -45,7 +46,6 @@ Week = tuple[datetime, datetime]
 _SLA_LOOKBACK = timedelta(days=30)
 _MQL_OR_SQL = ("mql", "sql")
 _COUNTED = ("mql", "sql", "expired")
-HAND_RAISE_BELOW_FIT = "hand_raise_below_fit"
 
 
 @dataclass(frozen=True, slots=True)
