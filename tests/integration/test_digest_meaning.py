@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.runtime import Runtime
+from bot.services.decisions import DecisionRequest, record_decision
 from bot.services.digest import compute_digest
 from bot.services.digest_report import DigestReport
+from scoring import Decision
 from tests.builders import FIT_LEAD, event, parsed
 
 WEEK = date(2026, 8, 17)  # a Monday, months before the import
@@ -83,3 +85,32 @@ def test_hand_raises_below_fit_and_expired_mqls_are_counted_in_their_week(runtim
     assert len(expired) == 1
     assert digest_of(runtime, expired[0].date()).week.expired == 1
     assert digest_of(runtime, IMPORTED.date()).week.expired == 0
+
+
+def test_rejected_hand_raises_from_weak_fit_leads_ask_for_a_higher_fit_floor(runtime: Runtime) -> None:
+    monday = at(WEEK)
+    for number in range(10):
+        moment = monday + timedelta(hours=number)
+        weak = {"title": None, "industry": None, "company_size": 10}  # fit -15: free mail alone
+        send(runtime, moment, f"solo{number}@gmail.com", "demo_request", now=moment, **weak)
+        with runtime.uow() as uow:
+            lead = uow.leads.by_email(f"solo{number}@gmail.com")
+            assert lead is not None
+            handoff = uow.handoffs.for_lead(lead.id)[-1].id
+        reject = DecisionRequest(handoff, Decision.REJECT, "URITA", reason="no_fit")
+        record_decision(
+            uow=runtime.uow(), request=reject, model=runtime.model, policy=runtime.policy, now=moment
+        )
+
+    advice = digest_of(runtime, WEEK).advice
+
+    floor = [a for a in advice if a.setting == "hand_raise_min_fit" and a.proposed is not None]
+    assert [a.suggestion for a in floor] == [
+        "Raise the hand-raise fit floor (hand_raise_min_fit) from -20 to -10?"
+    ]
+    assert floor[0].evidence == (
+        "10 of 10 hand-raises (the fast lane) from leads with fit -20 to -11 were rejected, mostly as "
+        "'No fit'; would have sent 10 fewer cards, 0 of them accepted"
+    )
+    assert not any("SQL threshold" in a.suggestion for a in advice)
+    assert "Raise the hand-raise fit floor (hand_raise_min_fit) above -20?" in [a.suggestion for a in advice]
