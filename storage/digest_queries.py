@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    outerjoin,
     select,
     union_all,
 )
@@ -146,15 +147,13 @@ class DigestQueries:
         """Per event-time week: moves into MQL, SQL (and of those, from MQL) and expired, and how many
         of the week's MQL moves were followed by an MQL→SQL move of the same lead."""
         change, later = StageChangeRow, aliased(StageChangeRow)
+        # Each lead's last MQL→SQL move since the window opened, joined once (a correlated EXISTS per
+        # row reads the stage changes again for every MQL move: minutes on a year of history).
         went_on = (
-            select(later.id)
-            .where(
-                later.lead_id == change.lead_id,
-                later.from_stage == "mql",
-                later.to_stage == "sql",
-                later.changed_at >= change.changed_at,
-            )
-            .exists()
+            select(later.lead_id.label("lead_id"), func.max(later.changed_at).label("last_at"))
+            .where(later.to_stage == "sql", later.changed_at >= weeks[0][0], later.from_stage == "mql")
+            .group_by(later.lead_id)
+            .subquery("went_on")
         )
         rows = self._by_week(
             change.changed_at,
@@ -162,8 +161,9 @@ class DigestQueries:
             _flag(_new_mql(change)).label("mqls"),
             _flag(change.to_stage == "sql").label("sqls"),
             _flag(and_(change.to_stage == "sql", change.from_stage == "mql")).label("sqls_from_mql"),
-            _flag(and_(_new_mql(change), went_on)).label("converted"),
+            _flag(and_(_new_mql(change), went_on.c.last_at >= change.changed_at)).label("converted"),
             _flag(change.to_stage == "expired").label("expired"),
+            source=outerjoin(table(StageChangeRow), went_on, went_on.c.lead_id == change.lead_id),
             where=[change.to_stage.in_(_COUNTED)],
         )
         names = ("mqls", "sqls", "sqls_from_mql", "converted", "expired")
