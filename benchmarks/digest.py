@@ -49,7 +49,7 @@ TYPES = ["page_view", "email_open", "email_click", "content_download", "webinar_
 HEADLINE = """
 SELECT w.week,
   (SELECT count(*) FROM stage_changes s WHERE s.changed_at >= w.start_at AND s.changed_at < w.end_at
-     AND s.from_stage = 'lead' AND s.to_stage IN ('mql', 'sql')) AS mqls,
+     AND s.to_stage = 'mql' AND s.cause NOT IN ('unseen', 'cool_off_ended', 'recycle_date')) AS mqls,
   (SELECT count(*) FROM stage_changes s WHERE s.changed_at >= w.start_at AND s.changed_at < w.end_at
      AND s.to_stage = 'sql') AS sqls,
   (SELECT count(*) FROM decisions d WHERE d.decided_at >= w.start_at AND d.decided_at < w.end_at
@@ -80,13 +80,14 @@ def history(
         lead_rows, change_rows, handoff_rows, signal_rows, decision_rows = [], [], [], [], []
         for lead in range(start + 1, min(leads, start + 50_000) + 1):
             born = now - timedelta(seconds=rng.randrange(year))
+            source, campaign = rng.choice(SOURCES), f"campaign-{lead % 40}"
             lead_rows.append(
                 (
                     lead,
                     f"lead{lead}@c{lead % 9000}.example",
                     f"c{lead % 9000}.example",
-                    rng.choice(SOURCES),
-                    f"campaign-{lead % 40}",
+                    source,
+                    campaign,
                     "lead",
                     0.0,
                     0.0,
@@ -95,6 +96,8 @@ def history(
                     "{}",
                     ts(born),
                     ts(born),
+                    source,
+                    campaign,
                 )
             )
             if rng.random() > 0.3:
@@ -166,7 +169,7 @@ def history(
 
 COLUMNS = {
     "leads": "id, email, email_domain, source, campaign, stage, score, fit, engagement, disqualified, "
-    "ledger, created_at, scored_at",
+    "ledger, created_at, scored_at, first_source, first_campaign",
     "stage_changes": "id, lead_id, from_stage, to_stage, reason, score, fit, engagement, explanation, "
     "changed_at",
     "handoffs": "id, lead_id, stage_change_id, trigger, status, created_at, sla_due_at, decided_at, score",

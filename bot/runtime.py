@@ -25,6 +25,7 @@ from bot.settings import Settings
 from scoring import ScoringModel
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from storage.signals import HAND_RAISE_BELOW_FIT
 from storage.uow import UnitOfWork
 
 
@@ -117,6 +118,11 @@ class Runtime:
         """Stage changes recorded for these leads since ``since``, by stage reached."""
         with self.read_uow() as uow:
             return uow.handoffs.recorded_since(sorted(lead_ids), since=since)
+
+    def below_fit_since(self, lead_ids: set[int], since: datetime) -> int:
+        """Hand-raises below the fit floor (counted, not carded) recorded for these leads since ``since``."""
+        with self.read_uow() as uow:
+            return uow.signals.count_recorded_since(sorted(lead_ids), kind=HAND_RAISE_BELOW_FIT, since=since)
 
     def close(self) -> None:
         """Release the database connections."""

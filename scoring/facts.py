@@ -121,6 +121,10 @@ class Cause(StrEnum):
         return _CAUSE_LABELS[self]
 
 
+# Moves back to nurture after a decision or an unseen SQL: a lead coming round, not a new MQL.
+RETURNS_TO_NURTURE = (Cause.UNSEEN, Cause.COOL_OFF_ENDED, Cause.RECYCLE_DATE)
+
+
 @dataclass(frozen=True, slots=True)
 class Move:
     """A dated change of stage, its cause in words, and the score explanation at that moment.

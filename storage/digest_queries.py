@@ -25,16 +25,20 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    outerjoin,
     select,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
+from scoring.facts import RETURNS_TO_NURTURE
+from scoring.types import Decision, HandoffStatus
+from storage.signals import HAND_RAISE_BELOW_FIT
 from storage.tables import (
     DecisionRow,
     HandoffRow,
-    HandoffSignalRow,
     LeadRow,
+    LeadSignalRow,
     StageChangeRow,
     UTCDateTime,
     table,
@@ -43,6 +47,19 @@ from storage.tables import (
 Week = tuple[datetime, datetime]
 _SLA_LOOKBACK = timedelta(days=30)
 _MQL_OR_SQL = ("mql", "sql")
+_COUNTED = ("mql", "sql", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class StageCounts:
+    """One event-time week's moves: into MQL, into SQL (from MQL, the rest direct), into expired; and
+    how many of the week's MQL moves went on to an MQL→SQL move."""
+
+    mqls: int = 0
+    sqls: int = 0
+    sqls_from_mql: int = 0
+    converted: int = 0
+    expired: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +112,9 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _became_mql(change: type[StageChangeRow]) -> ColumnElement[bool]:
-    return and_(change.from_stage == "lead", change.to_stage.in_(_MQL_OR_SQL))
+def _new_mql(change: type[StageChangeRow]) -> ColumnElement[bool]:
+    """A move into MQL by score (from lead or expired); a return to nurture is not a new MQL."""
+    return and_(change.to_stage == "mql", change.cause.not_in(RETURNS_TO_NURTURE))
 
 
 class DigestQueries:
@@ -126,24 +144,54 @@ class DigestQueries:
         joined = select(week.c.week, *columns).select_from(week)
         return joined.join(source, and_(_in_week(column, week), *where)).subquery()
 
-    def stage_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int, int]]:
-        """Per week: new MQLs, SQLs, and how many of the new MQLs are SQLs (or decided) by now."""
+    def stage_counts(self, weeks: Sequence[Week]) -> dict[int, StageCounts]:
+        """Per event-time week: moves into MQL, SQL (and of those, from MQL) and expired, and how many
+        of the week's MQL moves were followed by an MQL→SQL move of the same lead."""
         change, later = StageChangeRow, aliased(StageChangeRow)
-        # A lead leaves 'lead' once and only then can become an SQL: SQL changes before the window
-        # cannot convert the window's MQLs, so the set of leads looked up stays small.
-        sql_leads = select(later.lead_id).where(later.to_stage == "sql", later.changed_at >= weeks[0][0])
-        converted = and_(_became_mql(change), (change.to_stage == "sql") | change.lead_id.in_(sql_leads))
+        # Each lead's last MQL→SQL move since the window opened, joined once (a correlated EXISTS per
+        # row reads the stage changes again for every MQL move: minutes on a year of history).
+        went_on = (
+            select(later.lead_id.label("lead_id"), func.max(later.changed_at).label("last_at"))
+            .where(later.to_stage == "sql", later.changed_at >= weeks[0][0], later.from_stage == "mql")
+            .group_by(later.lead_id)
+            .subquery("went_on")
+        )
         rows = self._by_week(
             change.changed_at,
             weeks,
-            _flag(_became_mql(change)).label("mql"),
-            _flag(change.to_stage == "sql").label("sql"),
-            _flag(converted).label("converted"),
-            where=[change.to_stage.in_(_MQL_OR_SQL)],
+            _flag(_new_mql(change)).label("mqls"),
+            _flag(change.to_stage == "sql").label("sqls"),
+            _flag(and_(change.to_stage == "sql", change.from_stage == "mql")).label("sqls_from_mql"),
+            _flag(and_(_new_mql(change), went_on.c.last_at >= change.changed_at)).label("converted"),
+            _flag(change.to_stage == "expired").label("expired"),
+            source=outerjoin(table(StageChangeRow), went_on, went_on.c.lead_id == change.lead_id),
+            where=[change.to_stage.in_(_COUNTED)],
         )
-        sums = [func.sum(rows.c[name]) for name in ("mql", "sql", "converted")]
-        query = select(rows.c.week, *sums).group_by(rows.c.week)
-        return {index: (int(m), int(s), int(c)) for index, m, s, c in self._session.execute(query)}
+        names = ("mqls", "sqls", "sqls_from_mql", "converted", "expired")
+        query = select(rows.c.week, *[func.sum(rows.c[name]) for name in names]).group_by(rows.c.week)
+        return {
+            index: StageCounts(*(int(value) for value in values))
+            for index, *values in self._session.execute(query)
+        }
+
+    def unseen_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int]]:
+        """Per event-time week: hand-raises below the fit floor (not carded) and SQLs kept as history."""
+        signal, handoff = LeadSignalRow, HandoffRow
+        window = (weeks[0][0], weeks[-1][1])
+        below = select(_week_of(signal.at, weeks).label("week"), literal(0).label("kind")).where(
+            signal.kind == HAND_RAISE_BELOW_FIT, signal.at >= window[0], signal.at < window[1]
+        )
+        history = select(_week_of(handoff.created_at, weeks), literal(1)).where(
+            handoff.status == HandoffStatus.HISTORY,
+            handoff.created_at >= window[0],
+            handoff.created_at < window[1],
+        )
+        rows = union_all(below, history).subquery()
+        query = select(rows.c.week, rows.c.kind, func.count()).group_by(rows.c.week, rows.c.kind)
+        result: dict[int, list[int]] = {}
+        for week, kind, count in self._session.execute(query):
+            result.setdefault(week, [0, 0])[kind] = int(count)
+        return {week: (values[0], values[1]) for week, values in result.items()}
 
     def decision_groups(self, weeks: Sequence[Week], *, edges: Sequence[float]) -> list[DecisionGroup]:
         """Decisions per week, action, reason and score band (index into ``edges``) of their handoff."""
@@ -203,17 +251,18 @@ class DigestQueries:
         return {index: float(median) for index, median in self._session.execute(query)}
 
     def source_groups(self, week: Week) -> list[SourceGroup]:
-        """The week's MQLs, SQLs, accepted and decided per lead source and campaign."""
+        """The week's MQLs, SQLs, accepted and decided per lead's first-touch source and campaign
+        (what the lead first came with: a later profile change does not move it)."""
         change, decision, lead = StageChangeRow, DecisionRow, LeadRow
         zero, one = literal_column("0", Integer), literal_column("1", Integer)
         changes = select(
             change.lead_id.label("lead_id"),
-            _flag(_became_mql(change)).label("mqls"),
+            _flag(_new_mql(change)).label("mqls"),
             _flag(change.to_stage == "sql").label("sqls"),
             zero.label("accepted"),
             zero.label("decided"),
         ).where(change.to_stage.in_(_MQL_OR_SQL), change.changed_at >= week[0], change.changed_at < week[1])
-        decided = select(decision.lead_id, zero, zero, _flag(decision.action == "accept"), one).where(
+        decided = select(decision.lead_id, zero, zero, _flag(decision.action == Decision.ACCEPT), one).where(
             decision.decided_at >= week[0], decision.decided_at < week[1]
         )
         rows = union_all(changes, decided).subquery()
@@ -224,24 +273,21 @@ class DigestQueries:
             .subquery()
         )
         query = (
-            select(lead.source, lead.campaign, *[func.sum(per_lead.c[name]) for name in names])
+            select(lead.first_source, lead.first_campaign, *[func.sum(per_lead.c[name]) for name in names])
             .join(lead, lead.id == per_lead.c.lead_id)
-            .group_by(lead.source, lead.campaign)
+            .group_by(lead.first_source, lead.first_campaign)
         )
         return [
             SourceGroup(source, campaign, *(int(value) for value in values))
             for source, campaign, *values in self._session.execute(query)
         ]
 
-    def rule_acceptance(self, window: Week) -> dict[str, tuple[int, int]]:
-        """Per scoring rule behind a handoff: (decided, accepted) over ``window``."""
-        signal, decision = HandoffSignalRow, DecisionRow
+    def sql_campaigns(self, week: Week) -> dict[str | None, int]:
+        """The week's SQLs per campaign of the event that triggered them (None: no campaign)."""
+        change = StageChangeRow
         query = (
-            select(
-                signal.rule_id, func.count(), func.coalesce(func.sum(_flag(decision.action == "accept")), 0)
-            )
-            .join(decision, decision.handoff_id == signal.handoff_id)
-            .where(decision.decided_at >= window[0], decision.decided_at < window[1])
-            .group_by(signal.rule_id)
+            select(change.campaign, func.count())
+            .where(change.to_stage == "sql", change.changed_at >= week[0], change.changed_at < week[1])
+            .group_by(change.campaign)
         )
-        return {rule: (int(total), int(accepted)) for rule, total, accepted in self._session.execute(query)}
+        return {campaign: int(count) for campaign, count in self._session.execute(query)}

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import case, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from scoring.facts import RETURNS_TO_NURTURE
 from scoring.stages import Transition
 from scoring.types import Decision, HandoffStatus, Score
 from storage.outbox import HANDOFF_CARD
@@ -211,13 +212,16 @@ class HandoffRepository:
         return int(found) if found is not None else None
 
     def recorded_since(self, lead_ids: list[int], *, since: datetime) -> Counter[str]:
-        """Stage changes recorded for ``lead_ids`` since ``since``, by the stage reached."""
+        """Stage changes recorded for ``lead_ids`` since ``since``, by the stage reached; a return to
+        nurture (a cool-off ended, a recycle date, an SQL kept as history) as ``nurture``, so that
+        ``mql`` counts what the digest counts as new MQLs."""
         counts: Counter[str] = Counter()
+        key = case((_changes.c.cause.in_(RETURNS_TO_NURTURE), literal("nurture")), else_=_changes.c.to_stage)
         for batch in chunked(lead_ids, 500):
             query = (
-                select(_changes.c.to_stage, func.count())
+                select(key, func.count())
                 .where(_changes.c.lead_id.in_(batch), _changes.c.recorded_at >= since)
-                .group_by(_changes.c.to_stage)
+                .group_by(key)
             )
             counts.update({row[0]: row[1] for row in self._session.execute(query)})
         return counts

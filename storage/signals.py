@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.sql import chunked
 from storage.tables import LeadSignalRow, table
 
 _signals = table(LeadSignalRow)
+HAND_RAISE_BELOW_FIT = "hand_raise_below_fit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +60,13 @@ class SignalRepository:
         return [
             StoredSignal(*row) for row in self._session.execute(query.order_by(_signals.c.at, _signals.c.id))
         ]
+
+    def count_recorded_since(self, lead_ids: list[int], *, kind: str, since: datetime) -> int:
+        """How many ``kind`` signals were recorded for ``lead_ids`` since ``since``."""
+        total = 0
+        for batch in chunked(lead_ids, 500):
+            query = select(func.count()).where(
+                _signals.c.lead_id.in_(batch), _signals.c.kind == kind, _signals.c.recorded_at >= since
+            )
+            total += int(self._session.execute(query).scalar_one())
+        return total

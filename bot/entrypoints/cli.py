@@ -77,6 +77,7 @@ def ingest(
                     )
             _drain(rt, until=total.last_event_id)
             total.stage_changes, total.scored = rt.stage_changes_since(total.lead_ids, started), True
+            total.below_fit = rt.below_fit_since(total.lead_ids, started)
     except KeyboardInterrupt:
         fail(
             f"interrupted: the {total.accepted + total.duplicates:,} events of the batches committed so far "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -30,26 +30,26 @@ from storage.tables import LeadRow
 
 def run_demo(console: Console, *, leads: int, events: int, save_events: Path | None = None) -> None:
     """Ingest a generated sample, then show the leaderboard and explain one SQL."""
+    now = utcnow()  # the saved events are the very events the demo ingests
     if save_events is not None:
-        _save_events(console, save_events, leads=leads, events=events)
+        _save_events(console, save_events, leads=leads, events=events, now=now)
     with tempfile.TemporaryDirectory(prefix="handoff-demo-") as folder:
         url = f"sqlite:///{Path(folder) / 'demo.db'}"
         rt = build_runtime(load_settings(database_url=url, sales_channel="C0DEMO0001"))
         try:
-            _run(console, rt, leads=leads, events=events)
+            _run(console, rt, leads=leads, events=events, now=now)
         finally:
             rt.close()
 
 
-def _save_events(console: Console, path: Path, *, leads: int, events: int) -> None:
+def _save_events(console: Console, path: Path, *, leads: int, events: int, now: datetime) -> None:
     with path.open("w", encoding="utf-8") as out:
-        for item in generate_events(leads=leads, events=events, now=utcnow()):
+        for item in generate_events(leads=leads, events=events, now=now):
             out.write(json.dumps(item) + "\n")
     console.print(f"Wrote {events:,} events to {path}: try `handoff ingest {path}`.")
 
 
-def _run(console: Console, rt: Runtime, *, leads: int, events: int) -> None:
-    now = utcnow()
+def _run(console: Console, rt: Runtime, *, leads: int, events: int, now: datetime) -> None:
     console.rule("[bold]Handoff demo")
     console.print(f"Generating {events:,} engagement events for {leads:,} leads and ingesting them…")
     items = parse_objects(generate_events(leads=leads, events=events, now=now))
@@ -58,6 +58,7 @@ def _run(console: Console, rt: Runtime, *, leads: int, events: int) -> None:
         total.add(rt.append(batch))
     rt.drain(until=total.last_event_id)
     total.stage_changes, total.scored = rt.stage_changes_since(total.lead_ids, now), True
+    total.below_fit = rt.below_fit_since(total.lead_ids, now)
     render.ingest_summary(console, total)
     console.print("\nThe same events once more (idempotent by event_id):")
     replay = IngestResult()

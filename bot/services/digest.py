@@ -7,16 +7,18 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.digest_lanes import fit_band_edges, lane_outcomes, score_band_edges
 from bot.services.digest_report import BandRow, Breakdown, DigestReport, ReasonCount, WeekCounts
-from scoring import REASONS, ScoringModel
+from scoring import REASONS, Decision, ScoringModel
 from scoring.calibration import BandOutcome, advise
-from storage.digest_queries import DecisionGroup, DigestQueries, SourceGroup, Week
+from storage.calibration_queries import CalibrationQueries
+from storage.digest_queries import DecisionGroup, DigestQueries, SourceGroup, StageCounts, Week
 from storage.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
 BAND_EDGES = (50, 60, 70, 80, 90, 100)
 TOP_GROUPS = 5
-_ACTIONS = ("accept", "reject", "recycle")
+_ACTIONS = tuple(Decision)
 
 
 def monday_of(day: date) -> date:
@@ -39,26 +41,31 @@ def last_full_week(now: datetime, zone: ZoneInfo) -> date:
 def compute_digest(
     *, uow: UnitOfWork, week_of: date, zone: ZoneInfo, model: ScoringModel, now: datetime
 ) -> DigestReport:
-    """The digest of the week containing ``week_of``, with the 7 weeks before it for comparison."""
+    """The digest of the week containing ``week_of``, with the 7 weeks before it for comparison.
+    Every number is counted in the week its moment fell in (event time), not when it was imported."""
     monday = monday_of(week_of)
     mondays = [monday - timedelta(weeks=back) for back in range(HISTORY_WEEKS - 1, -1, -1)]
     weeks = [week_bounds(day, zone) for day in mondays]
     window = (weeks[0][0], weeks[-1][1])
     with uow:
-        queries = DigestQueries(uow.session)
-        stages, sla = queries.stage_counts(weeks), queries.sla_counts(weeks, now=now)
+        queries, calibration = DigestQueries(uow.session), CalibrationQueries(uow.session)
+        stages, unseen = queries.stage_counts(weeks), queries.unseen_counts(weeks)
+        sla = queries.sla_counts(weeks, now=now)
         decided = queries.decision_groups(weeks, edges=BAND_EDGES)
         medians = queries.medians_to_decide(weeks[-2:])
-        sources = queries.source_groups(weeks[-1])
-        rules = queries.rule_acceptance(window)
+        sources, campaigns = queries.source_groups(weeks[-1]), queries.sql_campaigns(weeks[-1])
+        score_edges, fit_edges = score_band_edges(model), fit_band_edges(model)
+        cards = calibration.card_groups(window, score_edges=score_edges, fit_edges=fit_edges)
+        rules = calibration.rule_acceptance(window)
     decisions = _decision_counts(decided)
     history = [
-        WeekCounts(
+        _week_counts(
             day,
-            *stages.get(i, (0, 0, 0)),
-            *decisions.get(i, (0, 0, 0)),
-            medians.get(i - (HISTORY_WEEKS - 2)),
-            *sla.get(i, (0, 0, 0)),
+            stages=stages.get(i, StageCounts()),
+            unseen=unseen.get(i, (0, 0)),
+            decisions=decisions.get(i, (0, 0, 0)),
+            median=medians.get(i - (HISTORY_WEEKS - 2)),
+            sla=sla.get(i, (0, 0, 0)),
         )
         for i, day in enumerate(mondays)
     ]
@@ -69,16 +76,46 @@ def compute_digest(
         reasons=_reasons(decided, week=last),
         by_source=_top(_sum_by(sources, lambda group: group.source)),
         by_campaign=_top(_sum_by(sources, lambda group: group.campaign)),
+        sqls_by_trigger_campaign=_ranked_campaigns(campaigns),
         bands=[_band_row(outcome) for outcome in _band_outcomes(decided, since=last)],
         history=history,
         advice=advise(
             model=model,
-            bands=_band_outcomes(decided, since=0),
+            bands=lane_outcomes(cards, score_edges=score_edges, fit_edges=fit_edges),
             rules=rules,
             reason_labels=dict(REASONS),
         ),
         timezone=zone.key,
     )
+
+
+def _week_counts(
+    day: date,
+    *,
+    stages: StageCounts,
+    unseen: tuple[int, int],
+    decisions: tuple[int, int, int],
+    median: float | None,
+    sla: tuple[int, int, int],
+) -> WeekCounts:
+    return WeekCounts(
+        day,
+        stages.mqls,
+        stages.sqls,
+        stages.converted,
+        *decisions,
+        median,
+        *sla,
+        sqls_from_mql=stages.sqls_from_mql,
+        expired=stages.expired,
+        hand_raise_below_fit=unseen[0],
+        history_sqls=unseen[1],
+    )
+
+
+def _ranked_campaigns(campaigns: dict[str | None, int]) -> list[tuple[str, int]]:
+    ranked = sorted(campaigns.items(), key=lambda item: (-item[1], str(item[0])))
+    return [(name or "(none)", count) for name, count in ranked[:TOP_GROUPS]]
 
 
 def _decision_counts(groups: list[DecisionGroup]) -> dict[int, tuple[int, int, int]]:
@@ -94,7 +131,7 @@ def _reasons(groups: list[DecisionGroup], *, week: int) -> list[ReasonCount]:
     """The week's rejection and recycle reasons, most frequent first."""
     counts: Counter[tuple[str, str | None]] = Counter()
     for group in groups:
-        if group.week == week and group.action in ("reject", "recycle"):
+        if group.week == week and group.action in (Decision.REJECT, Decision.RECYCLE):
             counts[group.action, group.reason] += group.count
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0], *_reason_key(item[0][1])))
     return [ReasonCount(action, reason, count) for (action, reason), count in ranked]
@@ -108,7 +145,7 @@ def _band_outcomes(groups: list[DecisionGroup], *, since: int) -> list[BandOutco
         if group.week < since or group.action not in _ACTIONS:
             continue
         counts.setdefault(group.band, [0, 0, 0])[_ACTIONS.index(group.action)] += group.count
-        if group.action == "reject":
+        if group.action == Decision.REJECT:
             rejects.setdefault(group.band, Counter())[group.reason] += group.count
     lows = (0, *BAND_EDGES)
     highs: tuple[float | None, ...] = (*BAND_EDGES, None)

@@ -19,9 +19,9 @@ class WeekCounts:
     """One week's headline numbers."""
 
     week_start: date
-    new_mqls: int = 0
-    sqls: int = 0
-    converted: int = 0  # of this week's new MQLs, how many are SQLs (or decided) by now
+    new_mqls: int = 0  # moves into MQL dated in this week (event time)
+    sqls: int = 0  # moves into SQL dated in this week, history handoffs included
+    converted: int = 0  # of this week's MQL moves, how many were followed by an MQL→SQL move
     accepted: int = 0
     rejected: int = 0
     recycled: int = 0
@@ -29,6 +29,15 @@ class WeekCounts:
     sla_breaches: int = 0
     reminders: int = 0
     escalations: int = 0
+    sqls_from_mql: int = 0  # of the week's SQLs, those that were MQLs first
+    expired: int = 0
+    hand_raise_below_fit: int = 0  # hand-raises not carded: disqualified or below the fit floor
+    history_sqls: int = 0  # of the week's SQLs, those too old for a card when Handoff learnt of them
+
+    @property
+    def direct_sqls(self) -> int:
+        """SQLs that did not pass through MQL (hand-raises, a lead scoring past both at once)."""
+        return self.sqls - self.sqls_from_mql
 
     @property
     def decisions(self) -> int:
@@ -37,7 +46,7 @@ class WeekCounts:
 
     @property
     def conversion_rate(self) -> float | None:
-        """MQL→SQL conversion of this week's new MQLs."""
+        """MQL→SQL conversion of this week's new MQLs (direct SQLs never count)."""
         return _rate(self.converted, self.new_mqls)
 
     @property
@@ -58,7 +67,14 @@ class WeekCounts:
     @property
     def is_empty(self) -> bool:
         """Nothing happened this week."""
-        return not (self.new_mqls or self.sqls or self.decisions or self.sla_breaches)
+        return not (
+            self.new_mqls
+            or self.sqls
+            or self.decisions
+            or self.sla_breaches
+            or self.expired
+            or self.hand_raise_below_fit
+        )
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,7 @@ class DigestReport:
     reasons: list[ReasonCount] = field(default_factory=list)
     by_source: list[Breakdown] = field(default_factory=list)
     by_campaign: list[Breakdown] = field(default_factory=list)
+    sqls_by_trigger_campaign: list[tuple[str, int]] = field(default_factory=list)
     bands: list[BandRow] = field(default_factory=list)
     history: list[WeekCounts] = field(default_factory=list)  # the last 8 weeks, oldest first, this one last
     advice: list[Advice] = field(default_factory=list)

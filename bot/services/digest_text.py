@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services.digest_report import DigestReport, WeekCounts
-from scoring import reason_label
+from scoring import Decision, reason_label
 
 
 def percent(rate: float | None) -> str:
@@ -42,12 +42,18 @@ def headline_rows(report: DigestReport) -> list[tuple[str, str, str]]:
     week, before = report.week, report.previous
     rows = [
         ("New MQLs", str(week.new_mqls), change(week.new_mqls, before.new_mqls)),
-        ("SQLs", str(week.sqls), change(week.sqls, before.sqls)),
+        ("SQLs", _sql_split(week), change(week.sqls, before.sqls)),
         (
             "MQL→SQL conversion",
-            percent(week.conversion_rate),
+            f"{percent(week.conversion_rate)} ({week.converted} of {week.new_mqls})",
             rate_change(week.conversion_rate, before.conversion_rate),
         ),
+        (
+            "Hand-raise below fit",
+            str(week.hand_raise_below_fit),
+            change(week.hand_raise_below_fit, before.hand_raise_below_fit),
+        ),
+        ("Expired MQLs", str(week.expired), change(week.expired, before.expired)),
     ]
     for label, count, rate, before_rate in _outcomes(week, before):
         rows.append((label, f"{count} ({percent(rate)})", rate_change(rate, before_rate)))
@@ -57,6 +63,19 @@ def headline_rows(report: DigestReport) -> list[tuple[str, str, str]]:
         ("Reminders / escalations", f"{week.reminders} / {week.escalations}", ""),
     ]
     return rows
+
+
+def _sql_split(week: WeekCounts) -> str:
+    """'5 (3 from MQL, 2 direct; 1 history, no card)'."""
+    history = f"; {week.history_sqls} history, no card" if week.history_sqls else ""
+    return f"{week.sqls} ({week.sqls_from_mql} from MQL, {week.direct_sqls} direct{history})"
+
+
+def campaign_line(report: DigestReport) -> str | None:
+    """'q4-launch 3, (none) 1': the week's SQLs by the campaign of the event that triggered them."""
+    if not report.sqls_by_trigger_campaign:
+        return None
+    return ", ".join(f"{name} {count}" for name, count in report.sqls_by_trigger_campaign)
 
 
 def _outcomes(week: WeekCounts, before: WeekCounts) -> list[tuple[str, int, float | None, float | None]]:
@@ -69,7 +88,7 @@ def _outcomes(week: WeekCounts, before: WeekCounts) -> list[tuple[str, int, floa
 
 def reason_lines(report: DigestReport, limit: int = 8) -> list[str]:
     """'Rejected — No fit: 4', most frequent first."""
-    verbs = {"reject": "Rejected", "recycle": "Recycled"}
+    verbs: dict[str, str] = {Decision.REJECT: "Rejected", Decision.RECYCLE: "Recycled"}
     lines = []
     for item in report.reasons[:limit]:
         label = reason_label(item.reason) if item.reason else "no reason"

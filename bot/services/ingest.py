@@ -30,6 +30,7 @@ class IngestResult:
     lead_ids: set[int] = field(default_factory=set)
     last_event_id: int = 0
     scored: bool = False
+    below_fit: int = 0  # hand-raises below the fit floor, once scored (counted, not carded)
 
     def add(self, other: IngestResult) -> None:
         """Fold another batch's result into this one."""
@@ -38,6 +39,7 @@ class IngestResult:
         self.refused.extend(other.refused)
         self.unknown_types.update(other.unknown_types)
         self.stage_changes.update(other.stage_changes)
+        self.below_fit += other.below_fit
         self.lead_ids |= other.lead_ids
         self.last_event_id = max(self.last_event_id, other.last_event_id)
 

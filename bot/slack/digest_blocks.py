@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.digest_report import Breakdown, DigestReport
-from bot.services.digest_text import headline_rows, percent, reason_lines
+from bot.services.digest_text import campaign_line, headline_rows, percent, reason_lines
 from bot.slack.blocks_parts import MAX_FIELDS, context, section
 from bot.slack.text import plain, truncate, value
 
@@ -28,9 +28,14 @@ def digest_message(report: DigestReport, *, week_label: str) -> tuple[str, list[
         blocks.append(
             section("*Why leads were sent back*\n" + "\n".join(value(line) for line in reason_lines(report)))
         )
-    for heading, groups in (("By source", report.by_source), ("By campaign", report.by_campaign)):
+    for heading, groups in (
+        ("By first source", report.by_source),
+        ("By first campaign", report.by_campaign),
+    ):
         if groups:
             blocks.append(section(f"*{heading}*\n" + "\n".join(_group_line(group) for group in groups)))
+    if (campaigns := campaign_line(report)) is not None:
+        blocks.append(section(f"*SQLs by the campaign that triggered them*\n{value(campaigns, 2000)}"))
     if report.bands:
         lines = [
             f"`{band.label:>8}`  {band.accepted} of {band.decided} accepted "

@@ -25,7 +25,9 @@ def ingest_summary(console: Console, result: IngestResult, *, position_word: str
     table.add_row("[yellow]duplicates[/]", str(result.duplicates))
     table.add_row("[red]refused[/]", str(len(refused_items)))
     for stage, count in sorted(result.stage_changes.items()):
-        table.add_row(f"new {stage.upper()}", str(count))
+        table.add_row("back in nurture" if stage == "nurture" else f"new {stage.upper()}", str(count))
+    if result.below_fit:
+        table.add_row("hand-raise below fit", str(result.below_fit))
     console.print(table)
     if result.unknown_types:
         known = ", ".join(f"{name} ×{count}" for name, count in result.unknown_types.most_common())

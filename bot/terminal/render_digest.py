@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.services.digest_report import Breakdown, DigestReport
-from bot.services.digest_text import headline_rows, percent, reason_lines
+from bot.services.digest_text import campaign_line, headline_rows, percent, reason_lines
 
 
 def print_digest(console: Console, report: DigestReport, *, week_label: str) -> None:
@@ -23,9 +24,11 @@ def print_digest(console: Console, report: DigestReport, *, week_label: str) -> 
     console.print(headline)
     for line in reason_lines(report):
         console.print(f"  {line}")
-    for heading, groups in (("source", report.by_source), ("campaign", report.by_campaign)):
+    for heading, groups in (("first source", report.by_source), ("first campaign", report.by_campaign)):
         if groups:
             console.print(_groups(heading, groups))
+    if (campaigns := campaign_line(report)) is not None:
+        console.print(f"SQLs by the campaign that triggered them: {escape(campaigns)}", highlight=False)
     if report.bands:
         bands = Table("score at handoff", "accepted", "decided", "rate", header_style="bold")
         for band in report.bands:

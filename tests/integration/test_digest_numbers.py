@@ -72,8 +72,9 @@ def test_headline_numbers_of_the_week(week: Runtime) -> None:
     report = digest(week)
 
     counts = report.week
-    assert (counts.new_mqls, counts.sqls, counts.converted) == (5, 3, 3)
-    assert counts.conversion_rate == pytest.approx(0.6)
+    assert (counts.new_mqls, counts.sqls, counts.converted) == (2, 3, 0)  # d and e; a, b, c raised hands
+    assert (counts.sqls_from_mql, counts.direct_sqls) == (0, 3)
+    assert counts.conversion_rate == pytest.approx(0.0)
     assert (counts.accepted, counts.rejected, counts.recycled) == (2, 1, 1)
     assert counts.acceptance_rate == pytest.approx(0.5)
     assert counts.median_seconds_to_decide == pytest.approx((7200 + 86400) / 2)
@@ -85,9 +86,10 @@ def test_week_over_week_and_history(week: Runtime) -> None:
 
     previous = report.previous
     assert (previous.new_mqls, previous.sqls, previous.decisions, previous.sla_breaches) == (1, 1, 0, 1)
+    assert (previous.sqls_from_mql, previous.converted, previous.conversion_rate) == (1, 1, 1.0)  # g
     assert [w.week_start for w in report.history][-2:] == [date(2026, 11, 9), WEEK]
     assert len(report.history) == 8
-    assert sum(w.new_mqls for w in report.history) == 6  # f@ belongs to the next week
+    assert sum(w.new_mqls for w in report.history) == 3  # g, d, e; f@ belongs to the next week
 
 
 def test_reasons_sources_campaigns_and_bands(week: Runtime) -> None:
@@ -98,7 +100,7 @@ def test_reasons_sources_campaigns_and_bands(week: Runtime) -> None:
         ("reject", "no_fit", 1),
     ]
     sources = {b.name: (b.mqls, b.sqls, b.accepted, b.decided) for b in report.by_source}
-    assert sources == {"webinar": (4, 3, 2, 4), "ads": (1, 0, 0, 0)}
+    assert sources == {"webinar": (1, 3, 2, 4), "ads": (1, 0, 0, 0)}
     assert {b.name for b in report.by_campaign} == {"q4-launch", "brand"}
     assert sum(band.decided for band in report.bands) == 4
 

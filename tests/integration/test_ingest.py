@@ -102,7 +102,7 @@ def test_profile_fields_update_and_change_fit(runtime: Runtime) -> None:
 def test_old_hand_raise_from_an_import_is_history_without_a_card(runtime: Runtime) -> None:
     result = runtime.ingest(parsed(event(lead=FIT_LEAD, type="demo_request", ago=timedelta(days=40))))
 
-    assert result.stage_changes == {"sql": 1, "mql": 1}  # SQL 40 days ago, back in nurture at once
+    assert result.stage_changes == {"sql": 1, "nurture": 1}  # SQL 40 days ago, back in nurture at once
     with runtime.uow() as uow:
         statuses = uow.session.execute(select(HandoffRow.status)).scalars().all()
         cards = uow.outbox.count_by_status()

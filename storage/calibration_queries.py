@@ -1,0 +1,88 @@
+"""What calibration advice reads, computed by the database: the window's cards by lane, band and
+decision, and acceptance per scoring rule (the hand-raise lane counted as one more rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, StageChangeRow
+
+HAND_RAISE_LANE = "hand_raise"
+SCORE_LANE = "score"
+Window = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class CardGroup:
+    """How many cards of one lane and band (score band, or fit band in the hand-raise lane) met the
+    same action (None: not decided yet) and reason."""
+
+    lane: str
+    band: int
+    action: str | None
+    reason: str | None
+    count: int
+
+
+def _band(column: Any, edges: Sequence[float]) -> ColumnElement[int]:
+    return case(*[(column < edge, index) for index, edge in enumerate(edges)], else_=len(edges))
+
+
+class CalibrationQueries:
+    """Aggregates behind calibration advice, inside the caller's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def card_groups(
+        self, window: Window, *, score_edges: Sequence[float], fit_edges: Sequence[float]
+    ) -> list[CardGroup]:
+        """The cards sent in ``window`` (history handoffs had none) by lane, band, action and reason."""
+        handoff, change, decision = HandoffRow, StageChangeRow, DecisionRow
+        hand_raise = change.cause == HAND_RAISE_LANE
+        lane = case((hand_raise, literal(HAND_RAISE_LANE)), else_=literal(SCORE_LANE)).label("lane")
+        band = case((hand_raise, _band(change.fit, fit_edges)), else_=_band(change.score, score_edges))
+        rows = (
+            select(lane, band.label("band"), decision.action.label("action"), decision.reason.label("reason"))
+            .select_from(handoff)
+            .join(change, change.id == handoff.stage_change_id)
+            .outerjoin(decision, decision.handoff_id == handoff.id)
+            .where(
+                handoff.status != "history", handoff.created_at >= window[0], handoff.created_at < window[1]
+            )
+            .subquery()
+        )
+        keys = (rows.c.lane, rows.c.band, rows.c.action, rows.c.reason)
+        query = select(*keys, func.count()).group_by(*keys)
+        return [
+            CardGroup(lane_name, int(band_index), action, reason, int(count))
+            for lane_name, band_index, action, reason, count in self._session.execute(query)
+        ]
+
+    def rule_acceptance(self, window: Window) -> dict[str, tuple[int, int]]:
+        """Per scoring rule behind a handoff, and for the hand-raise lane: (decided, accepted) of the
+        decisions taken in ``window``."""
+        signal, decision, handoff, change = HandoffSignalRow, DecisionRow, HandoffRow, StageChangeRow
+        accepted = case((decision.action == "accept", 1), else_=0).label("accepted")
+        in_window = (decision.decided_at >= window[0], decision.decided_at < window[1])
+        by_rule = (
+            select(signal.rule_id.label("rule"), accepted)
+            .join(decision, decision.handoff_id == signal.handoff_id)
+            .where(*in_window)
+        )
+        by_lane = (
+            select(literal(HAND_RAISE_LANE).label("rule"), accepted)
+            .select_from(decision)
+            .join(handoff, handoff.id == decision.handoff_id)
+            .join(change, change.id == handoff.stage_change_id)
+            .where(change.cause == HAND_RAISE_LANE, *in_window)
+        )
+        rows = union_all(by_rule, by_lane).subquery()
+        query = select(rows.c.rule, func.count(), func.sum(rows.c.accepted)).group_by(rows.c.rule)
+        return {rule: (int(total), int(hits or 0)) for rule, total, hits in self._session.execute(query)}
