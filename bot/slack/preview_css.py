@@ -69,7 +69,7 @@ pre.code { background: #f8f8f8; border: 1px solid #dddddd; border-radius: 4px; p
   white-space: pre-wrap; font-size: 12px; }
 .unknown { color: #8a5a00; background: #fff6e0; border: 1px dashed #e8a400; border-radius: 4px;
   padding: 4px 8px; font-size: 13px; }
-.backdrop { background: rgba(0, 0, 0, 0.45); padding: 32px; border-radius: 8px; }
+.backdrop { background: rgba(0, 0, 0, 0.45); padding: 32px; border-radius: 8px; overflow: hidden; }
 .modal { width: 520px; margin: 0 auto; background: #fff; border-radius: 8px;
   box-shadow: 0 18px 48px rgba(0, 0, 0, 0.35); }
 .modal-head { display: flex; justify-content: space-between; align-items: center; padding: 18px 24px;
