@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/pictures.py
 
-Installs nothing: it needs a Chromium (Debian's `chromium` package, or CHROMIUM=/path/to/it). It
+Installs nothing: it needs a Chromium (Debian's `chromium` package, or CHROMIUM=/path/to/it; with
+`fonts-lato` and `fonts-noto-color-emoji` the pictures have Slack's type and emoji). It
 writes one PNG per picture of the page (card, card-decided, modal, home, digest) and the sha256 of
 the page in docs/pictures/SOURCE.sha256, which the staleness test compares with what the demo makes now.
 """

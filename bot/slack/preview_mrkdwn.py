@@ -68,17 +68,18 @@ def _code(block: str | None, inline: str | None) -> str:
 def _control(inner: str, *, names: Names) -> str:
     target, _, label = inner.partition("|")
     shown = html.escape(unescape(label))
+    name = shown.lstrip("@#")  # <!subteam^S1|@sales> carries its own "@"
     if target.startswith("@"):
         who = names.users.get(target[1:], target[1:])
-        return f'<span class="mention">@{shown or html.escape(who)}</span>'
+        return f'<span class="mention">@{name or html.escape(who)}</span>'
     if target.startswith("#"):
         where = names.channels.get(target[1:], target[1:])
-        return f'<span class="mention">#{shown or html.escape(where)}</span>'
+        return f'<span class="mention">#{name or html.escape(where)}</span>'
     if target.startswith("!date^"):
         return f'<span class="date">{shown}</span>'
     if target.startswith("!"):
         special = target[1:].split("^")[0]
-        return f'<span class="mention">@{shown or html.escape(special)}</span>'
+        return f'<span class="mention">@{name or html.escape(special)}</span>'
     # A link is drawn, never followed: the page loads nothing.
     where = html.escape(unescape(target))
     return f'<span class="link" title="{where}">{shown or where}</span>'

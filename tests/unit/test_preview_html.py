@@ -130,6 +130,7 @@ def test_home_tab_draws_headers_sections_context_and_a_divider() -> None:
         ("<@U0RITA> in <#C0SALES001> <!here>", '<span class="mention">@rita</span> in'),
         ("<#C0OTHER> <@U0NOBODY>", '<span class="mention">#C0OTHER</span> <span class="mention">@U0NOBODY'),
         ("one\ntwo", "one<br>two"),
+        ("<!subteam^S0SALES|@sales-leads> <!here>", '@sales-leads</span> <span class="mention">@here</span>'),
         ("*<@U0RITA>*", '<b><span class="mention">@rita</span></b>'),
         ("&lt;b&gt; &amp; co", "&lt;b&gt; &amp; co"),
         ("```a *b*\nc```", '<pre class="code">a *b*\nc</pre>'),
