@@ -316,6 +316,8 @@ def demo(
     except ValueError:
         raise typer.BadParameter(f"{at!r} is not an ISO 8601 instant", param_hint="--at") from None
     moment = moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+    if html is not None and not html.parent.is_dir():
+        fail(f"cannot write {html}: {html.parent} is not a folder")
     run_demo(console, leads=leads, events=events, save_events=save_events, html=html, at=moment)
 
 

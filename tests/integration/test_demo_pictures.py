@@ -58,6 +58,27 @@ def test_demo_html_twice_gives_the_same_bytes(
     assert _demo_page(tmp_path, "again.html") == page
 
 
+def test_demo_html_into_a_missing_folder_fails_in_one_sentence_before_running(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--html", str(tmp_path / "nowhere" / "demo.html")])
+
+    assert result.exit_code == 2
+    assert "is not a folder" in result.output
+    assert "Generating" not in result.output
+
+
+def test_demo_at_refuses_what_is_not_an_instant() -> None:
+    result = runner.invoke(app, ["demo", "--at", "next tuesday"])
+
+    assert result.exit_code == 2
+    assert "is not an ISO 8601 instant" in result.output
+
+
+def test_readme_shows_every_picture() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+
+    assert all(f"](docs/pictures/{key}.png)" in readme for key in PICTURES)
+
+
 def test_the_page_loads_nothing_and_inlines_its_chart(page: bytes) -> None:
     text = page.decode()
 
