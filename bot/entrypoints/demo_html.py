@@ -78,7 +78,7 @@ def demo_page(
             _PREVIEW.channel_html([_digest(report=report, monday=monday, at=at)]),
         ),
     ]
-    intro = "Drawn by `handoff demo --html` from the very blocks the bot sends to Slack."
+    intro = "Drawn by “handoff demo --html” from the very blocks the bot sends to Slack."
     return page_html(title="Handoff — what reps see in Slack", intro=intro, pictures=pictures)
 
 
