@@ -41,11 +41,34 @@ def demo_page(
     *, rt: Runtime, played: Sequence[Played], report: DigestReport, monday: date, now: datetime
 ) -> str:
     """The page: an open card, the decided cards with their thread lines, the modal, the Home, the digest."""
-    accepted = next(p for p in played if p.action == Decision.ACCEPT)
-    rejected = next(p for p in played if p.action == Decision.REJECT)
     at = f"{now:%H:%M}"
-    decided = [_decided(rt=rt, handoff_id=p.handoff_id, now=now, at=at) for p in (accepted, rejected)]
     pictures = [
+        *_card_pictures(rt=rt, played=played, now=now, at=at),
+        Picture(
+            "home",
+            "App Home",
+            "A rep's Home tab: the cards waiting, oldest first, and their decisions.",
+            _PREVIEW.home_html(_home(rt=rt, now=now)),
+        ),
+        Picture(
+            "digest",
+            "The weekly digest",
+            "MQL quality, week over week, with its chart in the thread.",
+            _PREVIEW.channel_html([_digest(report=report, monday=monday, at=at)]),
+        ),
+    ]
+    intro = "Drawn by “handoff demo --html” from the very blocks the bot sends to Slack."
+    return page_html(title="Handoff — what reps see in Slack", intro=intro, pictures=pictures)
+
+
+def _card_pictures(*, rt: Runtime, played: Sequence[Played], now: datetime, at: str) -> list[Picture]:
+    """The cards and the modal, when the demo made enough SQLs to accept one and reject another."""
+    accepted = next((p for p in played if p.action == Decision.ACCEPT), None)
+    rejected = next((p for p in played if p.action == Decision.REJECT), None)
+    if accepted is None or rejected is None:
+        return []
+    decided = [_decided(rt=rt, handoff_id=p.handoff_id, now=now, at=at) for p in (accepted, rejected)]
+    return [
         Picture(
             "card",
             "A handoff card",
@@ -65,21 +88,7 @@ def demo_page(
             "Reject asks for a reason from a fixed list and a note.",
             _PREVIEW.modal_html(_modal(rt=rt, handoff_id=rejected.handoff_id, now=now)),
         ),
-        Picture(
-            "home",
-            "App Home",
-            "A rep's Home tab: the cards waiting, oldest first, and their decisions.",
-            _PREVIEW.home_html(_home(rt=rt, now=now)),
-        ),
-        Picture(
-            "digest",
-            "The weekly digest",
-            "MQL quality, week over week, with its chart in the thread.",
-            _PREVIEW.channel_html([_digest(report=report, monday=monday, at=at)]),
-        ),
     ]
-    intro = "Drawn by “handoff demo --html” from the very blocks the bot sends to Slack."
-    return page_html(title="Handoff — what reps see in Slack", intro=intro, pictures=pictures)
 
 
 def _decided(*, rt: Runtime, handoff_id: int, now: datetime, at: str) -> Message:

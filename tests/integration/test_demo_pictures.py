@@ -66,6 +66,18 @@ def test_demo_html_into_a_missing_folder_fails_in_one_sentence_before_running(tm
     assert "Generating" not in result.output
 
 
+def test_a_demo_too_small_for_a_decision_still_draws_the_home_and_the_digest(tmp_path: Path) -> None:
+    page = tmp_path / "small.html"
+
+    result = runner.invoke(app, ["demo", "--leads", "1", "--events", "1", "--html", str(page)])
+
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    assert 'id="home"' in text
+    assert 'id="digest"' in text
+    assert 'id="card"' not in text
+
+
 def test_demo_at_refuses_what_is_not_an_instant() -> None:
     result = runner.invoke(app, ["demo", "--at", "next tuesday"])
 
