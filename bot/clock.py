@@ -7,7 +7,8 @@ service through days of lead life in seconds (Slack's request signatures keep th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +29,17 @@ def read_from(path: Path) -> None:
         return _instant(path)
 
     _source = from_file
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Within the block, the time is ``moment`` (the demo's pictures are drawn at a fixed instant)."""
+    global _source
+    previous, _source = _source, lambda: moment
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def _instant(path: Path) -> datetime:

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -296,11 +296,30 @@ def demo(
         Path | None,
         typer.Option(help="also write the generated events as JSON Lines here, for `handoff ingest`"),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            help="also draw the card, reject modal, App Home and digest as Slack shows them, in one HTML page"
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="run the demo at this instant (ISO 8601, UTC if no zone); --html alone uses a fixed one"
+        ),
+    ] = None,
 ) -> None:
     """The whole flow on embedded defaults, no Slack account needed."""
     from bot.entrypoints.demo import run_demo
 
-    run_demo(console, leads=leads, events=events, save_events=save_events)
+    try:
+        moment = datetime.fromisoformat(at) if at else None
+    except ValueError:
+        raise typer.BadParameter(f"{at!r} is not an ISO 8601 instant", param_hint="--at") from None
+    moment = moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+    if html is not None and not html.parent.is_dir():
+        fail(f"cannot write {html}: {html.parent} is not a folder")
+    run_demo(console, leads=leads, events=events, save_events=save_events, html=html, at=moment)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -12,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from bot import clock
+from bot.entrypoints.demo_html import PICTURES_AT, PICTURES_SETTINGS, Played, demo_page
 from bot.runtime import Runtime, build_runtime, utcnow
 from bot.services.cards import card_view
 from bot.services.decisions import DecisionRequest, record_decision
@@ -28,18 +31,30 @@ from scoring import Decision
 from storage.tables import LeadRow
 
 
-def run_demo(console: Console, *, leads: int, events: int, save_events: Path | None = None) -> None:
-    """Ingest a generated sample, then show the leaderboard and explain one SQL."""
-    now = utcnow()  # the saved events are the very events the demo ingests
-    if save_events is not None:
-        _save_events(console, save_events, leads=leads, events=events, now=now)
-    with tempfile.TemporaryDirectory(prefix="handoff-demo-") as folder:
-        url = f"sqlite:///{Path(folder) / 'demo.db'}"
-        rt = build_runtime(load_settings(database_url=url, sales_channel="C0DEMO0001"))
-        try:
-            _run(console, rt, leads=leads, events=events, now=now)
-        finally:
-            rt.close()
+def run_demo(
+    console: Console,
+    *,
+    leads: int,
+    events: int,
+    save_events: Path | None = None,
+    html: Path | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Ingest a generated sample, then show the leaderboard and explain one SQL; ``html`` also draws the
+    card, modal, App Home and digest as a page, at ``at`` (a fixed instant unless given)."""
+    at = at or (PICTURES_AT if html is not None else None)
+    overrides = PICTURES_SETTINGS if html is not None else {}
+    with clock.frozen_at(at) if at is not None else nullcontext():
+        now = utcnow()  # the saved events are the very events the demo ingests
+        if save_events is not None:
+            _save_events(console, save_events, leads=leads, events=events, now=now)
+        with tempfile.TemporaryDirectory(prefix="handoff-demo-") as folder:
+            url = f"sqlite:///{Path(folder) / 'demo.db'}"
+            rt = build_runtime(load_settings(database_url=url, sales_channel="C0DEMO0001", **overrides))
+            try:
+                _run(console, rt, leads=leads, events=events, now=now, html=html)
+            finally:
+                rt.close()
 
 
 def _save_events(console: Console, path: Path, *, leads: int, events: int, now: datetime) -> None:
@@ -49,7 +64,7 @@ def _save_events(console: Console, path: Path, *, leads: int, events: int, now: 
     console.print(f"Wrote {events:,} events to {path}: try `handoff ingest {path}`.")
 
 
-def _run(console: Console, rt: Runtime, *, leads: int, events: int, now: datetime) -> None:
+def _run(console: Console, rt: Runtime, *, leads: int, events: int, now: datetime, html: Path | None) -> None:
     console.rule("[bold]Handoff demo")
     console.print(f"Generating {events:,} engagement events for {leads:,} leads and ingesting them…")
     items = parse_objects(generate_events(leads=leads, events=events, now=now))
@@ -81,32 +96,44 @@ def _run(console: Console, rt: Runtime, *, leads: int, events: int, now: datetim
     with rt.uow() as uow:
         queued = uow.outbox.count_by_status().get("pending", 0)
     console.print(f"\n{queued} handoff cards are queued in the outbox for the sales channel, e.g.:")
-    _decide_some(console, rt)
+    played = _decide_some(console, rt)
     console.print()
     monday = monday_of(utcnow().date())
     digest = compute_digest(uow=rt.uow(), week_of=monday, zone=rt.settings.zone, model=rt.model, now=utcnow())
     print_digest(console, digest, week_label=f"week of {monday} (so far)")
+    if html is not None:
+        page = demo_page(rt=rt, played=played, report=digest, monday=monday, now=utcnow())
+        html.write_text(page, encoding="utf-8")
+        console.print(
+            f"\nWrote the card, the reject modal, the App Home and the digest as drawn by Slack to {html}."
+        )
     console.print("\nNext: `handoff serve` with a Slack app (see README) posts these cards and the digest.")
 
 
-def _decide_some(console: Console, rt: Runtime) -> None:
+def _decide_some(console: Console, rt: Runtime) -> list[Played]:
     """Play three reps: accept, reject and recycle the first three open handoffs."""
     plays = [
-        (Decision.ACCEPT, None, None),
-        (Decision.REJECT, "no_fit", None),
-        (Decision.RECYCLE, "bad_timing", utcnow() + timedelta(days=90)),
+        (Decision.ACCEPT, None, None, None),
+        (Decision.REJECT, "no_fit", "Agency reselling to a client we already serve.", None),
+        (Decision.RECYCLE, "bad_timing", None, utcnow() + timedelta(days=90)),
     ]
+    played = []
     with rt.uow() as uow:
         handoffs = uow.handoffs.open_for_home(limit=len(plays))
-    for handoff, (action, reason, until) in zip(handoffs, plays, strict=False):
+    for handoff, (action, reason, note, until) in zip(handoffs, plays, strict=False):
         with rt.uow() as uow:
             view = card_view(uow=uow, handoff=handoff, model=rt.model, now=utcnow())
         if view is None:
             continue
-        console.print(f"  🃏 {handoff_card(view, now=utcnow()).text}", highlight=False)
-        request = DecisionRequest(handoff.id, action, "UDEMOREP", reason=reason, recycle_until=until)
+        card = handoff_card(view, now=utcnow())
+        console.print(f"  🃏 {card.text}", highlight=False)
+        played.append(Played(handoff.id, action, card))
+        request = DecisionRequest(
+            handoff.id, action, "UDEMOREP", reason=reason, note=note, recycle_until=until
+        )
         record_decision(uow=rt.uow(), request=request, model=rt.model, policy=rt.policy, now=utcnow())
         console.print(f"     → {action.value}" + (f" ({reason})" if reason else ""), highlight=False)
+    return played
 
 
 def _leaderboard(console: Console, rt: Runtime) -> None:
