@@ -37,8 +37,10 @@ def card_events(
             for name in display.show
             if _is_shown(properties.get(name)) and (show_personal or not display.is_personal(name))
         )
+        rule = model.engagement_rule_for(event.type, properties)  # the log keeps no rule since 0006
+        rule_id = event.rule_id or (rule.id if rule else None)
         shown.append(
-            CardEvent(event.event_id, event.type, display.label, details, event.occurred_at, event.rule_id)
+            CardEvent(event.event_id, event.type, display.label, details, event.occurred_at, rule_id)
         )
     return shown
 

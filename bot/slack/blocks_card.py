@@ -46,11 +46,16 @@ def asked_line(*, trigger: str, trigger_event: CardEvent | None, campaign: str |
     elif trigger.startswith("hand raised"):
         what = f"*{value(trigger.removeprefix('hand raised:').replace('_', ' ').strip().capitalize(), 80)}*"
     elif trigger.startswith("score"):
-        after = f" after “{value(trigger_event.label, 80)}”" if trigger_event is not None else ""
+        after = f" after {_in_words(trigger_event)}" if trigger_event is not None else ""
         what = f"*Reached the SQL score*{after}"
     else:
         what = f"*{value(trigger, 120)}*"
     return what + (f" · campaign *{value(campaign, 80)}*" if campaign else "")
+
+
+def _in_words(event: CardEvent) -> str:
+    first = f" {value(event.details[0], 60)}" if event.details else ""
+    return f"“{value(event.label, 80)}{first}”"
 
 
 def score_line(score: Score) -> str:
