@@ -115,25 +115,24 @@ def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[B
     if view.is_history:
         blocks.append(context(history_text(view.created_at)))
         return blocks[:MAX_BLOCKS]
-    blocks.append(
-        context(
-            sla_text(
-                due_at=view.sla_due_at,
-                now=now,
-                decision=view.decision,
-                reminded_at=view.reminded_at,
-                escalated_at=view.escalated_at,
-            )
-        )
-    )
     if view.warnings:
         blocks.append(warnings_block(view.warnings, now=now))
+    sla = sla_text(
+        due_at=view.sla_due_at,
+        now=now,
+        decision=view.decision,
+        reminded_at=view.reminded_at,
+        escalated_at=view.escalated_at,
+    )
+    # The decision (or where to take it) shares the SLA's line: one line fewer on a full card.
     if view.decision is not None:
-        blocks.append(context(decision_line(view.decision)))
+        blocks.append(context(decision_line(view.decision), sla))
     elif view.is_open and with_buttons:
-        blocks.append(actions_block(view.handoff_id))
+        blocks += [context(sla), actions_block(view.handoff_id)]
     elif view.is_open and view.channel:
-        blocks.append(context(f"🕒 Waiting for a decision on the card in {channel_link(view.channel)}"))
+        blocks.append(context(f"🕒 Waiting for a decision on the card in {channel_link(view.channel)}", sla))
+    else:
+        blocks.append(context(sla))
     return blocks[:MAX_BLOCKS]
 
 

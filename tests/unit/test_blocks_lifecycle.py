@@ -82,7 +82,8 @@ def test_an_open_card_shows_what_happened_since_it_was_posted() -> None:
 
     assert block_errors(card.blocks) == []
     assert "⚠ *Since this card:* Unsubscribed · 2 h ago" in shown(card.blocks)
-    assert card.blocks[-1]["type"] == "actions"  # the warning sits just above the buttons
+    assert [block["type"] for block in card.blocks[-3:]] == ["context", "context", "actions"]
+    assert "Since this card" in texts(card.blocks[-3])[0]  # just above the SLA line and the buttons
 
 
 def test_several_warnings_are_listed_oldest_first_and_escaped() -> None:
