@@ -99,7 +99,13 @@ def _decide_some(console: Console, rt: Runtime) -> None:
         handoffs = uow.handoffs.open_for_home(limit=len(plays))
     for handoff, (action, reason, until) in zip(handoffs, plays, strict=False):
         with rt.uow() as uow:
-            view = card_view(uow=uow, handoff=handoff, model=rt.model, now=utcnow())
+            view = card_view(
+                uow=uow,
+                handoff=handoff,
+                model=rt.model,
+                now=utcnow(),
+                show_personal=rt.settings.card_show_personal,
+            )
         if view is None:
             continue
         console.print(f"  🃏 {handoff_card(view, now=utcnow()).text}", highlight=False)

@@ -50,14 +50,16 @@ def test_a_recycled_lead_coming_back_mentions_the_rep_who_recycled_it() -> None:
     assert "(No budget): “Budget in Q1”" in text
 
 
-def test_the_returning_mark_comes_right_under_the_name_and_stays_once_decided() -> None:
+def test_the_returning_mark_comes_right_under_who_the_lead_is_and_stays_once_decided() -> None:
     rejected_again = replace(
         decided(DecisionRecord(Decision.REJECT, "no_fit", None, None, "UBEN", NOW)), earlier=REJECTED_EARLIER
     )
 
     card = blocks.handoff_card(rejected_again, now=NOW)
 
-    assert "Returning lead" in texts(card.blocks[1])[0]
+    assert texts(card.blocks[0]) == ["Returning SQL · Ana Ruiz"]
+    assert texts(card.blocks[1])[0].startswith("*VP Sales* at *Acme*")
+    assert "Returning lead" in texts(card.blocks[2])[0]
     assert card.text.startswith("Returning SQL")
     assert card.text.endswith("— rejected")
     assert all(block["type"] != "actions" for block in card.blocks)
