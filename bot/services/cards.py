@@ -42,6 +42,7 @@ class CardView:
     earlier: EarlierDecision | None = None  # the lead's decision before this card: it is returning
     warnings: tuple[StoredSignal, ...] = ()  # what went wrong since the card, oldest first
     trigger_event: CardEvent | None = None  # the event that made this SQL
+    trigger_label: str | None = None  # the model's label for the hand-raise in ``trigger``
     campaign: str | None = None  # the campaign of that event
     account: AccountActivity | None = None  # others at the lead's company who engaged lately
     earlier_handoffs: tuple[EarlierDecision, ...] = ()  # decisions on the lead's earlier cards, newest first
@@ -102,10 +103,17 @@ def card_view(
         earlier=earlier_decision(handoff.earlier),
         warnings=card_warnings(uow=uow, handoff=handoff),
         trigger_event=trigger_event,
+        trigger_label=hand_raise_label(trigger=handoff.trigger, model=model),
         campaign=campaign,
         account=account_activity(uow=uow, lead=lead, model=model, now=now),
         earlier_handoffs=earlier_handoffs(uow=uow, handoff=handoff),
     )
+
+
+def hand_raise_label(*, trigger: str, model: ScoringModel) -> str | None:
+    """ "Booked a demo" for a trigger "hand raised: demo_request" (None for any other trigger)."""
+    kind, separator, event_type = trigger.partition("hand raised: ")
+    return model.event_display(event_type.strip()).label if separator and not kind else None
 
 
 def account_activity(

@@ -105,7 +105,12 @@ def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[B
         score=view.score,
         timeline=view.timeline,
         now=now,
-        asked=asked_line(trigger=view.trigger, trigger_event=view.trigger_event, campaign=view.campaign),
+        asked=asked_line(
+            trigger=view.trigger,
+            trigger_event=view.trigger_event,
+            campaign=view.campaign,
+            trigger_label=view.trigger_label,
+        ),
         trigger_event_id=trigger_id,
     )
     if view.earlier is not None or view.earlier_handoffs:

@@ -39,10 +39,12 @@ def about_line(profile: LeadProfile, email: str) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def asked_line(*, trigger: str, trigger_event: CardEvent | None, campaign: str | None) -> str:
+def asked_line(
+    *, trigger: str, trigger_event: CardEvent | None, campaign: str | None, trigger_label: str | None = None
+) -> str:
     """What made this SQL, in words: "*Booked a demo* · campaign *q4-launch*"."""
-    if trigger_event is not None and trigger.startswith("hand raised"):
-        what = f"*{value(trigger_event.label, 80)}*"
+    if trigger.startswith("hand raised") and (trigger_event or trigger_label):
+        what = f"*{value(trigger_event.label if trigger_event else trigger_label, 80)}*"
     elif trigger.startswith("hand raised"):
         what = f"*{value(trigger.removeprefix('hand raised:').replace('_', ' ').strip().capitalize(), 80)}*"
     elif trigger.startswith("score"):

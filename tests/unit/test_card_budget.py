@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.services.card_events import card_events
-from bot.services.cards import CardView
+from bot.services.cards import CardView, hand_raise_label
 from bot.slack import blocks
 from bot.slack.blocks_parts import name_from_header
 from bot.slack.card_lines import CARD_LINE_BUDGET, lines_before_buttons
@@ -228,3 +228,22 @@ def test_the_decision_modal_still_gets_the_lead_name_from_the_header() -> None:
     assert name_from_header("Returning SQL · Ana · Ruiz") == "Ana · Ruiz"
     assert name_from_header("Ana Ruiz") == "Ana Ruiz"  # a card posted before headers said what they are
     assert name_from_header("Dr · Ana") == "Dr · Ana"
+
+
+def test_a_card_without_its_trigger_event_still_says_what_was_asked_in_words() -> None:
+    old_card = replace(OPEN, trigger_event=None, trigger_label="Booked a demo", campaign=None)
+    unlabelled = replace(old_card, trigger="hand raised: partner_referral", trigger_label=None)
+    by_score = replace(old_card, trigger="score 104 ≥ 100, fit 40 ≥ 20")
+
+    def first_line(view: CardView) -> str:
+        return texts(blocks.handoff_card(view, now=NOW).blocks[1])[0].splitlines()[0]
+
+    assert first_line(old_card).endswith("—  *Booked a demo*")
+    assert first_line(unlabelled).endswith("—  *Partner referral*")
+    assert first_line(by_score).endswith("—  *Reached the SQL score*")
+
+
+def test_the_hand_raise_of_an_older_handoff_is_named_by_the_model() -> None:
+    assert hand_raise_label(trigger="hand raised: demo_request", model=MODEL) == "Booked a demo"
+    assert hand_raise_label(trigger="hand raised: contact_sales", model=MODEL) == "Contacted sales"
+    assert hand_raise_label(trigger="score 104 ≥ 100, fit 40 ≥ 20", model=MODEL) is None
