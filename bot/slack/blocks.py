@@ -114,7 +114,7 @@ def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[B
         trigger_event_id=trigger_id,
     )
     if view.earlier is not None or view.earlier_handoffs:
-        blocks.insert(2, returning_block(view.earlier, view.earlier_handoffs))
+        blocks.insert(2, returning_block(earlier=view.earlier, before=view.earlier_handoffs))
     if view.account is not None:
         blocks.append(context(account_line(view.account)))
     if view.is_history:

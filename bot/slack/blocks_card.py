@@ -25,14 +25,14 @@ def stage_word(stage: Stage) -> str:
     return _STAGE_WORDS.get(stage, stage.value.capitalize())
 
 
-def who_line(profile: LeadProfile, email: str) -> str:
+def who_line(*, profile: LeadProfile, email: str) -> str:
     """Title, company and size: "*VP Sales* at *Acme*, 250 employees" (the email when nothing is known)."""
     who = " at ".join(f"*{value(part, 100)}*" for part in (profile.title, profile.company) if part)
     size = f"{profile.company_size:,} employees" if profile.company_size is not None else ""
     return ", ".join(part for part in (who, size) if part) or value(email, 120)
 
 
-def about_line(profile: LeadProfile, email: str) -> str:
+def about_line(*, profile: LeadProfile, email: str) -> str:
     """The rest of the profile on one line: email, industry, country, source."""
     source = f"via {value(profile.source, 60)}" if profile.source else ""
     parts = (value(email, 120), value(profile.industry or "", 60), value(profile.country or "", 40), source)

@@ -33,7 +33,7 @@ def _decision_text(earlier: EarlierDecision, *, note_limit: int) -> str:
     return text
 
 
-def returning_text(earlier: EarlierDecision | None, before: Sequence[EarlierDecision] = ()) -> str:
+def returning_text(*, earlier: EarlierDecision | None, before: Sequence[EarlierDecision] = ()) -> str:
     """One line of a lead's earlier decisions, newest first: "↩ Returning lead — rejected by @rita on
     2 Sep (Bad timing): “note”; before: accepted by @ben on 3 Mar" (``earlier`` is the decision it
     returns from; ``before`` every decision on its earlier cards)."""
@@ -57,9 +57,9 @@ def _same(one: EarlierDecision, other: EarlierDecision) -> bool:
     return (one.action, aware(one.at), one.by) == (other.action, aware(other.at), other.by)
 
 
-def returning_block(earlier: EarlierDecision | None, before: Sequence[EarlierDecision] = ()) -> Block:
+def returning_block(*, earlier: EarlierDecision | None, before: Sequence[EarlierDecision] = ()) -> Block:
     """The line of earlier decisions near the top of a card."""
-    return section(returning_text(earlier, before))
+    return section(returning_text(earlier=earlier, before=before))
 
 
 def warnings_block(warnings: Sequence[StoredSignal], *, now: datetime) -> Block:

@@ -63,7 +63,7 @@ HEADER_KINDS = (
 )
 
 
-def header(kind: str, profile: LeadProfile, email: str) -> Block:
+def header(*, kind: str, profile: LeadProfile, email: str) -> Block:
     """The card's header: what it is, then who: "New SQL · Ana Ruiz"."""
     return {
         "type": "header",
@@ -90,11 +90,11 @@ def lead_blocks(
 ) -> list[Block]:
     """What every view of a lead starts with: the header, who they are and what they asked for, the
     score in words, and one timeline of what they did."""
-    first = who_line(profile, email) + (f"  —  {asked}" if asked else "")
+    first = who_line(profile=profile, email=email) + (f"  —  {asked}" if asked else "")
     lines = timeline_lines(timeline, score=score, now=now, trigger_event_id=trigger_event_id)
     return [
-        header(kind, profile, email),
-        section(f"{first}\n{about_line(profile, email)}"),
+        header(kind=kind, profile=profile, email=email),
+        section(f"{first}\n{about_line(profile=profile, email=email)}"),
         section("\n".join([score_line(score), *lines])),
     ]
 
