@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     )
     clock_file: Path | None = Field(None, validation_alias=_env("HANDOFF_CLOCK_FILE"))
     tick_minutes: float = Field(60, gt=0, le=24 * 60, validation_alias=_env("HANDOFF_TICK_MINUTES"))
+    card_show_personal: bool = Field(False, validation_alias=_env("HANDOFF_CARD_SHOW_PERSONAL"))
 
     @model_validator(mode="after")
     def _lease_outlives_a_request(self) -> Settings:

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scoring.event_display import FREE_MAIL_DOMAINS, EventDisplay, display_for
+
 _MEMO_SIZE = 10_000
 _MEMO_KEY_CHARS = 500
 
@@ -187,6 +189,17 @@ class ScoringModel(_Strict):
     known_events: tuple[str, ...] = Field(
         default=(), description="event types accepted without points besides those of the rules"
     )
+    events: dict[str, EventDisplay] = Field(
+        default_factory=dict, description="per event type: the label and properties a card shows"
+    )
+
+    @field_validator("events")
+    @classmethod
+    def _event_types_are_ids(cls, events: dict[str, EventDisplay]) -> dict[str, EventDisplay]:
+        for event_type in events:
+            if not re.fullmatch(r"[a-z0-9_]+", event_type):
+                raise ValueError(f"{event_type!r} is not an event type (lower-case letters, digits and _)")
+        return events
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> ScoringModel:
@@ -250,6 +263,22 @@ class ScoringModel(_Strict):
     def _rule_memo(self) -> dict[tuple[str, ...], EngagementRule | None]:
         # A plain attribute once computed: pydantic's private attributes are slower to reach.
         return {}
+
+    def event_display(self, event_type: str) -> EventDisplay:
+        """How an event of ``event_type`` reads on a card (declared, built-in, or its own words)."""
+        return display_for(event_type, self.events)
+
+    @cached_property
+    def free_mail_domains(self) -> frozenset[str]:
+        """Free-mail domains: the built-in list and those of the model's free-mail fit rules
+        (negative, not disqualifying, on ``email_domain``)."""
+        from_rules = {
+            option.lower()
+            for rule in self.fit
+            if rule.field == "email_domain" and rule.points < 0 and not rule.disqualify
+            for option in (*(rule.when.one_of or ()), *((rule.when.equals,) if rule.when.equals else ()))
+        }
+        return FREE_MAIL_DOMAINS | from_rules
 
     def rule(self, rule_id: str) -> FitRule | EngagementRule | None:
         """The rule with this id, if the model has it."""

@@ -136,6 +136,14 @@ class EventRepository:
         )
         return [StoredEvent(*row) for row in self._session.execute(query)]
 
+    def by_event_id(self, event_id: str) -> StoredEvent | None:
+        """One stored event by its ``event_id``."""
+        query = select(
+            _events.c.event_id, _events.c.type, _events.c.occurred_at, _events.c.properties, _events.c.rule_id
+        ).where(_events.c.event_id == event_id)
+        row = self._session.execute(query).first()
+        return StoredEvent(*row) if row else None
+
     def count(self, lead_id: int | None = None) -> int:
         """How many events are stored (for one lead, or in all)."""
         query = select(func.count()).select_from(_events)

@@ -339,6 +339,18 @@ class HandoffRepository:
         """A lead's handoffs, oldest first, each with its decision."""
         return self._select(_handoffs.c.lead_id == lead_id)
 
+    def trigger_of(self, handoff_id: int) -> tuple[str | None, str | None]:
+        """The event that made a handoff's SQL (its ``event_id``) and that event's campaign."""
+        query = (
+            select(_changes.c.trigger_event_id, _handoffs.c.campaign, _changes.c.campaign)
+            .join(_changes, _changes.c.id == _handoffs.c.stage_change_id)
+            .where(_handoffs.c.id == handoff_id)
+        )
+        row = self._session.execute(query).first()
+        if row is None:
+            return None, None
+        return row[0], row[1] or row[2]
+
     def stage_changes(self, lead_id: int) -> list[StageChangeRecord]:
         """A lead's stage history, oldest first."""
         query = (

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.accounts import AccountRepository
 from storage.digests import DigestRepository
 from storage.event_log import EventRepository
 from storage.handoffs import HandoffRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
     notices: NoticeRepository
     signals: SignalRepository
     scorer: ScorerStateRepository
+    accounts: AccountRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.notices = NoticeRepository(self.session)
         self.signals = SignalRepository(self.session)
         self.scorer = ScorerStateRepository(self.session)
+        self.accounts = AccountRepository(self.session)
         return self
 
     def __exit__(

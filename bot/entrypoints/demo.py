@@ -122,7 +122,13 @@ def _decide_some(console: Console, rt: Runtime) -> list[Played]:
         handoffs = uow.handoffs.open_for_home(limit=len(plays))
     for handoff, (action, reason, note, until) in zip(handoffs, plays, strict=False):
         with rt.uow() as uow:
-            view = card_view(uow=uow, handoff=handoff, model=rt.model, now=utcnow())
+            view = card_view(
+                uow=uow,
+                handoff=handoff,
+                model=rt.model,
+                now=utcnow(),
+                show_personal=rt.settings.card_show_personal,
+            )
         if view is None:
             continue
         card = handoff_card(view, now=utcnow())

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.services.card_events import CardEvent, card_events
 from bot.services.lead_life import earlier_decision
 from scoring import EngagementLedger, HandoffStatus, LeadProfile, Score, ScoringModel, Stage, score_lead
 from scoring.facts import EarlierDecision, SignalKind
-from storage.event_log import StoredEvent
+from storage.accounts import AccountActivity
 from storage.handoffs import DecisionRecord, HandoffRecord
+from storage.leads import LeadState
 from storage.signals import StoredSignal
 from storage.uow import UnitOfWork
 
-TIMELINE_LENGTH = 6
+TIMELINE_LENGTH = 30  # read enough to fold repeats (a burst of page views) into one line
+ACCOUNT_WINDOW = timedelta(days=30)
+ACCOUNT_NAMED = 3
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class CardView:
     profile: LeadProfile
     stage: Stage
     score: Score
-    timeline: list[StoredEvent]  # newest first
+    timeline: list[CardEvent]  # newest first
     trigger: str
     created_at: datetime
     sla_due_at: datetime
@@ -37,6 +41,11 @@ class CardView:
     escalated_at: datetime | None = None
     earlier: EarlierDecision | None = None  # the lead's decision before this card: it is returning
     warnings: tuple[StoredSignal, ...] = ()  # what went wrong since the card, oldest first
+    trigger_event: CardEvent | None = None  # the event that made this SQL
+    trigger_label: str | None = None  # the model's label for the hand-raise in ``trigger``
+    campaign: str | None = None  # the campaign of that event
+    account: AccountActivity | None = None  # others at the lead's company who engaged lately
+    earlier_handoffs: tuple[EarlierDecision, ...] = ()  # decisions on the lead's earlier cards, newest first
 
     @property
     def is_open(self) -> bool:
@@ -50,22 +59,38 @@ class CardView:
 
 
 def card_view(
-    *, uow: UnitOfWork, handoff: HandoffRecord, model: ScoringModel, now: datetime
+    *,
+    uow: UnitOfWork,
+    handoff: HandoffRecord,
+    model: ScoringModel,
+    now: datetime,
+    show_personal: bool = False,
 ) -> CardView | None:
-    """The card of ``handoff`` (inside an open unit of work), or None if its lead is gone."""
+    """The card of ``handoff`` (inside an open unit of work), or None if its lead is gone.
+
+    Personal event properties (a phone number) are left out unless ``show_personal``."""
     lead = uow.leads.get(handoff.lead_id)
     if lead is None:
         return None
     score = score_lead(
         model=model, profile=lead.profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
     )
+    trigger_event_id, campaign = uow.handoffs.trigger_of(handoff.id)
+    trigger = uow.events.by_event_id(trigger_event_id) if trigger_event_id else None
+    in_words = card_events(
+        [*([trigger] if trigger else []), *uow.events.recent(lead.id, limit=TIMELINE_LENGTH)],
+        model=model,
+        show_personal=show_personal,
+    )
+    trigger_event = in_words[0] if trigger else None
+    timeline = in_words[1:] if trigger else in_words
     return CardView(
         handoff_id=handoff.id,
         email=lead.email,
         profile=lead.profile,
         stage=lead.stage,
         score=score,
-        timeline=uow.events.recent(lead.id, limit=TIMELINE_LENGTH),
+        timeline=timeline,
         trigger=handoff.trigger,
         created_at=handoff.created_at,
         sla_due_at=handoff.sla_due_at,
@@ -77,7 +102,47 @@ def card_view(
         escalated_at=handoff.escalated_at,
         earlier=earlier_decision(handoff.earlier),
         warnings=card_warnings(uow=uow, handoff=handoff),
+        trigger_event=trigger_event,
+        trigger_label=hand_raise_label(trigger=handoff.trigger, model=model),
+        campaign=campaign,
+        account=account_activity(uow=uow, lead=lead, model=model, now=now),
+        earlier_handoffs=earlier_handoffs(uow=uow, handoff=handoff),
     )
+
+
+def hand_raise_label(*, trigger: str, model: ScoringModel) -> str | None:
+    """ "Booked a demo" for a trigger "hand raised: demo_request" (None for any other trigger)."""
+    kind, separator, event_type = trigger.partition("hand raised: ")
+    return model.event_display(event_type.strip()).label if separator and not kind else None
+
+
+def account_activity(
+    *, uow: UnitOfWork, lead: LeadState, model: ScoringModel, now: datetime
+) -> AccountActivity | None:
+    """Others at the lead's company (never a free-mail domain) who engaged in the last 30 days."""
+    domain = lead.profile.email_domain
+    if not domain or domain in model.free_mail_domains:
+        return None
+    activity = uow.accounts.engaged(
+        domain=domain, excluding_lead_id=lead.id, since=now - ACCOUNT_WINDOW, until=now, limit=ACCOUNT_NAMED
+    )
+    return activity if activity.total else None
+
+
+def earlier_handoffs(*, uow: UnitOfWork, handoff: HandoffRecord) -> tuple[EarlierDecision, ...]:
+    """The decisions on the lead's cards before ``handoff``, newest first."""
+    decided = [
+        EarlierDecision(
+            h.decision.action,
+            h.decision.decided_at,
+            h.decision.decided_by,
+            h.decision.reason,
+            h.decision.note,
+        )
+        for h in uow.handoffs.for_lead(handoff.lead_id)
+        if h.decision is not None and h.id != handoff.id and h.created_at <= handoff.created_at
+    ]
+    return tuple(reversed(decided))
 
 
 def card_warnings(*, uow: UnitOfWork, handoff: HandoffRecord) -> tuple[StoredSignal, ...]:

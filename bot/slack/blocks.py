@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.services.card_events import CardEvent
 from bot.services.cards import CardView
 from bot.slack import ids
+from bot.slack.blocks_card import account_line, asked_line, stage_word
 from bot.slack.blocks_lifecycle import history_text, owner_note_line, returning_block, warnings_block
 from bot.slack.blocks_modal import DecisionInput, SubmissionError, decision_modal, parse_decision_submission
 from bot.slack.blocks_parts import (
@@ -35,9 +37,9 @@ from bot.slack.text import (
     slack_date,
     truncate,
     value,
+    whole,
 )
 from scoring.types import Decision, LeadProfile, Score, Stage, reason_label
-from storage.event_log import StoredEvent
 from storage.handoffs import DecisionRecord
 
 __all__ = [
@@ -85,35 +87,57 @@ class LeadMatch(Protocol):
     def profile(self) -> LeadProfile: ...
 
 
-def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[Block]:
-    blocks = lead_blocks(
-        email=view.email, profile=view.profile, score=view.score, timeline=view.timeline, now=now
-    )
+def card_kind(view: CardView) -> str:
+    """What the card is, for its header: "New SQL", "Returning SQL", "SQL" once decided."""
     if view.earlier is not None:
-        blocks.insert(1, returning_block(view.earlier))
+        return "Returning SQL"
     if view.is_history:
-        blocks.append(context(f"🎯 *Why then:* {value(view.trigger, 300)}", history_text(view.created_at)))
-        return blocks[:MAX_BLOCKS]
-    blocks.append(
-        context(
-            f"🎯 *Why now:* {value(view.trigger, 300)}",
-            sla_text(
-                due_at=view.sla_due_at,
-                now=now,
-                decision=view.decision,
-                reminded_at=view.reminded_at,
-                escalated_at=view.escalated_at,
-            ),
-        )
+        return "SQL (history)"
+    return "New SQL" if view.is_open else "SQL"
+
+
+def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[Block]:
+    trigger_id = view.trigger_event.event_id if view.trigger_event else None
+    blocks = lead_blocks(
+        kind=card_kind(view),
+        email=view.email,
+        profile=view.profile,
+        score=view.score,
+        timeline=view.timeline,
+        now=now,
+        asked=asked_line(
+            trigger=view.trigger,
+            trigger_event=view.trigger_event,
+            campaign=view.campaign,
+            trigger_label=view.trigger_label,
+        ),
+        trigger_event_id=trigger_id,
     )
+    if view.earlier is not None or view.earlier_handoffs:
+        blocks.insert(2, returning_block(earlier=view.earlier, before=view.earlier_handoffs))
+    if view.account is not None:
+        blocks.append(context(account_line(view.account)))
+    if view.is_history:
+        blocks.append(context(history_text(view.created_at)))
+        return blocks[:MAX_BLOCKS]
     if view.warnings:
         blocks.append(warnings_block(view.warnings, now=now))
+    sla = sla_text(
+        due_at=view.sla_due_at,
+        now=now,
+        decision=view.decision,
+        reminded_at=view.reminded_at,
+        escalated_at=view.escalated_at,
+    )
+    # The decision (or where to take it) shares the SLA's line: one line fewer on a full card.
     if view.decision is not None:
-        blocks.append(context(decision_line(view.decision)))
+        blocks.append(context(decision_line(view.decision), sla))
     elif view.is_open and with_buttons:
-        blocks.append(actions_block(view.handoff_id))
+        blocks += [context(sla), actions_block(view.handoff_id)]
     elif view.is_open and view.channel:
-        blocks.append(context(f"🕒 Waiting for a decision on the card in {channel_link(view.channel)}"))
+        blocks.append(context(f"🕒 Waiting for a decision on the card in {channel_link(view.channel)}", sla))
+    else:
+        blocks.append(context(sla))
     return blocks[:MAX_BLOCKS]
 
 
@@ -124,7 +148,7 @@ def _fallback(view: CardView) -> str:
     kind = "SQL" if view.earlier is None else "Returning SQL"
     prefix = f"New {kind}" if view.is_open and view.earlier is None else kind
     suffix = "" if view.is_open else f" — {view.status}"
-    return fit_mrkdwn(f"{prefix}: {who} — score {number(view.score.total)}{suffix}", MAX_FALLBACK_TEXT)
+    return fit_mrkdwn(f"{prefix}: {who} — score {whole(view.score.total)}{suffix}", MAX_FALLBACK_TEXT)
 
 
 def handoff_card(view: CardView, *, now: datetime) -> CardMessage:
@@ -147,11 +171,13 @@ def lead_summary(
     profile: LeadProfile,
     stage: Stage,
     score: Score,
-    timeline: Sequence[StoredEvent],
+    timeline: Sequence[CardEvent],
     now: datetime,
 ) -> list[Block]:
-    """For ``/lead`` on a lead without a card: the same sections as a card, with the stage."""
-    blocks = lead_blocks(email=email, profile=profile, score=score, timeline=timeline, now=now)
+    """For ``/lead`` on a lead without a card: the same sections as a card, under its stage."""
+    blocks = lead_blocks(
+        kind=stage_word(stage), email=email, profile=profile, score=score, timeline=timeline, now=now
+    )
     blocks.append(context(f"Stage: *{stage.value.upper()}*  ·  no card waiting"))
     return blocks[:MAX_BLOCKS]
 

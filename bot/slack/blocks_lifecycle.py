@@ -14,6 +14,7 @@ from scoring.types import reason_label
 from storage.signals import StoredSignal
 
 MAX_WARNINGS = 5
+MAX_EARLIER_SHOWN = 2
 _OLD_OWNER_DETAIL = "hand raised again: "
 
 
@@ -23,22 +24,42 @@ def short_day(moment: datetime) -> str:
     return slack_date(utc, "{date_short}", f"{utc.day} {utc:%b}")
 
 
-def returning_text(earlier: EarlierDecision) -> str:
-    """ "↩ Returning lead — rejected by @rita on 2 Sep (Bad timing): “note”"."""
-    text = (
-        f"↩ *Returning lead* — {decision_verb(earlier.action.value)} by {mention(earlier.by)}"
-        f" on {short_day(earlier.at)}"
-    )
+def _decision_text(earlier: EarlierDecision, *, note_limit: int) -> str:
+    text = f"{decision_verb(earlier.action.value)} by {mention(earlier.by)} on {short_day(earlier.at)}"
     if earlier.reason:
         text += f" ({value(reason_label(earlier.reason), 80)})"
     if earlier.note and earlier.note.strip():
-        text += f": “{value(earlier.note, 1000)}”"
+        text += f": “{value(earlier.note, note_limit)}”"
+    return text
+
+
+def returning_text(*, earlier: EarlierDecision | None, before: Sequence[EarlierDecision] = ()) -> str:
+    """One line of a lead's earlier decisions, newest first: "↩ Returning lead — rejected by @rita on
+    2 Sep (Bad timing): “note”; before: accepted by @ben on 3 Mar" (``earlier`` is the decision it
+    returns from; ``before`` every decision on its earlier cards)."""
+    decisions = list(before)
+    if earlier is not None and not (decisions and _same(decisions[0], earlier)):
+        decisions.insert(0, earlier)
+    if not decisions:
+        return ""
+    head = "↩ *Returning lead* — " if earlier is not None else "↩ *Earlier:* "
+    text = head + _decision_text(decisions[0], note_limit=300)
+    older = [_decision_text(item, note_limit=80) for item in decisions[1:MAX_EARLIER_SHOWN]]
+    if older:
+        text += "; before: " + "; ".join(older)
+    more = len(decisions) - MAX_EARLIER_SHOWN
+    if more > 0:
+        text += f"; +{more} more"
     return fit_mrkdwn(text, MAX_SECTION_TEXT)
 
 
-def returning_block(earlier: EarlierDecision) -> Block:
-    """The returning mark near the top of a card."""
-    return section(returning_text(earlier))
+def _same(one: EarlierDecision, other: EarlierDecision) -> bool:
+    return (one.action, aware(one.at), one.by) == (other.action, aware(other.at), other.by)
+
+
+def returning_block(*, earlier: EarlierDecision | None, before: Sequence[EarlierDecision] = ()) -> Block:
+    """The line of earlier decisions near the top of a card."""
+    return section(returning_text(earlier=earlier, before=before))
 
 
 def warnings_block(warnings: Sequence[StoredSignal], *, now: datetime) -> Block:

@@ -6,21 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.services.timefmt import relative_time
+from bot.services.card_events import CardEvent
 from bot.slack import ids
-from bot.slack.text import (
-    aware,
-    day_of,
-    mention,
-    mrkdwn,
-    number,
-    plain,
-    points,
-    slack_date,
-    value,
-)
-from scoring.types import Contribution, Decision, LeadProfile, Score, reason_label
-from storage.event_log import StoredEvent
+from bot.slack.blocks_card import about_line, score_line, timeline_lines, who_line
+from bot.slack.text import aware, day_of, mention, mrkdwn, plain, slack_date, value
+from scoring.types import Decision, LeadProfile, Score, reason_label
 from storage.handoffs import DecisionRecord
 
 Block = dict[str, Any]
@@ -31,7 +21,6 @@ MAX_FIELD_TEXT = 2000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BUTTON_TEXT = 75
 MAX_HEADER_TEXT = 150
-MAX_TIMELINE = 10
 
 _DECISION_ICONS = {Decision.ACCEPT: "✅", Decision.REJECT: "❌", Decision.RECYCLE: "♻️"}
 
@@ -59,84 +48,54 @@ def lead_name(profile: LeadProfile, email: str) -> str:
     return " ".join((profile.name or "").split()) or email
 
 
-def header(profile: LeadProfile, email: str) -> Block:
-    """The lead's name as the card's header."""
-    return {"type": "header", "text": plain(lead_name(profile, email), MAX_HEADER_TEXT)}
+HEADER_SEPARATOR = " · "
+HEADER_KINDS = (
+    "New SQL",
+    "Returning SQL",
+    "SQL",
+    "SQL (history)",
+    "MQL",
+    "Lead",
+    "Accepted",
+    "Rejected",
+    "Recycled",
+    "Expired",
+)
 
 
-def profile_section(profile: LeadProfile, email: str) -> Block:
-    """Who the lead is: title, company, email; then size, industry, country, source, campaign."""
-    title, company = profile.title, profile.company
-    who = " at ".join(f"*{value(part)}*" for part in (title, company) if part)
-    size = f"{profile.company_size:,} employees" if profile.company_size is not None else None
-    fields = [
-        f"*{name}*\n{value(item) if item not in (None, '') else '—'}"
-        for name, item in (
-            ("Company size", size),
-            ("Industry", profile.industry),
-            ("Country", profile.country),
-            ("Source", profile.source),
-            ("Campaign", profile.campaign),
-        )
-    ]
-    lines = [who, value(email)] if who else [value(email)]
-    return section("\n".join(lines), fields=fields)
+def header(*, kind: str, profile: LeadProfile, email: str) -> Block:
+    """The card's header: what it is, then who: "New SQL · Ana Ruiz"."""
+    return {
+        "type": "header",
+        "text": plain(f"{kind}{HEADER_SEPARATOR}{lead_name(profile, email)}", MAX_HEADER_TEXT),
+    }
 
 
-def score_section(score: Score) -> Block:
-    """The score with fit and engagement apart."""
-    text = (
-        f"*Score {number(score.total)}*  =  fit *{number(score.fit)}*"
-        f"  +  engagement *{number(score.engagement)}* (after decay)"
-    )
-    if score.disqualified:
-        text += "\n⛔ *Disqualified* by a fit rule"
-    return section(text)
-
-
-def _signal_line(item: Contribution, now: datetime) -> str:
-    details = []
-    if item.kind == "fit":
-        details.append("fit")
-    if item.events > 1:
-        details.append(f"{item.events} events")
-    if item.capped:
-        details.append("(capped)")
-    elif item.kind == "engagement" and abs(item.raw_points - item.points) >= 0.05:
-        details.append(f"decayed from {points(item.raw_points)}")
-    if item.last_at is not None:
-        details.append(relative_time(aware(item.last_at), aware(now)))
-    flag = " ⛔" if item.disqualifies else ""
-    return f"• {value(item.label, 120)}{flag} — *{points(item.points)}*  ·  " + "  ·  ".join(details)
-
-
-def signals_section(score: Score, now: datetime) -> Block:
-    """The top signals (up to 5) with points, decay or cap, and when they last happened."""
-    lines = [_signal_line(item, now) for item in score.top()]
-    return section("*Top signals*\n" + ("\n".join(lines) if lines else "No signals yet."))
-
-
-def timeline_section(timeline: Sequence[StoredEvent], now: datetime) -> Block:
-    """The recent engagement, newest first: type, URL if any, and when."""
-    lines = []
-    for event in timeline[:MAX_TIMELINE]:
-        url = (event.properties or {}).get("url")
-        where = f" {value(url, 120)}" if url else ""
-        when = relative_time(aware(event.occurred_at), aware(now))
-        lines.append(f"• {value(event.type.replace('_', ' '), 60)}{where} — {when}")
-    return section("*Recent activity*\n" + ("\n".join(lines) if lines else "No engagement yet."))
+def name_from_header(header_text: str) -> str:
+    """The lead's name from a card's header (a header from before the kind was shown is the name)."""
+    kind, separator, name = header_text.partition(HEADER_SEPARATOR)
+    return name if separator and kind in HEADER_KINDS else header_text
 
 
 def lead_blocks(
-    *, email: str, profile: LeadProfile, score: Score, timeline: Sequence[StoredEvent], now: datetime
+    *,
+    kind: str,
+    email: str,
+    profile: LeadProfile,
+    score: Score,
+    timeline: Sequence[CardEvent],
+    now: datetime,
+    asked: str = "",
+    trigger_event_id: str | None = None,
 ) -> list[Block]:
-    """What every view of a lead starts with: header, who, score, top signals, recent activity."""
+    """What every view of a lead starts with: the header, who they are and what they asked for, the
+    score in words, and one timeline of what they did."""
+    first = who_line(profile=profile, email=email) + (f"  —  {asked}" if asked else "")
+    lines = timeline_lines(timeline, score=score, now=now, trigger_event_id=trigger_event_id)
     return [
-        header(profile, email),
-        profile_section(profile, email),
-        score_section(score),
-        signals_section(score, now),
-        timeline_section(timeline, now),
+        header(kind=kind, profile=profile, email=email),
+        section(f"{first}\n{about_line(profile=profile, email=email)}"),
+        section("\n".join([score_line(score), *lines])),
     ]
 
 

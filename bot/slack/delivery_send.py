@@ -220,7 +220,13 @@ class EntrySender:
         with self._runtime.uow() as uow:
             handoff = uow.handoffs.get(entry.handoff_id) if entry.handoff_id is not None else None
             view = (
-                card_view(uow=uow, handoff=handoff, model=self._runtime.model, now=self._now())
+                card_view(
+                    uow=uow,
+                    handoff=handoff,
+                    model=self._runtime.model,
+                    now=self._now(),
+                    show_personal=self._runtime.settings.card_show_personal,
+                )
                 if handoff
                 else None
             )

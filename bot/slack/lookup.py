@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.runtime import Runtime
+from bot.services.card_events import card_events
 from bot.services.cards import card_view
 from bot.services.leads import lead_report
 from bot.slack import blocks
@@ -50,7 +51,13 @@ def _lead_answer(*, runtime: Runtime, email: str, query: str, now: datetime) -> 
     carded = [handoff for handoff in report.handoffs if handoff.status != HandoffStatus.HISTORY]
     if carded:
         with runtime.read_uow() as uow:
-            view = card_view(uow=uow, handoff=carded[-1], model=runtime.model, now=now)
+            view = card_view(
+                uow=uow,
+                handoff=carded[-1],
+                model=runtime.model,
+                now=now,
+                show_personal=runtime.settings.card_show_personal,
+            )
         if view is not None:
             return text, fit_blocks([*blocks.lead_lookup_blocks(view=view, now=now), *history])
     summary = blocks.lead_summary(
@@ -58,7 +65,9 @@ def _lead_answer(*, runtime: Runtime, email: str, query: str, now: datetime) -> 
         profile=report.lead.profile,
         stage=report.lead.stage,
         score=report.score,
-        timeline=report.recent_events,
+        timeline=card_events(
+            report.recent_events, model=runtime.model, show_personal=runtime.settings.card_show_personal
+        ),
         now=now,
     )
     return text, fit_blocks([*summary, *history])

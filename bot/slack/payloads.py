@@ -81,7 +81,9 @@ def _message(value: Any) -> Any:
     blocks = value.get("blocks")
     first = blocks[0] if isinstance(blocks, list) and blocks and isinstance(blocks[0], dict) else {}
     text = first.get("text")
-    return {"ts": value.get("ts"), "header": text.get("text") if isinstance(text, dict) else None}
+    # Bolt hands listeners the payload as the gate reduced it: the header is already taken out.
+    kept = value.get("header") if isinstance(value.get("header"), str) else None
+    return {"ts": value.get("ts"), "header": text.get("text") if isinstance(text, dict) else kept}
 
 
 class ButtonClick(_Model):

@@ -100,3 +100,8 @@ def points(amount: float) -> str:
 def number(amount: float) -> str:
     """Unsigned score, one decimal at most."""
     return f"{round(amount, 1):g}"
+
+
+def whole(amount: float) -> str:
+    """A score or points as a whole number: 112, -15 (a rep needs no decimals)."""
+    return f"{round(amount):d}"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.slack import ids
+from bot.slack.card_lines import lines_before_buttons
 from tests.builders import FIT_LEAD
 from tests.e2e.conftest import serve_env, start_serve_process, stop_process, wait_until
 from tests.e2e.lifecycle_service import (
@@ -64,6 +65,9 @@ def test_a_rejected_lead_back_60_days_later_gets_a_returning_card_with_the_earli
     assert "↩ *Returning lead* — rejected by <@URITA> on <!date^" in text
     assert f"|{rejected_on.day} {rejected_on:%b}> (Bad timing): “{NOTE}”" in text
     assert returning["text"].startswith("Returning SQL: Ana Ruiz")
+    first_lines = "Returning SQL · Ana Ruiz\n*VP Sales* at *Acme*, 250 employees  —  *Booked a demo*"
+    assert text.startswith(first_lines)
+    assert lines_before_buttons(returning["blocks"]) <= 13
     assert ids.ACCEPT in str(returning["blocks"])  # a live card, with its buttons
     answer = service.lookup()
     assert "↩ *Returning lead* — rejected by <@URITA>" in shown(answer)

@@ -11,6 +11,7 @@ import httpx
 from slack_bolt import Ack
 
 from bot.slack import ids
+from bot.slack.card_lines import lines_before_buttons
 from tests.builders import FIT_LEAD, event
 from tests.conftest import SALES_CHANNEL
 from tests.e2e.conftest import AUTH, Served, wait_until
@@ -49,16 +50,21 @@ def handoff_id_of(fake: FakeSlack) -> int:
     return int(metadata["event_payload"]["handoff_id"])
 
 
+def card_blocks(fake: FakeSlack) -> list[dict[str, Any]]:
+    blocks = wait_until(lambda: posted_cards(fake), what="the handoff card")[0].params["blocks"]
+    return json.loads(blocks) if isinstance(blocks, str) else blocks  # type: ignore[no-any-return]
+
+
 def click(served: Served, fake: FakeSlack, action_id: str, user: str) -> httpx.Response:
-    body, headers = interactive(
-        block_action(
-            action_id=action_id,
-            value=str(handoff_id_of(fake)),
-            user=user,
-            channel=SALES_CHANNEL,
-            message_ts=card_ts(fake),
-        )
+    payload = block_action(
+        action_id=action_id,
+        value=str(handoff_id_of(fake)),
+        user=user,
+        channel=SALES_CHANNEL,
+        message_ts=card_ts(fake),
     )
+    payload["message"]["blocks"] = card_blocks(fake)  # Slack sends the card the button is on
+    body, headers = interactive(payload)
     return served.post("/slack/events", body, headers)
 
 
@@ -76,6 +82,10 @@ def test_new_sql_produces_exactly_one_valid_card(served: Served, fake_slack: Fak
     assert cards[0].params["channel"] == SALES_CHANNEL
     assert "Ana Ruiz" in cards[0].params["text"]
     assert fake_slack.invalid_blocks == []
+    blocks = card_blocks(fake_slack)
+    assert blocks[0]["text"]["text"] == "New SQL · Ana Ruiz"
+    assert "*VP Sales* at *Acme*, 250 employees  —  *Booked a demo*" in blocks[1]["text"]["text"]
+    assert lines_before_buttons(blocks) <= 13
     handoffs = lead_json(served)["handoffs"]
     assert handoffs[0]["message_ts"] is not None
 
@@ -87,9 +97,10 @@ def test_accept_updates_the_card_in_place_and_threads_a_line(served: Served, fak
 
     assert answer.status_code == 200
     update = wait_until(lambda: fake_slack.calls("chat.update"), what="the card update")[0]
-    rendered = json.dumps(update.params["blocks"])
+    rendered = json.dumps(update.params["blocks"], ensure_ascii=False)
     assert "URITA" in rendered
     assert ids.ACCEPT not in rendered
+    assert '"SQL · Ana Ruiz"' in rendered
     thread = wait_until(
         lambda: [c for c in fake_slack.calls("chat.postMessage") if c.params.get("thread_ts")],
         what="the thread line",
@@ -106,6 +117,7 @@ def test_reject_opens_a_modal_and_records_the_reason_on_submit(served: Served, f
     assert click(served, fake_slack, ids.REJECT, "UBEN").status_code == 200
     modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
     modal = json.loads(modal) if isinstance(modal, str) else modal
+    assert "Rejecting *Ana Ruiz*." in json.dumps(modal, ensure_ascii=False)  # the name, not the header
     values = {
         ids.REASON_BLOCK: {
             ids.REASON_ACTION: {
@@ -131,6 +143,7 @@ def test_recycle_modal_without_a_date_is_refused_in_the_modal(served: Served, fa
     click(served, fake_slack, ids.RECYCLE, "UBEN")
     modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
     modal = json.loads(modal) if isinstance(modal, str) else modal
+    assert "Sending *Ana Ruiz* back" in json.dumps(modal, ensure_ascii=False)  # the name, not the header
     values = {
         ids.REASON_BLOCK: {
             ids.REASON_ACTION: {"type": "static_select", "selected_option": {"value": "bad_timing"}}

@@ -50,14 +50,16 @@ def test_a_recycled_lead_coming_back_mentions_the_rep_who_recycled_it() -> None:
     assert "(No budget): “Budget in Q1”" in text
 
 
-def test_the_returning_mark_comes_right_under_the_name_and_stays_once_decided() -> None:
+def test_the_returning_mark_comes_right_under_who_the_lead_is_and_stays_once_decided() -> None:
     rejected_again = replace(
         decided(DecisionRecord(Decision.REJECT, "no_fit", None, None, "UBEN", NOW)), earlier=REJECTED_EARLIER
     )
 
     card = blocks.handoff_card(rejected_again, now=NOW)
 
-    assert "Returning lead" in texts(card.blocks[1])[0]
+    assert texts(card.blocks[0]) == ["Returning SQL · Ana Ruiz"]
+    assert texts(card.blocks[1])[0].startswith("*VP Sales* at *Acme*")
+    assert "Returning lead" in texts(card.blocks[2])[0]
     assert card.text.startswith("Returning SQL")
     assert card.text.endswith("— rejected")
     assert all(block["type"] != "actions" for block in card.blocks)
@@ -82,7 +84,8 @@ def test_an_open_card_shows_what_happened_since_it_was_posted() -> None:
 
     assert block_errors(card.blocks) == []
     assert "⚠ *Since this card:* Unsubscribed · 2 h ago" in shown(card.blocks)
-    assert card.blocks[-1]["type"] == "actions"  # the warning sits just above the buttons
+    assert [block["type"] for block in card.blocks[-3:]] == ["context", "context", "actions"]
+    assert "Since this card" in texts(card.blocks[-3])[0]  # just above the SLA line and the buttons
 
 
 def test_several_warnings_are_listed_oldest_first_and_escaped() -> None:

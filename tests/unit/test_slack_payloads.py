@@ -107,3 +107,12 @@ def test_a_payload_is_routed_to_bolt_only_in_the_shape_its_listener_reads() -> N
     with pytest.raises(gate.Answer) as not_ours:
         gate.bolt_payload(click(actions=[{"action_id": "open_crm"}]))
     assert not_ours.value.status == 200
+
+
+def test_a_click_as_the_gate_hands_it_on_still_names_the_lead_for_the_modal() -> None:
+    reduced = ButtonClick.model_validate(click()).to_bolt()
+
+    again = ButtonClick.model_validate(reduced)
+
+    assert again.message is not None
+    assert again.message.header == "Ana Ruiz"

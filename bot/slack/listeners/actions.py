@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.services.decisions import DecisionRequest
 from bot.slack import blocks, ids
+from bot.slack.blocks_parts import name_from_header
 from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.payloads import ButtonClick
 from scoring import Decision
@@ -45,7 +46,7 @@ def register(app: App, deps: ListenerDeps) -> None:
             handoff_id=handoff_id,
             channel=click.channel.id,
             message_ts=message_ts,
-            lead_name=(click.message.header if click.message else None) or "this lead",
+            lead_name=name_from_header((click.message.header if click.message else None) or "this lead"),
             today=deps.now().date(),
         )
         client.views_open(trigger_id=click.trigger_id, view=modal)
