@@ -57,11 +57,12 @@ def test_every_block_the_bot_builds_is_drawn_as_its_type(blocks: list[dict[str, 
     assert "not drawn in this preview" not in page
 
 
-def test_card_header_is_a_heading_and_its_profile_fields_a_two_column_grid() -> None:
-    page = drawn(handoff_card(OPEN, now=NOW).blocks)
+def test_card_header_is_a_heading_and_the_digest_fields_a_two_column_grid() -> None:
+    card = drawn(handoff_card(OPEN, now=NOW).blocks)
+    digest = drawn(digest_message(BUSY, week_label="week of 16 Nov 2026")[1])
 
-    assert '<div class="block header"><h3>Ana Ruiz</h3></div>' in page
-    assert '<div class="fields"><div class="field"><b>Company size</b><br>250 employees</div>' in page
+    assert '<div class="block header"><h3>New SQL · Ana Ruiz</h3></div>' in card
+    assert '<div class="fields"><div class="field"><b>New MQLs</b><br>12  (▲ 3)</div>' in digest
     assert "grid-template-columns: 1fr 1fr" in page_html(title="t", intro="", pictures=[])
 
 

@@ -160,7 +160,10 @@ def test_env_example_lists_every_setting_with_its_default() -> None:
     assert set(documented) == set(variables)
     for variable, default in variables.items():
         written = documented[variable]
-        assert written == ("" if default is None else str(default)) or float(written) == default, variable
+        expected = (
+            "" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
+        )
+        assert written == expected or float(written) == default, variable
 
 
 def test_readme_settings_table_names_every_setting() -> None:
