@@ -173,7 +173,7 @@ class DigestQueries:
             for index, *values in self._session.execute(query)
         }
 
-    def unseen_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int]]:
+    def uncarded_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int]]:
         """Per event-time week: hand-raises below the fit floor (not carded) and SQLs kept as history."""
         signal, handoff = LeadSignalRow, HandoffRow
         window = (weeks[0][0], weeks[-1][1])

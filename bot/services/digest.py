@@ -49,7 +49,7 @@ def compute_digest(
     window = (weeks[0][0], weeks[-1][1])
     with uow:
         queries, calibration = DigestQueries(uow.session), CalibrationQueries(uow.session)
-        stages, unseen = queries.stage_counts(weeks), queries.unseen_counts(weeks)
+        stages, uncarded = queries.stage_counts(weeks), queries.uncarded_counts(weeks)
         sla = queries.sla_counts(weeks, now=now)
         decided = queries.decision_groups(weeks, edges=BAND_EDGES)
         medians = queries.medians_to_decide(weeks[-2:])
@@ -62,7 +62,7 @@ def compute_digest(
         _week_counts(
             day,
             stages=stages.get(i, StageCounts()),
-            unseen=unseen.get(i, (0, 0)),
+            uncarded=uncarded.get(i, (0, 0)),
             decisions=decisions.get(i, (0, 0, 0)),
             median=medians.get(i - (HISTORY_WEEKS - 2)),
             sla=sla.get(i, (0, 0, 0)),
@@ -93,7 +93,7 @@ def _week_counts(
     day: date,
     *,
     stages: StageCounts,
-    unseen: tuple[int, int],
+    uncarded: tuple[int, int],
     decisions: tuple[int, int, int],
     median: float | None,
     sla: tuple[int, int, int],
@@ -108,8 +108,8 @@ def _week_counts(
         *sla,
         sqls_from_mql=stages.sqls_from_mql,
         expired=stages.expired,
-        hand_raise_below_fit=unseen[0],
-        history_sqls=unseen[1],
+        hand_raise_below_fit=uncarded[0],
+        history_sqls=uncarded[1],
     )
 
 
