@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.digest_lanes import fit_band_edges, lane_outcomes, score_band_edges
+from bot.services.digest_lanes import fit_band_edges, lane_acceptance, lane_outcomes, score_band_edges
 from bot.services.digest_report import BandRow, Breakdown, DigestReport, ReasonCount, WeekCounts
 from scoring import REASONS, ScoringModel
 from scoring.calibration import BandOutcome, advise
@@ -82,7 +82,7 @@ def compute_digest(
         advice=advise(
             model=model,
             bands=lane_outcomes(cards, score_edges=score_edges, fit_edges=fit_edges),
-            rules=rules,
+            rules=rules | lane_acceptance(cards),
             reason_labels=dict(REASONS),
         ),
         timezone=zone.key,
