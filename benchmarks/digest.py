@@ -49,7 +49,7 @@ TYPES = ["page_view", "email_open", "email_click", "content_download", "webinar_
 HEADLINE = """
 SELECT w.week,
   (SELECT count(*) FROM stage_changes s WHERE s.changed_at >= w.start_at AND s.changed_at < w.end_at
-     AND s.to_stage = 'mql' AND s.cause NOT IN ('unseen', 'cool_off_ended', 'recycle_date')) AS mqls,
+     AND s.to_stage = 'mql' AND s.from_stage IN ('lead', 'expired')) AS mqls,
   (SELECT count(*) FROM stage_changes s WHERE s.changed_at >= w.start_at AND s.changed_at < w.end_at
      AND s.to_stage = 'sql') AS sqls,
   (SELECT count(*) FROM decisions d WHERE d.decided_at >= w.start_at AND d.decided_at < w.end_at

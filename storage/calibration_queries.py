@@ -1,5 +1,5 @@
 """What calibration advice reads, computed by the database: the window's cards by lane, band and
-decision, and acceptance per scoring rule (the hand-raise lane counted as one more rule)."""
+decision, and acceptance per scoring rule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, StageChangeRow
@@ -66,23 +66,13 @@ class CalibrationQueries:
         ]
 
     def rule_acceptance(self, window: Window) -> dict[str, tuple[int, int]]:
-        """Per scoring rule behind a handoff, and for the hand-raise lane: (decided, accepted) of the
-        decisions taken in ``window``."""
-        signal, decision, handoff, change = HandoffSignalRow, DecisionRow, HandoffRow, StageChangeRow
-        accepted = case((decision.action == "accept", 1), else_=0).label("accepted")
-        in_window = (decision.decided_at >= window[0], decision.decided_at < window[1])
-        by_rule = (
-            select(signal.rule_id.label("rule"), accepted)
+        """Per scoring rule behind a handoff: (decided, accepted) of the decisions taken in ``window``."""
+        signal, decision = HandoffSignalRow, DecisionRow
+        accepted = func.coalesce(func.sum(case((decision.action == "accept", 1), else_=0)), 0)
+        query = (
+            select(signal.rule_id, func.count(), accepted)
             .join(decision, decision.handoff_id == signal.handoff_id)
-            .where(*in_window)
+            .where(decision.decided_at >= window[0], decision.decided_at < window[1])
+            .group_by(signal.rule_id)
         )
-        by_lane = (
-            select(literal(HAND_RAISE_LANE).label("rule"), accepted)
-            .select_from(decision)
-            .join(handoff, handoff.id == decision.handoff_id)
-            .join(change, change.id == handoff.stage_change_id)
-            .where(change.cause == HAND_RAISE_LANE, *in_window)
-        )
-        rows = union_all(by_rule, by_lane).subquery()
-        query = select(rows.c.rule, func.count(), func.sum(rows.c.accepted)).group_by(rows.c.rule)
-        return {rule: (int(total), int(hits or 0)) for rule, total, hits in self._session.execute(query)}
+        return {rule: (int(total), int(hits)) for rule, total, hits in self._session.execute(query)}

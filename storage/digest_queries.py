@@ -31,8 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from scoring.facts import RETURNS_TO_NURTURE
-from scoring.types import Decision, HandoffStatus
+from scoring.types import Decision, HandoffStatus, Stage
 from storage.signals import HAND_RAISE_BELOW_FIT
 from storage.tables import (
     DecisionRow,
@@ -113,8 +112,10 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _new_mql(change: type[StageChangeRow]) -> ColumnElement[bool]:
-    """A move into MQL by score (from lead or expired); a return to nurture is not a new MQL."""
-    return and_(change.to_stage == "mql", change.cause.not_in(RETURNS_TO_NURTURE))
+    """A move into MQL by score: from lead or expired. A return to nurture (from rejected, recycled,
+    or an SQL kept as history) is not a new MQL. The stages say it as the causes
+    do, and are in the covering index, where reading the cause costs a table row per change."""
+    return and_(change.to_stage == Stage.MQL, change.from_stage.in_((Stage.LEAD, Stage.EXPIRED)))
 
 
 class DigestQueries:
@@ -174,7 +175,7 @@ class DigestQueries:
             for index, *values in self._session.execute(query)
         }
 
-    def unseen_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int]]:
+    def uncarded_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int]]:
         """Per event-time week: hand-raises below the fit floor (not carded) and SQLs kept as history."""
         signal, handoff = LeadSignalRow, HandoffRow
         window = (weeks[0][0], weeks[-1][1])

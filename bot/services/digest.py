@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.digest_lanes import fit_band_edges, lane_outcomes, score_band_edges
+from bot.services.digest_lanes import fit_band_edges, lane_acceptance, lane_outcomes, score_band_edges
 from bot.services.digest_report import BandRow, Breakdown, DigestReport, ReasonCount, WeekCounts
 from scoring import REASONS, Decision, ScoringModel
 from scoring.calibration import BandOutcome, advise
@@ -49,7 +49,7 @@ def compute_digest(
     window = (weeks[0][0], weeks[-1][1])
     with uow:
         queries, calibration = DigestQueries(uow.session), CalibrationQueries(uow.session)
-        stages, unseen = queries.stage_counts(weeks), queries.unseen_counts(weeks)
+        stages, uncarded = queries.stage_counts(weeks), queries.uncarded_counts(weeks)
         sla = queries.sla_counts(weeks, now=now)
         decided = queries.decision_groups(weeks, edges=BAND_EDGES)
         medians = queries.medians_to_decide(weeks[-2:])
@@ -62,7 +62,7 @@ def compute_digest(
         _week_counts(
             day,
             stages=stages.get(i, StageCounts()),
-            unseen=unseen.get(i, (0, 0)),
+            uncarded=uncarded.get(i, (0, 0)),
             decisions=decisions.get(i, (0, 0, 0)),
             median=medians.get(i - (HISTORY_WEEKS - 2)),
             sla=sla.get(i, (0, 0, 0)),
@@ -82,7 +82,7 @@ def compute_digest(
         advice=advise(
             model=model,
             bands=lane_outcomes(cards, score_edges=score_edges, fit_edges=fit_edges),
-            rules=rules,
+            rules=rules | lane_acceptance(cards),
             reason_labels=dict(REASONS),
         ),
         timezone=zone.key,
@@ -93,7 +93,7 @@ def _week_counts(
     day: date,
     *,
     stages: StageCounts,
-    unseen: tuple[int, int],
+    uncarded: tuple[int, int],
     decisions: tuple[int, int, int],
     median: float | None,
     sla: tuple[int, int, int],
@@ -108,8 +108,8 @@ def _week_counts(
         *sla,
         sqls_from_mql=stages.sqls_from_mql,
         expired=stages.expired,
-        hand_raise_below_fit=unseen[0],
-        history_sqls=unseen[1],
+        hand_raise_below_fit=uncarded[0],
+        history_sqls=uncarded[1],
     )
 
 

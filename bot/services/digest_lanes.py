@@ -53,3 +53,11 @@ def lane_outcomes(
         reason = top[0][0] if top else None
         outcomes.append(BandOutcome(low, high, accepted, rejected, recycled, reason, lane, undecided))
     return outcomes
+
+
+def lane_acceptance(groups: list[CardGroup]) -> dict[str, tuple[int, int]]:
+    """The hand-raise lane as one more rule to compare: (decided, accepted) of its decided cards."""
+    lane = [group for group in groups if group.lane == HAND_RAISE_LANE and group.action in _ACTIONS]
+    decided = sum(group.count for group in lane)
+    accepted = sum(group.count for group in lane if group.action == "accept")
+    return {HAND_RAISE_LANE: (decided, accepted)} if decided else {}
