@@ -211,10 +211,28 @@ def transport(request: pytest.FixtureRequest, served: Served, fake_slack: FakeSl
     if request.param == "http":
         yield HttpTransport(served.url)
         return
+    yield from _over_socket(served, fake_slack)
+
+
+@pytest.fixture
+def over_socket(served: Served, fake_slack: FakeSlack) -> Iterator[SocketTransport]:
+    """The served app connected to the fake Slack's Socket Mode endpoint."""
+    yield from _over_socket(served, fake_slack)
+
+
+def _over_socket(served: Served, fake_slack: FakeSlack) -> Iterator[SocketTransport]:
     handler = SocketHandler(served.bolt_app, app_token=APP_TOKEN)
     handler.connect()  # type: ignore[no-untyped-call]
     fake_slack.socket.wait_connected()
     yield SocketTransport(fake_slack.socket)
+    stop_socket_mode(handler, fake_slack)
+
+
+def stop_socket_mode(handler: SocketHandler, fake: FakeSlack) -> None:
+    """Close the app's connection from the fake's side first: the client's own close waits seconds
+    for its receive loop otherwise."""
+    handler.client.auto_reconnect_enabled = False
+    fake.socket.drop()
     handler.close()  # type: ignore[no-untyped-call]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from slack_bolt import Ack
@@ -27,7 +27,11 @@ from tests.slack_requests import (
 )
 
 
-def make_sql(served: Served, email: str = "ana@acme.io") -> None:
+class HasUrl(Protocol):
+    url: str
+
+
+def make_sql(served: HasUrl, email: str = "ana@acme.io") -> None:
     answer = httpx.post(
         f"{served.url}/v1/events?wait=10",
         json=[event(email, lead=FIT_LEAD), event(email, "demo_request")],
@@ -64,7 +68,7 @@ def click(via: Transport, fake: FakeSlack, action_id: str, user: str) -> Acked:
     )
 
 
-def lead_json(served: Served, email: str = "ana@acme.io") -> dict[str, Any]:
+def lead_json(served: HasUrl, email: str = "ana@acme.io") -> dict[str, Any]:
     return httpx.get(f"{served.url}/v1/leads/{email}", headers=AUTH).json()  # type: ignore[no-any-return]
 
 

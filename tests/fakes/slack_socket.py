@@ -1,7 +1,8 @@
 """Slack's Socket Mode endpoint on loopback: ``hello`` on connect, envelopes out, acks in.
 
-An envelope not acknowledged is delivered again on the next connection, as Slack retries; acks
-are recorded by ``envelope_id`` with the payload the app returned, from whichever connection.
+Acks are recorded by ``envelope_id`` with the payload the app returned. An ack settles its
+envelope only on the connection the envelope went out on; an envelope whose connection closes
+unsettled is delivered again on the current connection, as Slack retries.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class FakeSocket:
         self.deliveries: list[str] = []  # envelope ids in the order sent, re-deliveries included
         self.connections = 0
         self._unacked: dict[str, dict[str, Any]] = {}
+        self._sent_on: dict[str, ServerConnection | None] = {}  # None: its connection closed
+        self._dropped: set[int] = set()  # connections lost with what they carried
         self._current: ServerConnection | None = None
         self._server = serve(self._session, "127.0.0.1", 0, ping_interval=None)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -52,7 +55,7 @@ class FakeSocket:
 
     def send(self, kind: str, payload: dict[str, Any], *, drop_after: bool = False) -> str:
         """Deliver an envelope of ``kind`` (events_api, interactive, slash_commands); its id.
-        ``drop_after`` closes the connection right after, before any ack can arrive."""
+        ``drop_after`` loses the connection right after, with any ack sent on it."""
         envelope = {
             "envelope_id": f"env-{next(_envelope_ids)}",
             "type": kind,
@@ -62,10 +65,15 @@ class FakeSocket:
         if kind == "events_api":
             envelope |= {"retry_attempt": 0, "retry_reason": ""}
         with self.changed:
-            self._unacked[envelope["envelope_id"]] = envelope
             connection = self._current
-        assert connection is not None, "no app is connected"
-        self._deliver(connection, envelope)
+            assert connection is not None, "no app is connected"
+            self._unacked[envelope["envelope_id"]] = envelope
+            self._sent_on[envelope["envelope_id"]] = connection
+            self.deliveries.append(envelope["envelope_id"])
+            if drop_after:
+                self._dropped.add(id(connection))
+        with contextlib.suppress(ConnectionClosed):
+            connection.send(json.dumps(envelope))
         if drop_after:
             connection.close()
         return str(envelope["envelope_id"])
@@ -84,32 +92,53 @@ class FakeSocket:
         assert connection is not None, "no app is connected"
         connection.send(json.dumps({"type": "disconnect", "reason": "refresh_requested"}))
 
-    def _deliver(self, connection: ServerConnection, envelope: dict[str, Any]) -> None:
+    def drop(self) -> None:
+        """Close the current connection, as a network failure would."""
         with self.changed:
-            self.deliveries.append(str(envelope["envelope_id"]))
-        with contextlib.suppress(ConnectionClosed):  # delivered again on the next connection
-            connection.send(json.dumps(envelope))
+            connection = self._current
+        if connection is not None:
+            connection.close()
 
     def _session(self, connection: ServerConnection) -> None:
         with self.changed:
             self._current = connection
             self.connections += 1
-            pending = list(self._unacked.values())
             self.changed.notify_all()
         connection.send(json.dumps({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}}))
-        for envelope in pending:
-            if envelope["type"] == "events_api":
-                envelope |= {"retry_attempt": envelope["retry_attempt"] + 1, "retry_reason": "timeout"}
-            self._deliver(connection, envelope)
+        self._redeliver()
         try:
             for message in connection:
-                self._record(json.loads(message))
+                self._record(connection, json.loads(message))
         except ConnectionClosed:
-            return
-
-    def _record(self, ack: dict[str, Any]) -> None:
+            pass
         with self.changed:
+            for envelope_id, sent_on in self._sent_on.items():
+                if sent_on is connection:
+                    self._sent_on[envelope_id] = None
+        self._redeliver()
+
+    def _redeliver(self) -> None:
+        """Send every envelope whose connection closed before its ack to the current connection."""
+        with self.changed:
+            target = self._current
+            if target is None or id(target) in self._dropped:
+                return
+            orphans = [envelope for key, envelope in self._unacked.items() if self._sent_on[key] is None]
+            for envelope in orphans:
+                self._sent_on[envelope["envelope_id"]] = target
+                self.deliveries.append(envelope["envelope_id"])
+                if envelope["type"] == "events_api":
+                    envelope |= {"retry_attempt": envelope["retry_attempt"] + 1, "retry_reason": "timeout"}
+        for envelope in orphans:
+            with contextlib.suppress(ConnectionClosed):
+                target.send(json.dumps(envelope))
+
+    def _record(self, connection: ServerConnection, ack: dict[str, Any]) -> None:
+        with self.changed:
+            if id(connection) in self._dropped:
+                return  # lost with the connection
             envelope_id = str(ack.get("envelope_id"))
-            self._unacked.pop(envelope_id, None)
             self.acks.setdefault(envelope_id, ack.get("payload"))
+            if self._sent_on.get(envelope_id) is connection:
+                self._unacked.pop(envelope_id, None)
             self.changed.notify_all()
