@@ -24,8 +24,10 @@ _REMEMBERED = 1000  # envelope ids kept to recognise a re-delivery
 class SocketHandler(SocketModeHandler):
     """Bolt's built-in Socket Mode handler (no extra dependency), with the HTTP path's checks."""
 
-    def __init__(self, app: App, *, app_token: str) -> None:
-        super().__init__(app, app_token)
+    def __init__(self, app: App, *, app_token: str, ping_interval: float = 10) -> None:
+        # A connection closed by Slack's side is only noticed by the client's check every
+        # ``ping_interval`` seconds; a "disconnect" message reconnects at once.
+        super().__init__(app, app_token, ping_interval=ping_interval)
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._seen_lock = Lock()
 

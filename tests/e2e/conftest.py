@@ -221,7 +221,7 @@ def over_socket(served: Served, fake_slack: FakeSlack) -> Iterator[SocketTranspo
 
 
 def _over_socket(served: Served, fake_slack: FakeSlack) -> Iterator[SocketTransport]:
-    handler = SocketHandler(served.bolt_app, app_token=APP_TOKEN)
+    handler = SocketHandler(served.bolt_app, app_token=APP_TOKEN, ping_interval=1)
     handler.connect()  # type: ignore[no-untyped-call]
     fake_slack.socket.wait_connected()
     yield SocketTransport(fake_slack.socket)

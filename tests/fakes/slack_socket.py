@@ -31,7 +31,7 @@ class FakeSocket:
         self._sent_on: dict[str, ServerConnection | None] = {}  # None: its connection closed
         self._dropped: set[int] = set()  # connections lost with what they carried
         self._current: ServerConnection | None = None
-        self._server = serve(self._session, "127.0.0.1", 0, ping_interval=None)
+        self._server = serve(self._session, "127.0.0.1", 0, ping_interval=None, close_timeout=0.2)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -142,3 +142,4 @@ class FakeSocket:
             if self._sent_on.get(envelope_id) is connection:
                 self._unacked.pop(envelope_id, None)
             self.changed.notify_all()
+
