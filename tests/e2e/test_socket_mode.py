@@ -28,9 +28,10 @@ class ServeProcess:
 
 
 @pytest.fixture
-def socket_serve(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[ServeProcess]:
-    """``handoff serve --socket-mode`` as a process, with no SLACK_SIGNING_SECRET, once connected."""
-    env = serve_env(database_url, fake_slack, SLACK_APP_TOKEN=APP_TOKEN)
+def socket_serve(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[ServeProcess]:
+    """``handoff serve --socket-mode`` as a process, with no SLACK_SIGNING_SECRET, once connected.
+    One database is enough here: the in-process tests decide over the socket on both."""
+    env = serve_env(f"sqlite:///{tmp_path / 'handoff.db'}", fake_slack, SLACK_APP_TOKEN=APP_TOKEN)
     del env["SLACK_SIGNING_SECRET"]
     process, url = start_serve_process(env, tmp_path, args=("--socket-mode",))
     fake_slack.socket.wait_connected()
@@ -63,32 +64,35 @@ def test_serve_in_socket_mode_takes_clicks_and_commands_and_refuses_every_http_r
     make_sql(socket_serve)
 
     clicked = via.interactive(accept_click(fake_slack, "URITA"))
+    fake_slack.socket.ask_to_reconnect()
     _, found = lead(via, fake_slack, "ana@acme.io")
+    fake_slack.socket.wait_connected(connections=2)
     body, headers = slash_command(text="ana@acme.io", user="URITA")
     signed = httpx.post(f"{socket_serve.url}/slack/events", content=body, headers=headers)
     unsigned = httpx.post(f"{socket_serve.url}/slack/events", content=body)
 
     assert clicked.payload is None
-    wait_until(lambda: deciders(socket_serve), what="the decision")
+    wait_until(lambda: thread_lines(fake_slack), what="the decision's thread line")
     assert deciders(socket_serve) == ["URITA"]
     assert "Ana Ruiz" in str(found["blocks"])
     assert (signed.status_code, unsigned.status_code) == (401, 401)
     assert signed.text == "this server takes Slack over Socket Mode only: SLACK_SIGNING_SECRET is not set"
 
 
-def test_a_forced_reconnect_loses_no_click(socket_serve: ServeProcess, fake_slack: FakeSlack) -> None:
-    socket = fake_slack.socket
-    make_sql(socket_serve)
+def test_a_forced_reconnect_loses_no_click(
+    served: Served, fake_slack: FakeSlack, over_socket: SocketTransport
+) -> None:
+    make_sql(served)
     card_ts(fake_slack)
 
-    socket.ask_to_reconnect()
-    clicked = SocketTransport(socket).interactive(accept_click(fake_slack, "UBEN"))
-    socket.wait_connected(connections=2)
+    over_socket.socket.ask_to_reconnect()
+    clicked = over_socket.interactive(accept_click(fake_slack, "UBEN"))
+    over_socket.socket.wait_connected(connections=2)
 
     assert clicked.payload is None
     wait_until(lambda: thread_lines(fake_slack), what="the decision's thread line")
-    assert deciders(socket_serve) == ["UBEN"]
-    assert len(fake_slack.calls("apps.connections.open")) == 3  # serve's check, connect, reconnect
+    assert deciders(served) == ["UBEN"]
+    assert len(fake_slack.calls("apps.connections.open")) == 2
     assert fake_slack.calls("chat.postEphemeral") == []
     assert len(posted_cards(fake_slack)) == 1
 
@@ -109,3 +113,29 @@ def test_a_click_whose_connection_drops_before_the_ack_is_delivered_again_and_de
     assert fake_slack.calls("chat.postEphemeral") == []
     assert len(fake_slack.calls("chat.update")) == 1
     assert len(thread_lines(fake_slack)) == 1
+
+
+def test_an_event_over_the_socket_publishes_the_home_tab_and_a_malformed_envelope_changes_nothing(
+    served: Served, fake_slack: FakeSlack, over_socket: SocketTransport
+) -> None:
+    socket = over_socket.socket
+    make_sql(served)
+    opened = {
+        "type": "event_callback",
+        "team_id": "T0TEAM",
+        "api_app_id": "A0HANDOFF",
+        "event": {"type": "app_home_opened", "user": "URITA", "channel": "D0HOME", "tab": "home"},
+        "event_id": "Ev1",
+        "event_time": 1,
+    }
+    forged = accept_click(fake_slack, "URITA") | {"user": "not a user id"}
+
+    acks = [
+        socket.ack(socket.send(kind, payload))
+        for kind, payload in [("interactive", forged), ("events_api", opened)]
+    ]
+
+    assert acks == [None, None]
+    published = wait_until(lambda: fake_slack.calls("views.publish"), what="the home tab")
+    assert "Waiting for a decision (1)" in str(published[0].params["view"])
+    assert deciders(served) == []

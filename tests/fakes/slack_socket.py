@@ -142,4 +142,3 @@ class FakeSocket:
             if self._sent_on.get(envelope_id) is connection:
                 self._unacked.pop(envelope_id, None)
             self.changed.notify_all()
-
