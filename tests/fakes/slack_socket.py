@@ -48,7 +48,7 @@ class FakeSocket:
         self._thread.join(5)
 
     def wait_connected(self, *, connections: int = 1, timeout: float = 15) -> None:
-        """Block until the app has said hello-back by connecting ``connections`` times in all."""
+        """Block until the app has connected ``connections`` times in all."""
         with self.changed:
             if not self.changed.wait_for(lambda: self.connections >= connections, timeout):
                 raise AssertionError(f"the app connected {self.connections} times, not {connections}")
