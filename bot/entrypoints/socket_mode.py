@@ -25,7 +25,7 @@ def check_app_token(settings: Settings) -> None:
         fail(f"{slack_problem(exc)}, and socket mode needs it to start", code=1)
 
 
-def connect(bolt_app: App, *, app_token: str) -> SocketHandler:
+def connect(bolt_app: App, *, app_token: str) -> None:
     """Open the socket Slack sends events over; it reconnects by itself afterwards."""
     handler = SocketHandler(bolt_app, app_token=app_token)
     try:
@@ -34,4 +34,3 @@ def connect(bolt_app: App, *, app_token: str) -> SocketHandler:
         fail(f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): {_HOW_TO_FIX}")
     except OSError as exc:
         fail(f"{slack_problem(exc)}, and socket mode needs it to start", code=1)
-    return handler
