@@ -11,6 +11,7 @@ from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0HANDOFF-test-app-token"
 
 
 def signed(
@@ -77,15 +78,15 @@ def view_submission(*, view: dict[str, Any], values: dict[str, Any], user: str) 
     }
 
 
-def slash_command(
+def slash_command_fields(
     *,
     text: str,
     user: str,
     channel: str = "C0SALES001",
     response_url: str = "https://hooks.slack.invalid/commands/T0TEAM/1/abc",
-) -> tuple[bytes, dict[str, str]]:
-    """A ``/lead`` slash command request; answers after the ack go to ``response_url``."""
-    fields = {
+) -> dict[str, str]:
+    """The fields of a ``/lead`` slash command, as Slack sends them (form fields, or a socket payload)."""
+    return {
         "token": "legacy-verification-token",
         "team_id": "T0TEAM",
         "team_domain": "acme",
@@ -99,4 +100,8 @@ def slash_command(
         "response_url": response_url,
         "trigger_id": f"trigger-{user}-{time.monotonic_ns()}",
     }
-    return signed(urlencode(fields))
+
+
+def slash_command(**fields: str) -> tuple[bytes, dict[str, str]]:
+    """A signed ``/lead`` slash command request; answers after the ack go to ``response_url``."""
+    return signed(urlencode(slash_command_fields(**fields)))

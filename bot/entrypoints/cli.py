@@ -196,8 +196,9 @@ def serve(
     from bot.entrypoints.logs import configure_logging
     from bot.entrypoints.server import build_server
 
-    slack = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", *(("SLACK_APP_TOKEN",) if socket_mode else ()))
-    settings = settings_or_fail(*slack)
+    # Over Socket Mode nothing is signed: the app-level token opens the socket instead.
+    inbound = "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"
+    settings = settings_or_fail("SLACK_BOT_TOKEN", inbound)
     configure_logging(log_format=settings.log_format)
     if socket_mode:
         socket_mode_start.check_app_token(settings)

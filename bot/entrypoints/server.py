@@ -62,7 +62,7 @@ def build_server(
     mount(
         app,
         bolt_app,
-        signing_secret=settings.slack_signing_secret or "",
+        signing_secret=settings.slack_signing_secret,
         max_body_bytes=settings.slack_max_body_bytes,
         max_age_seconds=settings.slack_request_max_age,
     )

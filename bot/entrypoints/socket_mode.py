@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.entrypoints.cli_runtime import fail
 from bot.entrypoints.problems import slack_problem
 from bot.settings import Settings
+from bot.slack.socket_mode import SocketHandler
 
 _HOW_TO_FIX = "create an app-level token with connections:write on the app's Basic Information page"
 
@@ -26,9 +26,10 @@ def check_app_token(settings: Settings) -> None:
 
 
 def connect(bolt_app: App, *, app_token: str) -> None:
-    """Open the socket Slack sends events over; Bolt reconnects by itself afterwards."""
+    """Open the socket Slack sends events over; it reconnects by itself afterwards."""
+    handler = SocketHandler(bolt_app, app_token=app_token)
     try:
-        SocketModeHandler(bolt_app, app_token).connect()  # type: ignore[no-untyped-call]
+        handler.connect()  # type: ignore[no-untyped-call]
     except SlackApiError as exc:
         fail(f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): {_HOW_TO_FIX}")
     except OSError as exc:

@@ -22,6 +22,8 @@ from bot.slack.client import CallRecorder, CountingWebClient
 from bot.slack.listeners import ListenerDeps, register
 from bot.slack.membership import SalesMembership
 
+SOCKET_MODE_ONLY = "this server takes Slack over Socket Mode only: SLACK_SIGNING_SECRET is not set"
+
 
 def make_client(runtime: Runtime, *, on_call: CallRecorder | None = None) -> WebClient:
     """A Web API client on ``SLACK_API_URL`` with HANDOFF_SLACK_TIMEOUT_SECONDS; no automatic retries,
@@ -37,11 +39,12 @@ def make_client(runtime: Runtime, *, on_call: CallRecorder | None = None) -> Web
 
 
 def create_bolt_app(runtime: Runtime, client: WebClient, *, wake_delivery: Callable[[], None]) -> App:
-    """A Bolt app with every listener; over HTTP, mount()'s gate verifies SLACK_SIGNING_SECRET signatures."""
-    runtime.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    """A Bolt app with every listener; over HTTP, mount()'s gate verifies SLACK_SIGNING_SECRET signatures,
+    over Socket Mode the socket itself is Slack's."""
+    runtime.settings.require("SLACK_BOT_TOKEN")
     app = App(
         client=client,
-        signing_secret=runtime.settings.slack_signing_secret,
+        signing_secret=runtime.settings.slack_signing_secret or "",
         token_verification_enabled=False,
         request_verification_enabled=False,  # the gate in mount() has verified the signature
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-listener"),
@@ -63,7 +66,7 @@ def mount(
     api: FastAPI,
     bolt_app: App,
     *,
-    signing_secret: str,
+    signing_secret: str | None,
     max_body_bytes: int = SLACK_MAX_BODY_BYTES,
     max_age_seconds: float = SLACK_REQUEST_MAX_AGE,
     clock: Callable[[], float] = time.time,
@@ -71,13 +74,14 @@ def mount(
     """Serve Bolt at ``POST /slack/events`` behind the gate, dispatching in a worker thread.
 
     ``bolt_app`` must not verify signatures itself (``request_verification_enabled=False``): the
-    gate has, and Bolt gets the parsed payload re-encoded, not the signed bytes.
+    gate has, and Bolt gets the parsed payload re-encoded, not the signed bytes. Without a signing
+    secret (Socket Mode) nothing can be verified, so every request is refused.
     """
-    if not signing_secret:
-        raise ValueError("a signing secret is required to serve /slack/events")
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
+        if not signing_secret:
+            return PlainTextResponse(SOCKET_MODE_ONLY, 401)
         try:
             body = await gate.read_body(request, limit=max_body_bytes)
             gate.verify_signature(

@@ -22,9 +22,11 @@ import uvicorn
 from bot.entrypoints.server import build_server
 from bot.runtime import Runtime, build_runtime
 from bot.slack.delivery import DeliveryWorker
+from bot.slack.socket_mode import SocketHandler
 from tests.conftest import API_TOKEN, PG_CONNINFO, SALES_CHANNEL, make_settings
+from tests.e2e.transport import HttpTransport, SocketTransport, Transport
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
+from tests.slack_requests import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
 MEMBERS = ["URITA", "UBEN"]
 
@@ -54,7 +56,7 @@ def cli_env(
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack(tokens=[BOT_TOKEN], rate_per_second=50) as slack:
+    with FakeSlack(tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN], rate_per_second=50) as slack:
         slack.set_channel(SALES_CHANNEL, bot_is_member=True)
         slack.set_members(SALES_CHANNEL, MEMBERS)
         yield slack
@@ -201,6 +203,37 @@ def served(database_url: str, fake_slack: FakeSlack) -> Iterator[Served]:
     yield running
     running.stop()
     running.runtime.close()
+
+
+@pytest.fixture(params=["http", "socket"])
+def transport(request: pytest.FixtureRequest, served: Served, fake_slack: FakeSlack) -> Iterator[Transport]:
+    """How Slack reaches the served app: signed POSTs, or a Socket Mode connection to the fake."""
+    if request.param == "http":
+        yield HttpTransport(served.url)
+        return
+    yield from _over_socket(served, fake_slack)
+
+
+@pytest.fixture
+def over_socket(served: Served, fake_slack: FakeSlack) -> Iterator[SocketTransport]:
+    """The served app connected to the fake Slack's Socket Mode endpoint."""
+    yield from _over_socket(served, fake_slack)
+
+
+def _over_socket(served: Served, fake_slack: FakeSlack) -> Iterator[SocketTransport]:
+    handler = SocketHandler(served.bolt_app, app_token=APP_TOKEN, ping_interval=1)
+    handler.connect()  # type: ignore[no-untyped-call]
+    fake_slack.socket.wait_connected()
+    yield SocketTransport(fake_slack.socket)
+    stop_socket_mode(handler, fake_slack)
+
+
+def stop_socket_mode(handler: SocketHandler, fake: FakeSlack) -> None:
+    """Close the app's connection from the fake's side first: the client's own close waits seconds
+    for its receive loop otherwise."""
+    handler.client.auto_reconnect_enabled = False
+    fake.socket.drop()
+    handler.close()  # type: ignore[no-untyped-call]
 
 
 def wait_until(condition: Any, *, timeout: float = 10.0, what: str = "condition") -> Any:

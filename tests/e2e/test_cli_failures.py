@@ -101,6 +101,7 @@ def test_refused_app_token_in_socket_mode_is_one_sentence_and_exit_2(
         SLACK_API_URL=fake_slack.base_url,
         SLACK_APP_TOKEN="xapp-1-A0REVOKED-0000000000",
     )
+    del env["SLACK_SIGNING_SECRET"]  # socket mode does without it
 
     run = run_handoff(["serve", "--socket-mode", "--port", "1"], env, tmp_path)
 

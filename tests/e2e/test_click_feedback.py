@@ -8,6 +8,7 @@ from bot.slack import ids
 from tests.builders import FIT_LEAD, event
 from tests.e2e.conftest import AUTH, Served, wait_until
 from tests.e2e.test_slack_flow import click, make_sql, posted_cards
+from tests.e2e.transport import HttpTransport
 from tests.fakes.slack_api import FakeSlack
 
 QUEUED = 20
@@ -31,7 +32,7 @@ def test_the_clicked_card_is_updated_before_the_cards_queued_for_the_channel(
     _queue_sqls(served, QUEUED)
     wait_until(lambda: len(posted_cards(fake_slack)) >= 2, what="the queue to start")
 
-    assert click(served, fake_slack, ids.ACCEPT, "URITA").status_code == 200
+    assert click(HttpTransport(served.url), fake_slack, ids.ACCEPT, "URITA").status == 200
 
     update = wait_until(lambda: fake_slack.calls("chat.update"), timeout=30, what="the card update")[0]
     wait_until(lambda: len(posted_cards(fake_slack)) == QUEUED + 1, timeout=60, what="every queued card")

@@ -1,11 +1,12 @@
-"""The Slack flow over real HTTP: cards posted once, decisions from signed requests, /lead, signatures."""
+"""The Slack flow over both transports (signed HTTP requests, Socket Mode envelopes): cards posted
+once, decisions, modals, /lead; and what only HTTP has: signatures and Slack's retry headers."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from slack_bolt import Ack
@@ -15,17 +16,23 @@ from bot.slack.card_lines import lines_before_buttons
 from tests.builders import FIT_LEAD, event
 from tests.conftest import SALES_CHANNEL
 from tests.e2e.conftest import AUTH, Served, wait_until
+from tests.e2e.transport import Acked, HttpTransport, Transport
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import (
     block_action,
     interactive,
     signed,
     slash_command,
+    slash_command_fields,
     view_submission,
 )
 
 
-def make_sql(served: Served, email: str = "ana@acme.io") -> None:
+class HasUrl(Protocol):
+    url: str
+
+
+def make_sql(served: HasUrl, email: str = "ana@acme.io") -> None:
     answer = httpx.post(
         f"{served.url}/v1/events?wait=10",
         json=[event(email, lead=FIT_LEAD), event(email, "demo_request")],
@@ -55,7 +62,7 @@ def card_blocks(fake: FakeSlack) -> list[dict[str, Any]]:
     return json.loads(blocks) if isinstance(blocks, str) else blocks  # type: ignore[no-any-return]
 
 
-def click(served: Served, fake: FakeSlack, action_id: str, user: str) -> httpx.Response:
+def click(via: Transport, fake: FakeSlack, action_id: str, user: str) -> Acked:
     payload = block_action(
         action_id=action_id,
         value=str(handoff_id_of(fake)),
@@ -64,15 +71,16 @@ def click(served: Served, fake: FakeSlack, action_id: str, user: str) -> httpx.R
         message_ts=card_ts(fake),
     )
     payload["message"]["blocks"] = card_blocks(fake)  # Slack sends the card the button is on
-    body, headers = interactive(payload)
-    return served.post("/slack/events", body, headers)
+    return via.interactive(payload)
 
 
-def lead_json(served: Served, email: str = "ana@acme.io") -> dict[str, Any]:
+def lead_json(served: HasUrl, email: str = "ana@acme.io") -> dict[str, Any]:
     return httpx.get(f"{served.url}/v1/leads/{email}", headers=AUTH).json()  # type: ignore[no-any-return]
 
 
-def test_new_sql_produces_exactly_one_valid_card(served: Served, fake_slack: FakeSlack) -> None:
+def test_new_sql_produces_exactly_one_valid_card(
+    served: Served, fake_slack: FakeSlack, transport: Transport
+) -> None:
     make_sql(served)
 
     cards = wait_until(lambda: posted_cards(fake_slack), what="the handoff card")
@@ -90,12 +98,14 @@ def test_new_sql_produces_exactly_one_valid_card(served: Served, fake_slack: Fak
     assert handoffs[0]["message_ts"] is not None
 
 
-def test_accept_updates_the_card_in_place_and_threads_a_line(served: Served, fake_slack: FakeSlack) -> None:
+def test_accept_updates_the_card_in_place_and_threads_a_line(
+    served: Served, fake_slack: FakeSlack, transport: Transport
+) -> None:
     make_sql(served)
 
-    answer = click(served, fake_slack, ids.ACCEPT, "URITA")
+    answer = click(transport, fake_slack, ids.ACCEPT, "URITA")
 
-    assert answer.status_code == 200
+    assert (answer.status, answer.payload) == (200, None)
     update = wait_until(lambda: fake_slack.calls("chat.update"), what="the card update")[0]
     rendered = json.dumps(update.params["blocks"], ensure_ascii=False)
     assert "URITA" in rendered
@@ -111,10 +121,12 @@ def test_accept_updates_the_card_in_place_and_threads_a_line(served: Served, fak
     assert lead["handoffs"][0]["decision"]["decided_by"] == "URITA"
 
 
-def test_reject_opens_a_modal_and_records_the_reason_on_submit(served: Served, fake_slack: FakeSlack) -> None:
+def test_reject_opens_a_modal_and_records_the_reason_on_submit(
+    served: Served, fake_slack: FakeSlack, transport: Transport
+) -> None:
     make_sql(served)
 
-    assert click(served, fake_slack, ids.REJECT, "UBEN").status_code == 200
+    assert click(transport, fake_slack, ids.REJECT, "UBEN").status == 200
     modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
     modal = json.loads(modal) if isinstance(modal, str) else modal
     assert "Rejecting *Ana Ruiz*." in json.dumps(modal, ensure_ascii=False)  # the name, not the header
@@ -127,20 +139,21 @@ def test_reject_opens_a_modal_and_records_the_reason_on_submit(served: Served, f
         },
         ids.NOTE_BLOCK: {ids.NOTE_ACTION: {"type": "plain_text_input", "value": "B2C shop"}},
     }
-    body, headers = interactive(view_submission(view=modal, values=values, user="UBEN"))
-    submitted = served.post("/slack/events", body, headers)
+    submitted = transport.interactive(view_submission(view=modal, values=values, user="UBEN"))
 
-    assert submitted.status_code == 200
-    assert submitted.content in (b"", b"{}") or "errors" not in submitted.json()
+    assert submitted.status == 200
+    assert "errors" not in (submitted.payload or {})
     decision = lead_json(served)["handoffs"][0]["decision"]
     assert (decision["action"], decision["reason"], decision["note"]) == ("reject", "no_fit", "B2C shop")
     update = wait_until(lambda: fake_slack.calls("chat.update"), what="the card update")[0]
     assert "No fit" in json.dumps(update.params["blocks"])
 
 
-def test_recycle_modal_without_a_date_is_refused_in_the_modal(served: Served, fake_slack: FakeSlack) -> None:
+def test_recycle_modal_without_a_date_is_refused_in_the_modal(
+    served: Served, fake_slack: FakeSlack, transport: Transport
+) -> None:
     make_sql(served)
-    click(served, fake_slack, ids.RECYCLE, "UBEN")
+    click(transport, fake_slack, ids.RECYCLE, "UBEN")
     modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
     modal = json.loads(modal) if isinstance(modal, str) else modal
     assert "Sending *Ana Ruiz* back" in json.dumps(modal, ensure_ascii=False)  # the name, not the header
@@ -151,21 +164,21 @@ def test_recycle_modal_without_a_date_is_refused_in_the_modal(served: Served, fa
         ids.NOTE_BLOCK: {ids.NOTE_ACTION: {"type": "plain_text_input", "value": None}},
         ids.RECYCLE_DATE_BLOCK: {ids.RECYCLE_DATE_ACTION: {"type": "datepicker", "selected_date": None}},
     }
-    body, headers = interactive(view_submission(view=modal, values=values, user="UBEN"))
 
-    answer = served.post("/slack/events", body, headers)
+    answer = transport.interactive(view_submission(view=modal, values=values, user="UBEN"))
 
-    assert answer.json()["response_action"] == "errors"
-    assert ids.RECYCLE_DATE_BLOCK in answer.json()["errors"]
+    assert answer.payload is not None
+    assert answer.payload["response_action"] == "errors"
+    assert ids.RECYCLE_DATE_BLOCK in answer.payload["errors"]
     assert lead_json(served)["handoffs"][0]["decision"] is None
 
 
 def test_someone_outside_the_sales_channel_is_refused_privately(
-    served: Served, fake_slack: FakeSlack
+    served: Served, fake_slack: FakeSlack, transport: Transport
 ) -> None:
     make_sql(served)
 
-    assert click(served, fake_slack, ids.ACCEPT, "UOUTSIDER").status_code == 200
+    assert click(transport, fake_slack, ids.ACCEPT, "UOUTSIDER").status == 200
 
     refusal = wait_until(lambda: fake_slack.calls("chat.postEphemeral"), what="the refusal")[0]
     assert refusal.params["user"] == "UOUTSIDER"
@@ -173,11 +186,12 @@ def test_someone_outside_the_sales_channel_is_refused_privately(
 
 
 def test_a_late_click_is_told_who_decided(served: Served, fake_slack: FakeSlack) -> None:
+    http = HttpTransport(served.url)
     make_sql(served)
-    click(served, fake_slack, ids.ACCEPT, "URITA")
+    click(http, fake_slack, ids.ACCEPT, "URITA")
     wait_until(lambda: lead_json(served)["handoffs"][0]["decision"], what="the first decision")
 
-    click(served, fake_slack, ids.ACCEPT, "UBEN")
+    click(http, fake_slack, ids.ACCEPT, "UBEN")
 
     notice = wait_until(lambda: fake_slack.calls("chat.postEphemeral"), what="the notice")[0]
     assert notice.params["user"] == "UBEN"
@@ -192,7 +206,7 @@ def test_two_reps_clicking_at_once_make_one_decision(served: Served, fake_slack:
 
     def rep(user: str) -> None:
         start.wait()
-        answers.append(click(served, fake_slack, ids.ACCEPT, user).status_code)
+        answers.append(click(HttpTransport(served.url), fake_slack, ids.ACCEPT, user).status)
 
     threads = [threading.Thread(target=rep, args=(user,)) for user in ("URITA", "UBEN")]
     for thread in threads:
@@ -207,26 +221,28 @@ def test_two_reps_clicking_at_once_make_one_decision(served: Served, fake_slack:
     assert len(fake_slack.calls("chat.postEphemeral")) == 1
 
 
-def lead(served: Served, fake: FakeSlack, text: str, user: str = "URITA") -> tuple[httpx.Response, Any]:
+def lead(via: Transport, fake: FakeSlack, text: str, user: str = "URITA") -> tuple[Acked, Any]:
     """Run ``/lead TEXT``: the ack, and the answer posted to the command's response_url (if any)."""
     before = len(fake.responses())
-    ack = served.post("/slack/events", *slash_command(text=text, user=user, response_url=fake.response_url))
-    if ack.content:  # answered in the ack itself (help)
-        return ack, ack.json()
+    ack = via.command(slash_command_fields(text=text, user=user, response_url=fake.response_url))
+    if ack.payload is not None:  # answered in the ack itself (help)
+        return ack, ack.payload
     return ack, wait_until(lambda: fake.responses()[before:], what="the /lead answer")[0]
 
 
-def test_lead_command_acks_at_once_and_answers_privately(served: Served, fake_slack: FakeSlack) -> None:
+def test_lead_command_acks_at_once_and_answers_privately(
+    served: Served, fake_slack: FakeSlack, transport: Transport
+) -> None:
     make_sql(served)
 
-    found_ack, found = lead(served, fake_slack, "ana@acme.io")
-    _, by_domain = lead(served, fake_slack, "acme.io")
-    _, by_last_name = lead(served, fake_slack, "ruiz")
-    _, help_text = lead(served, fake_slack, "")
-    _, unknown = lead(served, fake_slack, "ghost@nowhere.io")
-    _, outsider = lead(served, fake_slack, "ana@acme.io", user="UOUTSIDER")
+    found_ack, found = lead(transport, fake_slack, "ana@acme.io")
+    _, by_domain = lead(transport, fake_slack, "acme.io")
+    _, by_last_name = lead(transport, fake_slack, "ruiz")
+    _, help_text = lead(transport, fake_slack, "")
+    _, unknown = lead(transport, fake_slack, "ghost@nowhere.io")
+    _, outsider = lead(transport, fake_slack, "ana@acme.io", user="UOUTSIDER")
 
-    assert (found_ack.status_code, found_ack.content) == (200, b"")
+    assert (found_ack.status, found_ack.payload) == (200, None)
     assert found["response_type"] == "ephemeral"
     assert "Ana Ruiz" in json.dumps(found["blocks"])
     assert "Ana Ruiz" in json.dumps(by_domain)
@@ -242,7 +258,8 @@ def test_lead_command_acks_at_once_and_answers_privately(served: Served, fake_sl
 def test_lead_wildcards_and_overlong_queries_get_one_sentence(served: Served, fake_slack: FakeSlack) -> None:
     make_sql(served)
 
-    answers = {text: lead(served, fake_slack, text)[1]["text"] for text in ("%", "_", "\\", "a" * 100_000)}
+    http = HttpTransport(served.url)
+    answers = {text: lead(http, fake_slack, text)[1]["text"] for text in ("%", "_", "\\", "a" * 100_000)}
 
     assert answers["%"].startswith("No lead found for “%”")
     assert answers["_"].startswith("No lead found for “_”")
@@ -337,11 +354,12 @@ def test_every_listener_acknowledges_exactly_once(served: Served, fake_slack: Fa
         next()
 
     served.bolt_app.middleware(count_acks)
+    http = HttpTransport(served.url)
     make_sql(served)
     for text in ("ana@acme.io", "", "nobody@nowhere.io"):
-        lead(served, fake_slack, text)
-    click(served, fake_slack, ids.ACCEPT, "UOUTSIDER")
-    click(served, fake_slack, ids.REJECT, "URITA")
+        lead(http, fake_slack, text)
+    click(http, fake_slack, ids.ACCEPT, "UOUTSIDER")
+    click(http, fake_slack, ids.REJECT, "URITA")
     modal = wait_until(lambda: fake_slack.calls("views.open"), what="the modal")[0].params["view"]
     empty = {ids.REASON_BLOCK: {ids.REASON_ACTION: {"type": "static_select", "selected_option": None}}}
     chosen = {
@@ -351,7 +369,7 @@ def test_every_listener_acknowledges_exactly_once(served: Served, fake_slack: Fa
     }
     for values in (empty, chosen):
         served.post("/slack/events", *interactive(view_submission(view=modal, values=values, user="URITA")))
-    click(served, fake_slack, ids.ACCEPT, "UBEN")
+    click(http, fake_slack, ids.ACCEPT, "UBEN")
     wait_until(lambda: len(fake_slack.calls("chat.postEphemeral")) == 2, what="both private notices")
 
     assert [ack.calls for ack in acks] == [1] * 8  # 3 commands, 3 clicks, 2 modal submissions

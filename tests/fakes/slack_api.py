@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
 from tests.fakes.slack_methods import METHODS, Answer, spoil
+from tests.fakes.slack_socket import FakeSocket
 from tests.fakes.slack_state import Call, Fault, SlackState, block_errors
 
 RESPONSE_URL = "response_url"  # the method name under which response_url posts are recorded
@@ -24,9 +25,16 @@ class FakeSlack:
     """Start with ``with FakeSlack() as slack:``; point clients at ``slack.base_url``."""
 
     def __init__(
-        self, *, tokens: list[str] | None = None, rate_per_second: float = 1.0, burst: int = 2
+        self,
+        *,
+        tokens: list[str] | None = None,
+        app_tokens: list[str] | None = None,
+        rate_per_second: float = 1.0,
+        burst: int = 2,
     ) -> None:
         self.state = SlackState(tokens or ["xoxb-test-token"], rate_per_second, burst)
+        self.app_tokens = set(app_tokens or [])
+        self._socket: FakeSocket | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -54,8 +62,18 @@ class FakeSlack:
         self._thread.start()
         return self
 
+    @property
+    def socket(self) -> FakeSocket:
+        """The Socket Mode endpoint ``apps.connections.open`` hands out, started on first use."""
+        with self.state.lock:
+            if self._socket is None:
+                self._socket = FakeSocket().start()
+            return self._socket
+
     def stop(self) -> None:
         """Stop serving and release the port."""
+        if self._socket is not None:
+            self._socket.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -183,6 +201,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def _handled(self, method: str, params: dict[str, Any]) -> Answer:
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
             token = token or str(params.get("token", ""))
+            if method == "apps.connections.open":
+                if token not in fake.app_tokens:
+                    return Answer({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+                return Answer({"ok": True, "url": fake.socket.url})
             if token not in fake.state.tokens:
                 return Answer({"ok": False, "error": "invalid_auth" if token else "not_authed"})
             handler = METHODS.get(method)

@@ -167,11 +167,19 @@ def test_demo_saved_events_ingest_once_then_as_duplicates(env: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("arguments", "missing"),
-    [(["serve"], "SLACK_BOT_TOKEN"), (["serve", "--socket-mode"], "SLACK_APP_TOKEN")],
+    ("arguments", "missing", "not_needed"),
+    [
+        (["serve"], "SLACK_BOT_TOKEN", None),
+        (["serve"], "SLACK_SIGNING_SECRET", None),
+        (["serve", "--socket-mode"], "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"),
+    ],
 )
 def test_serve_without_its_slack_tokens_stops_before_touching_anything(
-    arguments: list[str], missing: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    arguments: list[str],
+    missing: str,
+    not_needed: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HANDOFF_DATABASE_URL", f"sqlite:///{tmp_path / 'handoff.db'}")
@@ -179,11 +187,14 @@ def test_serve_without_its_slack_tokens_stops_before_touching_anything(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "abcdef0123456789abcdef")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1234-5678-abcdef")
     monkeypatch.delenv(missing, raising=False)
+    if not_needed:
+        monkeypatch.delenv(not_needed)
 
     result = runner.invoke(app, arguments)
 
     assert result.exit_code == 2
     assert f"{missing} is not set" in result.output
+    assert not_needed is None or not_needed not in result.output
     assert list(tmp_path.iterdir()) == []
 
 
