@@ -24,7 +24,7 @@ from storage.tables import EventRow, table
 _events = table(EventRow)
 # Any fixed 64-bit number: appends hold it shared, the scorer's horizon exclusively.
 HORIZON_LOCK_KEY = 0x68616E646F6667
-_LOGGED_COLUMNS = (
+LOGGED_COLUMNS = (
     _events.c.id,
     _events.c.lead_id,
     _events.c.event_id,
@@ -100,7 +100,7 @@ class EventRepository:
     def after(self, checkpoint: int, *, upto: int, limit: int) -> list[LoggedEvent]:
         """Events with ``checkpoint`` < id ≤ ``upto``, oldest id first, at most ``limit``."""
         query = (
-            select(*_LOGGED_COLUMNS)
+            select(*LOGGED_COLUMNS)
             .where(_events.c.id > checkpoint, _events.c.id <= upto)
             .order_by(_events.c.id)
             .limit(limit)
@@ -110,7 +110,7 @@ class EventRepository:
     def of_lead(self, lead_id: int, *, upto: int) -> list[LoggedEvent]:
         """A lead's events with id ≤ ``upto`` (what the scorer has reached), in event time."""
         query = (
-            select(*_LOGGED_COLUMNS)
+            select(*LOGGED_COLUMNS)
             .where(_events.c.lead_id == lead_id, _events.c.id <= upto)
             .order_by(_events.c.occurred_at, _events.c.event_id)
         )

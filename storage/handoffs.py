@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from scoring.stages import Transition
@@ -122,44 +122,10 @@ class HandoffRepository:
         if rows:
             self._session.execute(insert(_changes), rows)
 
-    def history_rows(self, lead_id: int) -> list[HistoryRow]:
-        """A lead's stored stage changes in the order they happened, each with the key of its move."""
-        query = select(
-            _changes.c.id,
-            _changes.c.changed_at,
-            _changes.c.from_stage,
-            _changes.c.to_stage,
-            _changes.c.cause,
-            _changes.c.score,
-        ).where(_changes.c.lead_id == lead_id)
-        ordered = query.order_by(_changes.c.changed_at, _changes.c.id)
-        return [HistoryRow(row.id, tuple(row[1:])) for row in self._session.execute(ordered)]
-
     def delete_stage_changes(self, ids: list[int]) -> None:
         """Remove stage changes a replay no longer derives."""
         if ids:
             self._session.execute(delete(_changes).where(_changes.c.id.in_(ids)))
-
-    def stored_handoffs(self, lead_id: int) -> list[StoredHandoff]:
-        """A lead's handoffs, oldest first, each marked as a fact or not."""
-        card_tried = exists().where(
-            _outbox.c.handoff_id == _handoffs.c.id,
-            _outbox.c.kind == "handoff_card",
-            or_(_outbox.c.attempts > 0, _outbox.c.status == "sent"),
-        )
-        is_fact = or_(_handoffs.c.message_ts.is_not(None), _handoffs.c.status.in_(DECIDED), card_tried)
-        query = (
-            select(
-                _handoffs.c.id,
-                _handoffs.c.stage_change_id,
-                _handoffs.c.created_at,
-                _handoffs.c.status,
-                is_fact,
-            )
-            .where(_handoffs.c.lead_id == lead_id)
-            .order_by(_handoffs.c.created_at, _handoffs.c.id)
-        )
-        return [StoredHandoff(*row) for row in self._session.execute(query)]
 
     def repoint(self, handoff_id: int, *, stage_change_id: int, episode: int) -> None:
         """Attach a kept handoff to the stage change its episode now has."""
@@ -171,23 +137,6 @@ class HandoffRepository:
         if ids:
             self._session.execute(delete(_outbox).where(_outbox.c.handoff_id.in_(ids)))
             self._session.execute(delete(_handoffs).where(_handoffs.c.id.in_(ids)))
-
-    def decisions_of(self, lead_id: int) -> list[tuple[int, DecisionRecord]]:
-        """A lead's decisions with their handoff ids, oldest first."""
-        query = (
-            select(
-                _decisions.c.handoff_id,
-                _decisions.c.action,
-                _decisions.c.reason,
-                _decisions.c.note,
-                _decisions.c.recycle_until,
-                _decisions.c.decided_by,
-                _decisions.c.decided_at,
-            )
-            .where(_decisions.c.lead_id == lead_id)
-            .order_by(_decisions.c.decided_at, _decisions.c.id)
-        )
-        return [(row[0], DecisionRecord(*row[1:])) for row in self._session.execute(query)]
 
     def latest_with_status(self, lead_id: int, status: str) -> int | None:
         """The id of the lead's latest handoff in ``status``, if any."""

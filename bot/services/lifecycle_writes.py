@@ -23,6 +23,7 @@ from storage.event_log import LoggedEvent
 from storage.handoffs import DecisionRecord, StoredHandoff
 from storage.leads import LeadState
 from storage.outbox import HANDOFF_CARD, OWNER_NOTE
+from storage.replay_reads import StoredLife
 from storage.uow import UnitOfWork
 
 
@@ -55,26 +56,38 @@ class LeadWriter:
     new_cards: list[str] = field(default_factory=list)
     _bulk: list[dict[str, Any]] = field(default_factory=list)
     _leads: dict[int, LeadState] = field(default_factory=dict)
+    _lives: dict[int, StoredLife] = field(default_factory=dict)
 
     def apply(self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None) -> None:
         """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it."""
-        first = min(fact.at for fact in facts) if facts else None
-        if lead.derived and (lead.as_of is None or (first is not None and first > lead.as_of)):
+        if self.folds(lead, facts):
             self._fold(lead, facts)
         else:
             self.replay(lead, upto_event=upto_event)
 
+    @staticmethod
+    def folds(lead: LeadState, facts: Sequence[Fact]) -> bool:
+        """Whether ``facts`` all come after what ``lead`` has folded (else it is replayed)."""
+        first = min(fact.at for fact in facts) if facts else None
+        return lead.derived and (lead.as_of is None or (first is not None and first > lead.as_of))
+
+    def preload(self, lead_ids: Sequence[int], *, upto_event: int) -> None:
+        """Read what the replays of ``lead_ids`` need, for all of them at once."""
+        self._lives.update(self.uow.replays.lives(lead_ids, upto=upto_event))
+
     def replay(self, lead: LeadState, *, upto_event: int | None = None) -> None:
         """Derive ``lead`` again from all its stored facts and bring its stored history in line."""
-        stored = self.uow.handoffs.stored_handoffs(lead.id)
-        # Only what the scorer has reached: later events are folded when it reaches them.
-        upto = upto_event if upto_event is not None else self.uow.scorer.checkpoint()
-        facts: list[Fact] = [event_fact(event) for event in self.uow.events.of_lead(lead.id, upto=upto)]
-        facts += [CardFact(handoff.created_at, handoff.id) for handoff in stored if handoff.is_fact]
-        facts += [decision_fact(decision) for _, decision in self.uow.handoffs.decisions_of(lead.id)]
+        life = self._lives.pop(lead.id, None)
+        if life is None:
+            # Only what the scorer has reached: later events are folded when it reaches them.
+            upto = upto_event if upto_event is not None else self.uow.scorer.checkpoint()
+            life = self.uow.replays.lives([lead.id], upto=upto)[lead.id]
+        facts: list[Fact] = [event_fact(event) for event in life.events]
+        facts += [CardFact(handoff.created_at, handoff.id) for handoff in life.handoffs if handoff.is_fact]
+        facts += [decision_fact(decision) for _, decision in life.decisions]
         start = LeadLife(profile=LeadProfile(email=lead.email, **_base_profile(lead)))
         result = walk(start, [*facts, Tick(self.now)], model=self.model, now=self.now)
-        _Reconcile(self, lead, result, stored).run()
+        _Reconcile(self, lead, result, life).run()
         self._signals(lead, result.signals)
         self._store(lead, result.state)
 
@@ -193,15 +206,14 @@ class _Reconcile:
     it happened. A posted or decided handoff is kept on its SQL episode; an unsent one is kept when
     its SQL move is unchanged (its card stays queued), else replaced."""
 
-    def __init__(
-        self, writer: LeadWriter, lead: LeadState, result: Walk, stored: list[StoredHandoff]
-    ) -> None:
-        self.writer, self.lead, self.result, self.stored = writer, lead, result, stored
+    def __init__(self, writer: LeadWriter, lead: LeadState, result: Walk, life: StoredLife) -> None:
+        self.writer, self.lead, self.result = writer, lead, result
+        self.stored, self.rows = life.handoffs, life.history
         self.kept: set[int] = set()
 
     def run(self) -> None:
         uow = self.writer.uow
-        rows = uow.handoffs.history_rows(self.lead.id)
+        rows = self.rows
         moves = self.result.moves
         common = 0
         while common < min(len(rows), len(moves)) and rows[common].key == _key(moves[common]):
