@@ -111,16 +111,12 @@ class HandoffRepository:
         self._session = session
 
     def add_stage_changes(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Append stage changes (rows of the ``stage_changes`` columns); returns their ids in order."""
-        return [
-            int(self._session.execute(insert(_changes).values(row).returning(_changes.c.id)).scalar_one())
-            for row in rows
-        ]
-
-    def add_stage_changes_in_bulk(self, rows: list[dict[str, Any]]) -> None:
-        """Append stage changes whose ids nobody needs, in one statement."""
-        if rows:
-            self._session.execute(insert(_changes), rows)
+        """Append stage changes (rows of the ``stage_changes`` columns) in one statement; returns
+        their ids in the order of ``rows``."""
+        if not rows:
+            return []
+        statement = insert(_changes).returning(_changes.c.id, sort_by_parameter_order=True)
+        return [int(change_id) for change_id in self._session.execute(statement, rows).scalars()]
 
     def delete_stage_changes(self, ids: list[int]) -> None:
         """Remove stage changes a replay no longer derives."""

@@ -55,6 +55,7 @@ class LeadWriter:
     recorded: Counter[str] = field(default_factory=Counter)
     new_cards: list[str] = field(default_factory=list)
     _bulk: list[dict[str, Any]] = field(default_factory=list)
+    _then: list[tuple[int, LeadState, Move, int | None]] = field(default_factory=list)
     _leads: dict[int, LeadState] = field(default_factory=dict)
     _lives: dict[int, StoredLife] = field(default_factory=dict)
 
@@ -93,8 +94,7 @@ class LeadWriter:
 
     def flush(self) -> None:
         """Write what was gathered: the stage changes in bulk, then every lead touched."""
-        self.uow.handoffs.add_stage_changes_in_bulk(self._bulk)
-        self._bulk = []
+        self.write_moves()
         self.uow.leads.save(list(self._leads.values()), scored_at=self.now)
 
     def _fold(self, lead: LeadState, facts: Sequence[Fact]) -> None:
@@ -104,21 +104,23 @@ class LeadWriter:
         self._signals(lead, result.signals)
         self._store(lead, result.state)
 
-    def record(self, lead: LeadState, move: Move, *, handoff: int | None = None) -> int | None:
-        """Write a move; an SQL move gets its row at once and its handoff (new, or ``handoff`` kept)."""
-        row = self._row(lead, move)
+    def record(self, lead: LeadState, move: Move, *, handoff: int | None = None) -> None:
+        """Queue a move's row; an SQL move also gets its handoff (new, or ``handoff`` kept) once
+        :meth:`write_moves` has stored the row."""
         self.recorded[move.to_stage.value] += 1
-        if move.to_stage is not Stage.SQL:
-            self._bulk.append(row)
-            return None
-        self.uow.handoffs.add_stage_changes_in_bulk(self._bulk)  # stored in the order they happened
-        self._bulk = []
-        (change_id,) = self.uow.handoffs.add_stage_changes([row])
-        if handoff is None:
-            self.open_handoff(lead, move, change_id)
-        else:
-            self.uow.handoffs.repoint(handoff, stage_change_id=change_id, episode=move.episode)
-        return change_id
+        self._bulk.append(self._row(lead, move))
+        if move.to_stage is Stage.SQL:
+            self._then.append((len(self._bulk) - 1, lead, move, handoff))
+
+    def write_moves(self) -> None:
+        """Store the queued moves in one statement (in the order they happened), then their handoffs."""
+        ids = self.uow.handoffs.add_stage_changes(self._bulk)
+        then, self._bulk, self._then = self._then, [], []
+        for index, lead, move, handoff in then:
+            if handoff is None:
+                self.open_handoff(lead, move, ids[index])
+            else:
+                self.uow.handoffs.repoint(handoff, stage_change_id=ids[index], episode=move.episode)
 
     def open_handoff(self, lead: LeadState, move: Move, change_id: int) -> None:
         """A handoff for an SQL move: a card if it is recent, history if it is not."""
@@ -178,6 +180,7 @@ class LeadWriter:
                 self._tell(lead, row)
 
     def _tell(self, lead: LeadState, signal: dict[str, Any]) -> None:
+        self.write_moves()  # the handoff told about may be one of them
         kind = SignalKind(signal["kind"])
         if kind is SignalKind.OWNER_HAND_RAISE:
             accepted = self.uow.handoffs.latest_with_status(lead.id, "accepted")
@@ -228,6 +231,7 @@ class _Reconcile:
         }
         for move in moves[common:]:
             self.writer.record(self.lead, move, handoff=self._handoff_for(move, unsent.pop(_key(move), None)))
+        self.writer.write_moves()  # kept handoffs are repointed before their old rows go
         uow.handoffs.delete_handoffs([h.id for h in self.stored if h.id not in self.kept and not h.is_fact])
         still_used = {h.stage_change_id for h in self.stored if h.id not in self.kept and h.is_fact}
         uow.handoffs.delete_stage_changes([row.id for row in rows[common:] if row.id not in still_used])
