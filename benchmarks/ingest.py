@@ -7,15 +7,17 @@ For each database, in the same run:
 
 * **raw**: the same rows written straight to an ``events`` table with the same indexes (SQLite
   ``executemany`` with the app's pragmas; PostgreSQL ``COPY``), one transaction per ``--batch``.
-* **append**: the JSON Lines file through what ``handoff ingest`` does before scoring
-  (``parse_json_lines`` → ``Runtime.append``, ``--batch`` events per transaction); then its head
+* **append**: the live stream (60 days of events in the order they happened) through what
+  ``handoff ingest`` does before scoring (``parse_json_lines`` → ``Runtime.append``, ``--batch``
+  events per transaction); then its head
   again, which must add nothing. Target ≥ 0.5 × raw on SQLite, ≥ 0.3 × raw on PostgreSQL.
 * **scorer**: ``Runtime.drain`` over the appended log. Target ≥ 0.25 × raw.
 * **hot card**: ``handoff serve`` on that database (fake Slack), its scoring worker at rest; ``--hot``
   events that hand a fit lead over are posted to ``/v1/events`` one at a time, each timed until its
   card entry is in the outbox. Target ≤ 2 s.
-* **backfill**: ``--backfill`` events dated a year ago and more, appended and scored into a fresh
-  database: no card may be queued (``--backfill 1000000`` for the full-size check).
+* **backfill**: ``--backfill`` events dated a year ago and more, in no particular order (an import),
+  appended and scored into a fresh database: no card may be queued (``--backfill 1000000`` for
+  the full-size check). Events older than a lead's latest make the scorer replay that lead.
 
 Each timed part runs in a child process. Ratios are of events per second in this run; nothing is
 asserted in a test.
@@ -156,15 +158,19 @@ def _in_child(function: object, *args: object) -> dict[str, float]:
 
 
 def generate(
-    folder: Path, name: str, *, events: int, leads: int, now: datetime, days: int
+    folder: Path, name: str, *, events: int, leads: int, now: datetime, days: int, ordered: bool
 ) -> tuple[str, str]:
-    """The events as JSON Lines, and the raw rows the baseline writes (not timed)."""
+    """The events as JSON Lines (in time order if ``ordered``), and the raw rows the baseline
+    writes (not timed)."""
     from bot.terminal.sample import generate_events
 
     source, rows_file = folder / f"{name}.jsonl", folder / f"{name}.rows.json"
     rows = []
+    items = generate_events(leads=leads, events=events, now=now, days=days)
+    if ordered:
+        items = iter(sorted(items, key=lambda item: item["occurred_at"]))
     with source.open("w") as out:
-        for item in generate_events(leads=leads, events=events, now=now, days=days):
+        for item in items:
             out.write(json.dumps(item) + "\n")
             lead = int(item["email"].split("@")[0].removeprefix("lead"))
             profile = json.dumps(item["lead"]) if "lead" in item else None
@@ -351,7 +357,9 @@ def main() -> None:
         folder = Path(temp)
         print(f"generating {args.events:,} events for {args.leads:,} leads, and {args.backfill:,} old ones…")
         files = {
-            "live": generate(folder, "live", events=args.events, leads=args.leads, now=now, days=60),
+            "live": generate(
+                folder, "live", events=args.events, leads=args.leads, now=now, days=60, ordered=True
+            ),
             "backfill": generate(
                 folder,
                 "backfill",
@@ -359,6 +367,7 @@ def main() -> None:
                 leads=max(1, args.backfill // 10),
                 now=now - timedelta(days=365),
                 days=365,
+                ordered=False,
             ),
         }
         for kind in ("sqlite", "postgres"):
