@@ -44,6 +44,8 @@ def _score(runtime: Runtime) -> None:
 
 
 def _append_held(runtime: Runtime, outcome: list[IngestResult]) -> threading.Thread:
+    _HeldCommit.reached.clear()
+    _HeldCommit.release.clear()
     items = parsed(event("held@acme.io", "demo_request", lead=FIT_LEAD))
     events = [item.event for item in items if item.event is not None]
 
