@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import clock
 from bot.model_source import load_scoring_model
 from bot.services.event_input import Parsed
-from bot.services.ingest import IngestResult
+from bot.services.ingest import IngestResult, LeadIds
 from bot.services.ingest_batch import ingest_batch
 from bot.services.policy import HandoffPolicy
 from bot.services.scorer import ScorerConfig, ScorerPass, score_pending
@@ -41,6 +41,7 @@ class Runtime:
     holder: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
+    lead_ids: LeadIds = field(default_factory=LeadIds)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per request or job)."""
@@ -68,7 +69,9 @@ class Runtime:
     def append(self, batch: list[Parsed], *, now: datetime | None = None) -> IngestResult:
         """Append the valid events of a parsed batch to the event log; refusals keep their positions,
         and an event the database will not store is refused alone (the others are stored)."""
-        return ingest_batch(unit_of_work=self.uow, batch=batch, model=self.model, now=now or utcnow())
+        return ingest_batch(
+            unit_of_work=self.uow, batch=batch, model=self.model, now=now or utcnow(), lead_ids=self.lead_ids
+        )
 
     def score(
         self, *, now: datetime | None = None, on_chunk: Callable[[ScorerPass], None] | None = None

@@ -8,6 +8,7 @@ the rows by COPY into a temporary table, then one INSERT or UPDATE from it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from storage.sql import json_text
 
 Rows = Sequence[Mapping[str, Any]]
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def insert_ignoring_conflicts(session: Session, table: Table, rows: Rows, keys: list[str]) -> int:
@@ -75,13 +77,20 @@ def _dialect(session: Session) -> Dialect:
     return dialect
 
 
+def copy_rows(session: Session, table: Table, rows: Rows) -> None:
+    """COPY ``rows`` (all with the keys of the first) into ``table`` (PostgreSQL only): a clash
+    with a unique constraint fails the whole statement."""
+    if rows:
+        dialect = _dialect(session)
+        _copy(session, dialect.identifier_preparer.quote(table.name), table, list(rows[0]), rows, dialect)
+
+
 def _stage(session: Session, table: Table, names: list[str], rows: Rows, dialect: Dialect) -> str:
     """COPY ``rows`` into a temporary table shaped like ``table``'s ``names``; returns its name."""
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(map(quote, names))
     digest = hashlib.sha1(",".join(names).encode(), usedforsecurity=False).hexdigest()[:10]
     staged = quote(f"bulk_{table.name}_{digest}")
-    writers = [_copy_value(table.c[name], dialect) for name in names]
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor:
         # Created once per connection; emptied at every commit and before each use.
@@ -90,18 +99,36 @@ def _stage(session: Session, table: Table, names: list[str], rows: Rows, dialect
             f"AS SELECT {columns} FROM {quote(table.name)} WITH NO DATA"
         )
         cursor.execute(f"DELETE FROM {staged}")
-        with cursor.copy(f"COPY {staged} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([write(row[name]) for name, write in zip(names, writers, strict=True)])
+    _copy(session, staged, table, names, rows, dialect)
     return staged
+
+
+def _copy(
+    session: Session, target: str, table: Table, names: list[str], rows: Rows, dialect: Dialect
+) -> None:
+    columns = ", ".join(map(dialect.identifier_preparer.quote, names))
+    writers = [_copy_value(table.c[name], dialect) for name in names]
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([write(row[name]) for name, write in zip(names, writers, strict=True)])
 
 
 def _copy_value(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
     # COPY takes JSON as text; psycopg's own JSON wrapper is for parameters only.
-    process = json_text if isinstance(column.type, JSON) else _processor(column.type, dialect)
+    process = _json_without_nul if isinstance(column.type, JSON) else _processor(column.type, dialect)
     if process is None:
         return _same
     return lambda value: None if value is None else process(value)
+
+
+def _json_without_nul(value: Any) -> str:
+    # A json column takes \u0000, but PostgreSQL cannot read it back as text (->>, jsonb, a text
+    # column it is copied to): refused here like a NUL in a text column.
+    text = json_text(value)
+    if "\\u0000" in text and _ESCAPED_NUL.search(text):
+        raise ValueError("PostgreSQL text fields cannot contain NUL (0x00) bytes, inside JSON neither")
+    return text
 
 
 def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:

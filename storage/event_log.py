@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from psycopg.errors import UniqueViolation
+from sqlalchemy import String, any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from storage.bulk import insert_ignoring_conflicts
+from storage.bulk import copy_rows, insert_ignoring_conflicts
 from storage.sql import chunked
 from storage.tables import EventRow, table
 
 _events = table(EventRow)
 # Any fixed 64-bit number: appends hold it shared, the scorer's horizon exclusively.
 HORIZON_LOCK_KEY = 0x68616E646F6667
-_LOGGED_COLUMNS = (
+LOGGED_COLUMNS = (
     _events.c.id,
     _events.c.lead_id,
     _events.c.event_id,
@@ -67,6 +69,10 @@ class EventRepository:
 
     def existing_ids(self, event_ids: Sequence[str]) -> set[str]:
         """Which of ``event_ids`` are already stored."""
+        if self._postgres:
+            wanted = bindparam("ids", list(event_ids), type_=ARRAY(String))
+            query = select(_events.c.event_id).where(_events.c.event_id == any_(wanted))
+            return set(self._session.execute(query).scalars())
         found: set[str] = set()
         for batch in chunked(event_ids, 900):
             query = select(_events.c.event_id).where(_events.c.event_id.in_(batch))
@@ -75,12 +81,18 @@ class EventRepository:
 
     def append(self, rows: Sequence[dict[str, Any]]) -> int:
         """Append events not stored yet (keys: event_id, lead_id, type, occurred_at, properties,
-        profile, received_at); returns how many were new."""
-        if self._postgres:
-            self._session.execute(
-                text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": HORIZON_LOCK_KEY}
-            )
-        return insert_ignoring_conflicts(self._session, _events, rows, ["event_id"])
+        profile, received_at; each event_id once); returns how many were new."""
+        if not self._postgres:
+            return insert_ignoring_conflicts(self._session, _events, rows, ["event_id"])
+        self._session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": HORIZON_LOCK_KEY})
+        stored = self.existing_ids([row["event_id"] for row in rows])
+        new = [row for row in rows if row["event_id"] not in stored]
+        try:
+            with self._session.begin_nested():
+                copy_rows(self._session, _events, new)
+        except UniqueViolation:  # another process appended one of them since the look-up
+            return insert_ignoring_conflicts(self._session, _events, new, ["event_id"])
+        return len(new)
 
     def horizon(self, *, wait_seconds: float) -> int | None:
         """The highest event id below which every append has committed; None if appends held the
@@ -100,7 +112,7 @@ class EventRepository:
     def after(self, checkpoint: int, *, upto: int, limit: int) -> list[LoggedEvent]:
         """Events with ``checkpoint`` < id ≤ ``upto``, oldest id first, at most ``limit``."""
         query = (
-            select(*_LOGGED_COLUMNS)
+            select(*LOGGED_COLUMNS)
             .where(_events.c.id > checkpoint, _events.c.id <= upto)
             .order_by(_events.c.id)
             .limit(limit)
@@ -110,7 +122,7 @@ class EventRepository:
     def of_lead(self, lead_id: int, *, upto: int) -> list[LoggedEvent]:
         """A lead's events with id ≤ ``upto`` (what the scorer has reached), in event time."""
         query = (
-            select(*_LOGGED_COLUMNS)
+            select(*LOGGED_COLUMNS)
             .where(_events.c.lead_id == lead_id, _events.c.id <= upto)
             .order_by(_events.c.occurred_at, _events.c.event_id)
         )

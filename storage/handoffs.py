@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from scoring.facts import RETURNS_TO_NURTURE
 from scoring.stages import Transition
 from scoring.types import Decision, HandoffStatus, Score
-from storage.outbox import HANDOFF_CARD
 from storage.sql import chunked
 from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, OutboxRow, StageChangeRow, table
 
@@ -114,63 +113,17 @@ class HandoffRepository:
         self._session = session
 
     def add_stage_changes(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Append stage changes (rows of the ``stage_changes`` columns); returns their ids in order."""
-        return [
-            int(self._session.execute(insert(_changes).values(row).returning(_changes.c.id)).scalar_one())
-            for row in rows
-        ]
-
-    def add_stage_changes_in_bulk(self, rows: list[dict[str, Any]]) -> None:
-        """Append stage changes whose ids nobody needs, in one statement."""
-        if rows:
-            self._session.execute(insert(_changes), rows)
-
-    def history_rows(self, lead_id: int) -> list[HistoryRow]:
-        """A lead's stored stage changes in the order they happened, each with the key of its move."""
-        query = select(
-            _changes.c.id,
-            _changes.c.changed_at,
-            _changes.c.from_stage,
-            _changes.c.to_stage,
-            _changes.c.cause,
-            _changes.c.score,
-            _changes.c.recorded_at,
-        ).where(_changes.c.lead_id == lead_id)
-        ordered = query.order_by(_changes.c.changed_at, _changes.c.id)
-        return [
-            HistoryRow(row.id, tuple(row[1:6]), row.recorded_at) for row in self._session.execute(ordered)
-        ]
+        """Append stage changes (rows of the ``stage_changes`` columns) in one statement; returns
+        their ids in the order of ``rows``."""
+        if not rows:
+            return []
+        statement = insert(_changes).returning(_changes.c.id, sort_by_parameter_order=True)
+        return [int(change_id) for change_id in self._session.execute(statement, rows).scalars()]
 
     def delete_stage_changes(self, ids: list[int]) -> None:
         """Remove stage changes a replay no longer derives."""
         if ids:
             self._session.execute(delete(_changes).where(_changes.c.id.in_(ids)))
-
-    def stored_handoffs(self, lead_id: int) -> list[StoredHandoff]:
-        """A lead's handoffs, oldest first, each marked as a fact or not."""
-        card_tried = exists().where(
-            _outbox.c.handoff_id == _handoffs.c.id,
-            _outbox.c.kind == HANDOFF_CARD,
-            or_(_outbox.c.attempts > 0, _outbox.c.status == "sent"),
-        )
-        is_fact = or_(
-            _handoffs.c.message_ts.is_not(None), _handoffs.c.status.in_(HandoffStatus.decided()), card_tried
-        )
-        query = (
-            select(
-                _handoffs.c.id,
-                _handoffs.c.stage_change_id,
-                _handoffs.c.created_at,
-                _handoffs.c.status,
-                is_fact.label("is_fact"),
-            )
-            .where(_handoffs.c.lead_id == lead_id)
-            .order_by(_handoffs.c.created_at, _handoffs.c.id)
-        )
-        return [
-            StoredHandoff(row.id, row.stage_change_id, row.created_at, HandoffStatus(row.status), row.is_fact)
-            for row in self._session.execute(query)
-        ]
 
     def repoint(self, handoff_id: int, *, stage_change_id: int, episode: int) -> None:
         """Attach a kept handoff to the stage change its episode now has."""
@@ -182,23 +135,6 @@ class HandoffRepository:
         if ids:
             self._session.execute(delete(_outbox).where(_outbox.c.handoff_id.in_(ids)))
             self._session.execute(delete(_handoffs).where(_handoffs.c.id.in_(ids)))
-
-    def decisions_of(self, lead_id: int) -> list[tuple[int, DecisionRecord]]:
-        """A lead's decisions with their handoff ids, oldest first."""
-        query = (
-            select(
-                _decisions.c.handoff_id,
-                _decisions.c.action,
-                _decisions.c.reason,
-                _decisions.c.note,
-                _decisions.c.recycle_until,
-                _decisions.c.decided_by,
-                _decisions.c.decided_at,
-            )
-            .where(_decisions.c.lead_id == lead_id)
-            .order_by(_decisions.c.decided_at, _decisions.c.id)
-        )
-        return [(row[0], DecisionRecord(Decision(row[1]), *row[2:])) for row in self._session.execute(query)]
 
     def latest_with_status(self, lead_id: int, status: HandoffStatus) -> int | None:
         """The id of the lead's latest handoff in ``status``, if any."""

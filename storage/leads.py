@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from scoring.types import LeadProfile, Stage
@@ -144,8 +145,14 @@ class LeadRepository:
 
     def ids_for(self, emails: Iterable[str]) -> dict[str, int]:
         """The ids of the leads with these emails (those that exist)."""
+        wanted = sorted(set(emails))
+        if self._session.get_bind().dialect.name == "postgresql":
+            # One array parameter: an IN list of hundreds of parameters is planned at every call.
+            matches = _leads.c.email == any_(bindparam("emails", wanted, type_=ARRAY(String)))
+            query = select(_leads.c.email, _leads.c.id).where(matches)
+            return {row.email: row.id for row in self._session.execute(query)}
         found: dict[str, int] = {}
-        for batch in chunked(sorted(set(emails)), 500):
+        for batch in chunked(wanted, 500):
             query = select(_leads.c.email, _leads.c.id).where(_leads.c.email.in_(batch))
             found.update({row.email: row.id for row in self._session.execute(query)})
         return found

@@ -14,6 +14,7 @@ from storage.leads import LeadRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.pace import ChannelPaceRepository
+from storage.replay_reads import ReplayReads
 from storage.scorer_state import ScorerStateRepository
 from storage.signals import SignalRepository
 
@@ -55,6 +56,7 @@ class UnitOfWork:
         self.signals = SignalRepository(self.session)
         self.scorer = ScorerStateRepository(self.session)
         self.accounts = AccountRepository(self.session)
+        self.replays = ReplayReads(self.session)
         return self
 
     def __exit__(

@@ -57,8 +57,33 @@ class IngestResult:
         return answer
 
 
+class LeadIds:
+    """Lead ids by email, as committed. A lead keeps its id, so a known email needs no look-up;
+    an unknown one is looked up (another process may have created it) or created."""
+
+    def __init__(self, *, limit: int = 200_000) -> None:
+        self._ids: dict[str, int] = {}
+        self._limit = limit
+
+    def known(self, emails: set[str]) -> dict[str, int]:
+        """The ids of those of ``emails`` seen committed before."""
+        ids = self._ids
+        return {email: found for email in emails if (found := ids.get(email)) is not None}
+
+    def remember(self, ids: dict[str, int]) -> None:
+        """Keep ids of a committed transaction (dropping all of them once past the limit)."""
+        if len(self._ids) + len(ids) > self._limit:
+            self._ids.clear()
+        self._ids.update(ids)
+
+
 def append_events(
-    *, uow: UnitOfWork, events: Sequence[EventIn], model: ScoringModel, now: datetime
+    *,
+    uow: UnitOfWork,
+    events: Sequence[EventIn],
+    model: ScoringModel,
+    now: datetime,
+    lead_ids: LeadIds | None = None,
 ) -> IngestResult:
     """Append the events of ``events`` not stored yet, in one transaction."""
     result = IngestResult()
@@ -66,10 +91,12 @@ def append_events(
     if not unique:
         return result
     with uow:
-        ids = _lead_ids(uow, {event.email for event in unique}, now)
+        ids = _lead_ids(uow, {event.email for event in unique}, now, lead_ids or LeadIds())
         inserted = uow.events.append([_row(event, ids[event.email], now) for event in unique])
         result.last_event_id = uow.events.last_id()
         uow.commit()
+    if lead_ids is not None:
+        lead_ids.remember(ids)
     result.accepted = inserted
     result.duplicates += len(unique) - inserted
     result.lead_ids = set(ids.values())
@@ -102,8 +129,10 @@ def _first_of_each_id(events: Sequence[EventIn], result: IngestResult) -> list[E
     return unique
 
 
-def _lead_ids(uow: UnitOfWork, emails: set[str], now: datetime) -> dict[str, int]:
-    ids = uow.leads.ids_for(emails)
+def _lead_ids(uow: UnitOfWork, emails: set[str], now: datetime, cache: LeadIds) -> dict[str, int]:
+    ids = cache.known(emails)
+    if len(ids) < len(emails):
+        ids.update(uow.leads.ids_for(emails - ids.keys()))
     missing = sorted(emails - ids.keys())
     if missing:
         uow.leads.create_missing(missing, at=now)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.services.event_input import Parsed
-from bot.services.ingest import IngestResult, append_events
+from bot.services.ingest import IngestResult, LeadIds, append_events
 from bot.services.schemas import EventIn, Refusal
 from scoring import ScoringModel
 from storage.errors import caused_by_data, one_sentence
@@ -27,10 +27,12 @@ def ingest_batch(
     batch: Sequence[Parsed],
     model: ScoringModel,
     now: datetime,
+    lead_ids: LeadIds | None = None,
 ) -> IngestResult:
-    """Store the valid events of ``batch``; refusals (the parser's and the database's) by position."""
+    """Store the valid events of ``batch``; refusals (the parser's and the database's) by position.
+    ``lead_ids``: lead ids this process has seen committed, kept across batches."""
     events = [(item.position, item.event) for item in batch if item.event is not None]
-    store = _Store(unit_of_work=unit_of_work, model=model, now=now)
+    store = _Store(unit_of_work=unit_of_work, model=model, now=now, lead_ids=lead_ids)
     result = store.isolating(events)
     for item in batch:
         result.refused.extend(item.refusals)
@@ -45,14 +47,19 @@ class _Store:
         unit_of_work: Callable[[], UnitOfWork],
         model: ScoringModel,
         now: datetime,
+        lead_ids: LeadIds | None,
     ) -> None:
-        self.unit_of_work, self.model, self.now = unit_of_work, model, now
+        self.unit_of_work, self.model, self.now, self.lead_ids = unit_of_work, model, now, lead_ids
 
     def isolating(self, events: list[tuple[int, EventIn]]) -> IngestResult:
         """Ingest ``events`` in one transaction; on a data error, each half in its own."""
         try:
             return append_events(
-                uow=self.unit_of_work(), events=[event for _, event in events], model=self.model, now=self.now
+                uow=self.unit_of_work(),
+                events=[event for _, event in events],
+                model=self.model,
+                now=self.now,
+                lead_ids=self.lead_ids,
             )
         except Exception as exc:
             if not caused_by_data(exc):

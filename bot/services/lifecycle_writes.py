@@ -23,6 +23,7 @@ from storage.event_log import LoggedEvent
 from storage.handoffs import DecisionRecord, HistoryRow, StoredHandoff
 from storage.leads import LeadState
 from storage.outbox import HANDOFF_CARD, OWNER_NOTE
+from storage.replay_reads import StoredLife
 from storage.uow import UnitOfWork
 
 
@@ -54,34 +55,46 @@ class LeadWriter:
     recorded: Counter[str] = field(default_factory=Counter)
     new_cards: list[str] = field(default_factory=list)
     _bulk: list[dict[str, Any]] = field(default_factory=list)
+    _then: list[tuple[int, LeadState, Move, int | None]] = field(default_factory=list)
     _leads: dict[int, LeadState] = field(default_factory=dict)
+    _lives: dict[int, StoredLife] = field(default_factory=dict)
 
     def apply(self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None) -> None:
         """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it."""
-        first = min(fact.at for fact in facts) if facts else None
-        if lead.derived and (lead.as_of is None or (first is not None and first > lead.as_of)):
+        if self.folds(lead, facts):
             self._fold(lead, facts)
         else:
             self.replay(lead, upto_event=upto_event)
 
+    @staticmethod
+    def folds(lead: LeadState, facts: Sequence[Fact]) -> bool:
+        """Whether ``facts`` all come after what ``lead`` has folded (else it is replayed)."""
+        first = min(fact.at for fact in facts) if facts else None
+        return lead.derived and (lead.as_of is None or (first is not None and first > lead.as_of))
+
+    def preload(self, lead_ids: Sequence[int], *, upto_event: int) -> None:
+        """Read what the replays of ``lead_ids`` need, for all of them at once."""
+        self._lives.update(self.uow.replays.lives(lead_ids, upto=upto_event))
+
     def replay(self, lead: LeadState, *, upto_event: int | None = None) -> None:
         """Derive ``lead`` again from all its stored facts and bring its stored history in line."""
-        stored = self.uow.handoffs.stored_handoffs(lead.id)
-        # Only what the scorer has reached: later events are folded when it reaches them.
-        upto = upto_event if upto_event is not None else self.uow.scorer.checkpoint()
-        facts: list[Fact] = [event_fact(event) for event in self.uow.events.of_lead(lead.id, upto=upto)]
-        facts += [CardFact(handoff.created_at, handoff.id) for handoff in stored if handoff.is_fact]
-        facts += [decision_fact(decision) for _, decision in self.uow.handoffs.decisions_of(lead.id)]
+        life = self._lives.pop(lead.id, None)
+        if life is None:
+            # Only what the scorer has reached: later events are folded when it reaches them.
+            upto = upto_event if upto_event is not None else self.uow.scorer.checkpoint()
+            life = self.uow.replays.lives([lead.id], upto=upto)[lead.id]
+        facts: list[Fact] = [event_fact(event) for event in life.events]
+        facts += [CardFact(handoff.created_at, handoff.id) for handoff in life.handoffs if handoff.is_fact]
+        facts += [decision_fact(decision) for _, decision in life.decisions]
         start = LeadLife(profile=LeadProfile(email=lead.email, **_base_profile(lead)))
         result = walk(start, [*facts, Tick(self.now)], model=self.model, now=self.now)
-        _Reconcile(self, lead, result, stored).run()
+        _Reconcile(self, lead, result, life).run()
         self._signals(lead, result.signals)
         self._store(lead, result.state)
 
     def flush(self) -> None:
         """Write what was gathered: the stage changes in bulk, then every lead touched."""
-        self.uow.handoffs.add_stage_changes_in_bulk(self._bulk)
-        self._bulk = []
+        self.write_moves()
         self.uow.leads.save(list(self._leads.values()), scored_at=self.now)
 
     def _fold(self, lead: LeadState, facts: Sequence[Fact]) -> None:
@@ -93,23 +106,25 @@ class LeadWriter:
 
     def record(
         self, lead: LeadState, move: Move, *, handoff: int | None = None, known_since: datetime | None = None
-    ) -> int | None:
-        """Write a move; an SQL move gets its row at once and its handoff (new, or ``handoff`` kept).
-        A move a replay only re-dates keeps the moment it was first recorded (``known_since``)."""
-        row = self._row(lead, move) | ({"recorded_at": known_since} if known_since else {})
+    ) -> None:
+        """Queue a move's row; an SQL move also gets its handoff (new, or ``handoff`` kept) once
+        :meth:`write_moves` has stored the row. A move a replay only re-dates keeps the moment it was
+        first recorded (``known_since``) and is not counted again."""
         if known_since is None:
             self.recorded[move.to_stage.value] += 1
-        if move.to_stage is not Stage.SQL:
-            self._bulk.append(row)
-            return None
-        self.uow.handoffs.add_stage_changes_in_bulk(self._bulk)  # stored in the order they happened
-        self._bulk = []
-        (change_id,) = self.uow.handoffs.add_stage_changes([row])
-        if handoff is None:
-            self.open_handoff(lead, move, change_id)
-        else:
-            self.uow.handoffs.repoint(handoff, stage_change_id=change_id, episode=move.episode)
-        return change_id
+        self._bulk.append(self._row(lead, move) | ({"recorded_at": known_since} if known_since else {}))
+        if move.to_stage is Stage.SQL:
+            self._then.append((len(self._bulk) - 1, lead, move, handoff))
+
+    def write_moves(self) -> None:
+        """Store the queued moves in one statement (in the order they happened), then their handoffs."""
+        ids = self.uow.handoffs.add_stage_changes(self._bulk)
+        then, self._bulk, self._then = self._then, [], []
+        for index, lead, move, handoff in then:
+            if handoff is None:
+                self.open_handoff(lead, move, ids[index])
+            else:
+                self.uow.handoffs.repoint(handoff, stage_change_id=ids[index], episode=move.episode)
 
     def open_handoff(self, lead: LeadState, move: Move, change_id: int) -> None:
         """A handoff for an SQL move: a card if it is recent, history if it is not."""
@@ -169,6 +184,7 @@ class LeadWriter:
                 self._tell(lead, row)
 
     def _tell(self, lead: LeadState, signal: dict[str, Any]) -> None:
+        self.write_moves()  # the handoff told about may be one of them
         kind = SignalKind(signal["kind"])
         if kind is SignalKind.OWNER_HAND_RAISE:
             accepted = self.uow.handoffs.latest_with_status(lead.id, HandoffStatus.ACCEPTED)
@@ -197,15 +213,14 @@ class _Reconcile:
     it happened. A posted or decided handoff is kept on its SQL episode; an unsent one is kept when
     its SQL move is unchanged (its card stays queued), else replaced."""
 
-    def __init__(
-        self, writer: LeadWriter, lead: LeadState, result: Walk, stored: list[StoredHandoff]
-    ) -> None:
-        self.writer, self.lead, self.result, self.stored = writer, lead, result, stored
+    def __init__(self, writer: LeadWriter, lead: LeadState, result: Walk, life: StoredLife) -> None:
+        self.writer, self.lead, self.result = writer, lead, result
+        self.stored, self.rows = life.handoffs, life.history
         self.kept: set[int] = set()
 
     def run(self) -> None:
         uow = self.writer.uow
-        rows = uow.handoffs.history_rows(self.lead.id)
+        rows = self.rows
         moves = self.result.moves
         common = 0
         while common < min(len(rows), len(moves)) and rows[common].key == _key(moves[common]):
@@ -224,6 +239,7 @@ class _Reconcile:
             earlier = known.get(move.to_stage.value)
             since = earlier.pop(0) if earlier else None
             self.writer.record(self.lead, move, handoff=handoff, known_since=since)
+        self.writer.write_moves()  # kept handoffs are repointed before their old rows go
         uow.handoffs.delete_handoffs([h.id for h in self.stored if h.id not in self.kept and not h.is_fact])
         still_used = {h.stage_change_id for h in self.stored if h.id not in self.kept and h.is_fact}
         uow.handoffs.delete_stage_changes([row.id for row in rows[common:] if row.id not in still_used])

@@ -104,8 +104,12 @@ def _score(uow: UnitOfWork, writer: LeadWriter, events: list[LoggedEvent], *, up
     for event in events:
         by_lead[event.lead_id].append(event)
     leads = uow.leads.lock_by_ids(by_lead)
-    for lead_id in sorted(by_lead):
-        writer.apply(leads[lead_id], [event_fact(event) for event in by_lead[lead_id]], upto_event=upto)
+    facts = {lead_id: [event_fact(event) for event in by_lead[lead_id]] for lead_id in sorted(by_lead)}
+    writer.preload(
+        [lead_id for lead_id in facts if not writer.folds(leads[lead_id], facts[lead_id])], upto_event=upto
+    )
+    for lead_id, new in facts.items():
+        writer.apply(leads[lead_id], new, upto_event=upto)
     writer.flush()
 
 
