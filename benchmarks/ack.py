@@ -23,16 +23,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from fresh_database import fresh_database  # noqa: E402
 
 from tests.builders import FIT_LEAD, event  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
@@ -47,8 +45,6 @@ from tests.slack_requests import (  # noqa: E402
 CHANNEL = "C0SALES001"
 API_TOKEN = "bench-api-token-0123456789"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 BATCH = 500
 LOAD_THREADS = 4
 LOAD_SECONDS = 120
@@ -172,7 +168,7 @@ def _make_handoffs(url: str, count: int) -> list[int]:
     for number in range(count):
         email = f"bench{number}@acme.io"
         events += [event(email, lead=FIT_LEAD), event(email, "demo_request")]
-    httpx.post(f"{url}/v1/events", json=events, headers=AUTH, timeout=120)
+    httpx.post(f"{url}/v1/events?wait=60", json=events, headers=AUTH, timeout=120)  # scored before reading
     ids = []
     for number in range(count):
         lead = httpx.get(f"{url}/v1/leads/bench{number}@acme.io", headers=AUTH, timeout=10).json()
@@ -183,21 +179,6 @@ def _make_handoffs(url: str, count: int) -> list[int]:
 def _percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-@contextmanager
-def _database(kind: str, folder: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder}/bench.db"
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _loaded_rate(status_file: Path) -> tuple[float, int]:
@@ -227,7 +208,7 @@ def main() -> None:
         return
     with (
         tempfile.TemporaryDirectory() as folder,
-        _database(args.db, folder) as database_url,
+        fresh_database(args.db, Path(folder) / "bench") as database_url,
         FakeSlack(tokens=[BOT_TOKEN], rate_per_second=1000) as slack,
     ):
         slack.set_channel(CHANNEL)

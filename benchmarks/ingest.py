@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+from fresh_database import PG_CONNINFO, fresh_database  # noqa: E402
+
 CHANNEL = "C0BENCH001"
 API_TOKEN = "bench-api-token-0123456789"
 TARGETS = {"sqlite": 0.5, "postgres": 0.3}
@@ -257,24 +257,6 @@ def _serve(url: str, folder: str, slack: object) -> Iterator[str]:
         process.wait(10)
 
 
-@contextmanager
-def _database(kind: str, folder: Path, name: str) -> Iterator[str]:
-    """A fresh database: an SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / name}.db"
-        return
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def _schema(url: str) -> str:
     return url.rsplit("%3D", 1)[-1]
 
@@ -282,16 +264,16 @@ def _schema(url: str) -> str:
 def run(kind: str, folder: Path, args: argparse.Namespace, files: dict[str, tuple[str, str]]) -> None:
     """Every part on one database, then its figures."""
     source, rows_file = files["live"]
-    with _database(kind, folder, "raw") as raw_url:
+    with fresh_database(kind, folder / "raw") as raw_url:
         raw = (
             _in_child(sqlite_raw, raw_url.removeprefix("sqlite:///"), rows_file, args.batch)
             if kind == "sqlite"
             else _in_child(postgres_raw, _schema(raw_url), rows_file, args.batch)
         )
-    with _database(kind, folder, "app") as url:
+    with fresh_database(kind, folder / "app") as url:
         real = _in_child(append_and_score, url, source, args.batch)
         hot = hot_card_seconds(url, str(folder), args.hot) if args.hot else []
-    with _database(kind, folder, "backfill") as url:
+    with fresh_database(kind, folder / "backfill") as url:
         backfill = _in_child(append_and_score, url, files["backfill"][0], args.batch)
     report(kind, args, raw, real, hot, backfill)
 

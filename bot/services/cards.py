@@ -94,7 +94,7 @@ def card_view(
         trigger=handoff.trigger,
         created_at=handoff.created_at,
         sla_due_at=handoff.sla_due_at,
-        status=HandoffStatus(handoff.status),
+        status=handoff.status,
         decision=handoff.decision,
         channel=handoff.channel,
         message_ts=handoff.message_ts,

@@ -17,7 +17,7 @@ from typing import Any
 from bot.services.lead_life import earlier_json, life_of, store_life
 from bot.services.lifecycle_walk import Walk, walk
 from bot.services.policy import HandoffPolicy, is_live
-from scoring import Decision, HandoffStatus, LeadProfile, ScoringModel, Stage
+from scoring import HandoffStatus, LeadProfile, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from storage.event_log import LoggedEvent
 from storage.handoffs import DecisionRecord, HistoryRow, StoredHandoff
@@ -36,7 +36,7 @@ def decision_fact(decision: DecisionRecord) -> DecisionFact:
     """A stored decision as the lifecycle reads it."""
     return DecisionFact(
         at=decision.decided_at,
-        action=Decision(decision.action),
+        action=decision.action,
         by=decision.decided_by,
         reason=decision.reason,
         note=decision.note,
