@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scoring.model import EngagementRule, ScoringModel
+from scoring.model import SECONDS_PER_DAY, EngagementRule, ScoringModel
 from scoring.types import Contribution, Event, LeadProfile, Score, ScoreTotals
-
-_SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass(slots=True)
@@ -44,7 +42,7 @@ class RuleTally:
 def _decay(seconds: float, half_life_days: float | None) -> float:
     if half_life_days is None or seconds <= 0:
         return 1.0
-    return float(0.5 ** (seconds / (half_life_days * _SECONDS_PER_DAY)))
+    return float(0.5 ** (seconds / (half_life_days * SECONDS_PER_DAY)))
 
 
 class EngagementLedger:
@@ -87,7 +85,10 @@ class EngagementLedger:
         rule = model.engagement_rule_for(event.type, event.properties)
         if rule is None:
             return self, None
-        ts = event.occurred_at.timestamp()
+        return self.adding(rule, event.occurred_at.timestamp()), rule
+
+    def adding(self, rule: EngagementRule, ts: float) -> EngagementLedger:
+        """A new ledger with one event of ``rule`` at ``ts`` added, this one left as it was."""
         tallies = dict(self.tallies)
         tally = tallies.get(rule.id)
         if tally is None:
@@ -96,16 +97,26 @@ class EngagementLedger:
             copy = RuleTally(tally.events, tally.raw, tally.decayed_at_last, tally.last_ts)
             copy.add(rule.points, ts, rule.half_life_days)
             tallies[rule.id] = copy
-        return EngagementLedger(tallies), rule
+        return EngagementLedger(tallies)
 
     def engagement_total(self, model: ScoringModel, at: datetime) -> float:
-        """The sum of :meth:`contributions`' points, computed without building them."""
+        """The sum of :meth:`contributions`' points, computed without building them (the hot path:
+        the same arithmetic as :meth:`RuleTally.value_at` and :func:`_capped`, inlined)."""
         ts = at.timestamp()
+        terms = model.decay_terms
         total = 0.0
         for rule_id, tally in self.tallies.items():
-            rule = model.engagement_rule(rule_id)
-            if rule is not None:
-                total += round(_capped(tally.value_at(ts, rule.half_life_days), rule.cap), 2)
+            term = terms.get(rule_id)
+            if term is None:
+                continue
+            half_life_seconds, cap = term
+            value = tally.decayed_at_last
+            elapsed = ts - tally.last_ts
+            if half_life_seconds is not None and elapsed > 0:
+                value *= 0.5 ** (elapsed / half_life_seconds)
+            if cap is not None:
+                value = -cap if value < -cap else cap if value > cap else value
+            total += round(value, 2)
         return total
 
     def contributions(self, model: ScoringModel, at: datetime) -> list[Contribution]:
@@ -140,6 +151,7 @@ def _capped(value: float, cap: float | None) -> float:
 
 
 _FIT_CACHE_SIZE = 100_000
+_LAST = ("last profile",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +167,17 @@ def fit_contributions(model: ScoringModel, profile: LeadProfile) -> tuple[Contri
 
 
 def _fit(model: ScoringModel, profile: LeadProfile) -> _Fit:
+    # A walk scores one lead's unchanged profile object many times: the last one is kept by identity
+    # (one tuple, swapped whole, so threads sharing the model never see half of it).
+    last = model.fit_cache.get(_LAST)
+    if last is not None and last[0] is profile:
+        return last[1]  # type: ignore[no-any-return]
+    found = _fit_by_values(model, profile)
+    model.fit_cache[_LAST] = (profile, found)
+    return found
+
+
+def _fit_by_values(model: ScoringModel, profile: LeadProfile) -> _Fit:
     key = profile.fit_key()
     cache = model.fit_cache
     found: _Fit | None = cache.get(key)

@@ -10,22 +10,22 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from scoring.engine import score_totals
-from scoring.facts import LeadLife
+from scoring.engine import EngagementLedger, score_totals
 from scoring.model import ScoringModel
+from scoring.types import LeadProfile
 
 _MINUTE = 60.0
 
 
 def first_moment_below(
-    model: ScoringModel, state: LeadLife, *, start: datetime, end: datetime
+    model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, *, start: datetime, end: datetime
 ) -> datetime | None:
     """The first moment in [start, end] the lead's score (no new facts) is below the MQL threshold."""
     threshold = model.thresholds.mql
 
     def below(ts: float) -> bool:
         at = datetime.fromtimestamp(ts, UTC)
-        return score_totals(model=model, profile=state.profile, ledger=state.ledger, at=at).total < threshold
+        return score_totals(model=model, profile=profile, ledger=ledger, at=at).total < threshold
 
     if not below(end.timestamp()):
         return None

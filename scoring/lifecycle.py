@@ -11,11 +11,12 @@ dated at the moment that caused it, never at the moment it was computed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from scoring.engine import score_lead, score_totals
+from scoring.engine import EngagementLedger, score_lead, score_totals
 from scoring.facts import (
     CardFact,
     Cause,
@@ -28,12 +29,13 @@ from scoring.facts import (
     Outcome,
     Signal,
     SignalKind,
+    Tick,
     Unseen,
     fact_order,
 )
 from scoring.fading import first_moment_below
 from scoring.model import ScoringModel
-from scoring.types import Decision, Event, ScoreTotals, Stage
+from scoring.types import Decision, LeadProfile, ScoreTotals, Stage
 
 _DECIDED = {
     Decision.ACCEPT: Stage.ACCEPTED,
@@ -42,14 +44,33 @@ _DECIDED = {
 }
 
 
-@dataclass
-class _Step:
-    """One fact's work in progress: the state as it changes, and what was said on the way."""
+class Fold:
+    """A lead's facts applied one after another to a working copy of its state (the state it
+    started from is never changed); the moves and signals they made, in order."""
 
-    model: ScoringModel
-    state: LeadLife
-    moves: list[Move] = field(default_factory=list)
-    signals: list[Signal] = field(default_factory=list)
+    __slots__ = ("model", "moves", "signals", "state")
+
+    def __init__(self, state: LeadLife, model: ScoringModel) -> None:
+        self.model = model
+        self.state = state.copy()
+        self.moves: list[Move] = []
+        self.signals: list[Signal] = []
+
+    def apply(self, fact: Fact) -> None:
+        """Play out the time until ``fact``, then the fact itself."""
+        _pass_time(self, until=fact.at)
+        if isinstance(fact, EventFact):
+            _on_event(self, fact)
+        elif isinstance(fact, DecisionFact):
+            _on_decision(self, fact)
+        elif isinstance(fact, CardFact):
+            _on_card(self, fact)
+        elif isinstance(fact, Unseen):
+            _on_unseen(self, fact)
+
+    def outcome(self) -> Outcome:
+        """Where the facts so far have taken the lead."""
+        return Outcome(self.state.copy(), tuple(self.moves), tuple(self.signals))
 
     def totals(self, at: datetime) -> ScoreTotals:
         return score_totals(model=self.model, profile=self.state.profile, ledger=self.state.ledger, at=at)
@@ -73,15 +94,14 @@ class _Step:
                 episode=state.sql_count + 1 if sql else 0,
             )
         )
-        self.state = replace(
-            state,
-            stage=to,
-            as_of=max(at, state.as_of or at),
-            sql_count=state.sql_count + sql,
-            below_mql_since=None,
-            recycle_until=None if to is not Stage.RECYCLED else state.recycle_until,
-            cool_off_until=None if to is not Stage.REJECTED else state.cool_off_until,
-        )
+        state.stage = to
+        state.as_of = at if state.as_of is None or at > state.as_of else state.as_of
+        state.sql_count += sql
+        state.below_mql_since = None
+        if to is not Stage.RECYCLED:
+            state.recycle_until = None
+        if to is not Stage.REJECTED:
+            state.cool_off_until = None
 
     def signal(self, kind: SignalKind, *, at: datetime, detail: str, event: EventFact | None = None) -> None:
         event_id = event.event_id if event else None
@@ -90,34 +110,22 @@ class _Step:
 
 def step(state: LeadLife, fact: Fact, model: ScoringModel) -> Outcome:
     """The lead after ``fact``: its new state, the moves it made and the signals it raised."""
-    work = _Step(model, state)
-    _pass_time(work, until=fact.at)
-    if isinstance(fact, EventFact):
-        _on_event(work, fact)
-    elif isinstance(fact, DecisionFact):
-        _on_decision(work, fact)
-    elif isinstance(fact, CardFact):
-        _on_card(work, fact)
-    elif isinstance(fact, Unseen):
-        _on_unseen(work, fact)
-    elif not work.moves:
+    work = Fold(state, model)
+    work.apply(fact)
+    if isinstance(fact, Tick) and not work.moves:
         return Outcome(state)  # time passed and nothing came of it: the state stays as it was
-    return Outcome(work.state, tuple(work.moves), tuple(work.signals))
+    return work.outcome()
 
 
 def fold(state: LeadLife, facts: Iterable[Fact], model: ScoringModel) -> Outcome:
     """Apply ``facts`` in time order; the moves and signals of all of them together."""
-    moves: list[Move] = []
-    signals: list[Signal] = []
+    work = Fold(state, model)
     for fact in sorted(facts, key=fact_order):
-        outcome = step(state, fact, model)
-        state = outcome.state
-        moves.extend(outcome.moves)
-        signals.extend(outcome.signals)
-    return Outcome(state, tuple(moves), tuple(signals))
+        work.apply(fact)
+    return work.outcome()
 
 
-def _pass_time(work: _Step, *, until: datetime) -> None:
+def _pass_time(work: Fold, *, until: datetime) -> None:
     state = work.state
     rules = work.model.lifecycle
     if state.stage is Stage.RECYCLED and state.recycle_until is not None and state.recycle_until <= until:
@@ -130,7 +138,7 @@ def _pass_time(work: _Step, *, until: datetime) -> None:
         _fade(work, until=until)
 
 
-def _back_to_nurture(work: _Step, *, at: datetime, cause: Cause, reason: str) -> None:
+def _back_to_nurture(work: Fold, *, at: datetime, cause: Cause, reason: str) -> None:
     totals = work.totals(at)
     mql = work.model.thresholds.mql
     work.move(
@@ -143,12 +151,12 @@ def _back_to_nurture(work: _Step, *, at: datetime, cause: Cause, reason: str) ->
         work.move(Stage.SQL, at=at, cause=Cause.SCORE, reason=_sql_reason(work, totals))
 
 
-def _fade(work: _Step, *, until: datetime) -> None:
+def _fade(work: Fold, *, until: datetime) -> None:
     state = work.state
     expire_after = timedelta(days=work.model.lifecycle.expire_after_days)
     since = state.below_mql_since
     if since is None and state.as_of is not None and until - state.as_of >= expire_after:
-        since = first_moment_below(work.model, state, start=state.as_of, end=until)
+        since = first_moment_below(work.model, state.profile, state.ledger, start=state.as_of, end=until)
     if since is not None and since + expire_after <= until:
         days = f"{work.model.lifecycle.expire_after_days:g}"
         work.move(
@@ -159,14 +167,15 @@ def _fade(work: _Step, *, until: datetime) -> None:
         )
 
 
-def _on_event(work: _Step, event: EventFact) -> None:
-    before = work.state
-    work.state = _folded(work.model, before, event)
+def _on_event(work: Fold, event: EventFact) -> None:
+    state = work.state
+    before = _Before(state.profile, state.ledger, state.as_of, state.stage)
+    _fold_in(work.model, state, event)
     totals = work.totals(event.at)
     hand_raise = event.type in work.model.thresholds.hand_raise
-    stage = work.state.stage
+    stage = state.stage
     if hand_raise and stage is Stage.ACCEPTED:
-        rule = work.model.engagement_rule_for(event.type, dict(event.properties))
+        rule = work.model.engagement_rule_for(event.type, event.properties)
         what = rule.label if rule is not None else event.type.replace("_", " ")
         work.signal(SignalKind.OWNER_HAND_RAISE, at=event.at, detail=what, event=event)
     elif hand_raise and (stage.is_nurture or stage in (Stage.REJECTED, Stage.RECYCLED)):
@@ -175,29 +184,43 @@ def _on_event(work: _Step, event: EventFact) -> None:
         _score_moves(work, event, totals)
     elif stage is Stage.SQL:
         _warn_open_card(work, event, before=before, totals=totals)
-    if work.state.stage is Stage.MQL:
+    if state.stage is Stage.MQL:
         _track_fading(work, before=before, event=event, totals=totals)
 
 
-def _folded(model: ScoringModel, state: LeadLife, event: EventFact) -> LeadLife:
-    ledger, _ = state.ledger.with_event(
-        model, Event(event.event_id, event.type, event.at, dict(event.properties))
-    )
-    profile = state.profile
-    patch = {name: value for name, value in (event.profile or {}).items() if value not in (None, "")}
-    if patch:
-        profile = replace(profile, **patch)
-    return replace(
-        state,
-        ledger=ledger,
-        profile=profile,
-        as_of=max(event.at, state.as_of or event.at),
-        first_source=state.first_source or profile.source,
-        first_campaign=state.first_campaign or profile.campaign,
-    )
+class _Before(NamedTuple):
+    """What an event's step needs of the lead as it was before the event."""
+
+    profile: LeadProfile
+    ledger: EngagementLedger
+    as_of: datetime | None
+    stage: Stage
 
 
-def _hand_raise(work: _Step, event: EventFact, totals: ScoreTotals) -> None:
+def _fold_in(model: ScoringModel, state: LeadLife, event: EventFact) -> None:
+    rule = model.engagement_rule_for(event.type, event.properties)
+    if rule is not None:
+        state.ledger = state.ledger.adding(rule, event.at.timestamp())
+    profile = state.profile = _patched(state.profile, event.profile)
+    if state.as_of is None or event.at > state.as_of:
+        state.as_of = event.at
+    state.first_source = state.first_source or profile.source
+    state.first_campaign = state.first_campaign or profile.campaign
+
+
+def _patched(profile: LeadProfile, patch: Mapping[str, Any] | None) -> LeadProfile:
+    """The profile with the event's non-empty fields; the same object when none of them differ."""
+    if not patch:
+        return profile
+    changes = {
+        name: value
+        for name, value in patch.items()
+        if value not in (None, "") and getattr(profile, name) != value
+    }
+    return replace(profile, **changes) if changes else profile
+
+
+def _hand_raise(work: Fold, event: EventFact, totals: ScoreTotals) -> None:
     floor = work.model.thresholds.hand_raise_min_fit
     if totals.disqualified or totals.fit < floor:
         why = "disqualified" if totals.disqualified else f"fit {totals.fit:g} < {floor:g}"
@@ -210,7 +233,7 @@ def _hand_raise(work: _Step, event: EventFact, totals: ScoreTotals) -> None:
     )
 
 
-def _score_moves(work: _Step, event: EventFact, totals: ScoreTotals) -> None:
+def _score_moves(work: Fold, event: EventFact, totals: ScoreTotals) -> None:
     if _qualifies_by_score(work, totals):
         work.move(Stage.SQL, at=event.at, cause=Cause.SCORE, reason=_sql_reason(work, totals), trigger=event)
     elif (
@@ -222,18 +245,18 @@ def _score_moves(work: _Step, event: EventFact, totals: ScoreTotals) -> None:
         work.move(Stage.MQL, at=event.at, cause=Cause.SCORE, reason=reason, trigger=event)
 
 
-def _qualifies_by_score(work: _Step, totals: ScoreTotals) -> bool:
+def _qualifies_by_score(work: Fold, totals: ScoreTotals) -> bool:
     thresholds = work.model.thresholds
     return not totals.disqualified and totals.total >= thresholds.sql and totals.fit >= thresholds.sql_min_fit
 
 
-def _sql_reason(work: _Step, totals: ScoreTotals) -> str:
+def _sql_reason(work: Fold, totals: ScoreTotals) -> str:
     thresholds = work.model.thresholds
     return f"score {totals.total:g} ≥ {thresholds.sql:g}, fit {totals.fit:g} ≥ {thresholds.sql_min_fit:g}"
 
 
-def _warn_open_card(work: _Step, event: EventFact, *, before: LeadLife, totals: ScoreTotals) -> None:
-    rule = work.model.engagement_rule_for(event.type, dict(event.properties))
+def _warn_open_card(work: Fold, event: EventFact, *, before: _Before, totals: ScoreTotals) -> None:
+    rule = work.model.engagement_rule_for(event.type, event.properties)
     if rule is not None and rule.points < 0:
         work.signal(SignalKind.CARD_WARNING, at=event.at, detail=rule.label, event=event)
     was = score_totals(model=work.model, profile=before.profile, ledger=before.ledger, at=event.at)
@@ -243,34 +266,34 @@ def _warn_open_card(work: _Step, event: EventFact, *, before: LeadLife, totals: 
         )
 
 
-def _track_fading(work: _Step, *, before: LeadLife, event: EventFact, totals: ScoreTotals) -> None:
+def _track_fading(work: Fold, *, before: _Before, event: EventFact, totals: ScoreTotals) -> None:
+    state = work.state
     if totals.total >= work.model.thresholds.mql:
-        work.state = replace(work.state, below_mql_since=None)
-    elif work.state.below_mql_since is None:
+        state.below_mql_since = None
+    elif state.below_mql_since is None:
         start = before.as_of or event.at
         since = (
-            first_moment_below(work.model, before, start=start, end=event.at)
+            first_moment_below(work.model, before.profile, before.ledger, start=start, end=event.at)
             if before.stage is Stage.MQL
             else None
         )
-        work.state = replace(work.state, below_mql_since=since or event.at)
+        state.below_mql_since = since or event.at
 
 
-def _on_decision(work: _Step, decision: DecisionFact) -> None:
+def _on_decision(work: Fold, decision: DecisionFact) -> None:
     to = _DECIDED[decision.action]
     earlier = EarlierDecision(decision.action, decision.at, decision.by, decision.reason, decision.note)
     work.move(to, at=decision.at, cause=Cause.DECISION, reason=f"sales decision: {decision.action.value}")
     cool_off = timedelta(days=work.model.lifecycle.rejected_cool_off_days)
-    work.state = replace(
-        work.state,
-        earlier=earlier,
-        owner=decision.by if to is Stage.ACCEPTED else work.state.owner,
-        recycle_until=decision.recycle_until if to is Stage.RECYCLED else None,
-        cool_off_until=decision.at + cool_off if to is Stage.REJECTED else None,
-    )
+    state = work.state
+    state.earlier = earlier
+    if to is Stage.ACCEPTED:
+        state.owner = decision.by
+    state.recycle_until = decision.recycle_until if to is Stage.RECYCLED else None
+    state.cool_off_until = decision.at + cool_off if to is Stage.REJECTED else None
 
 
-def _on_unseen(work: _Step, unseen: Unseen) -> None:
+def _on_unseen(work: Fold, unseen: Unseen) -> None:
     if work.state.stage is Stage.SQL:
         totals = work.totals(unseen.at)
         back = (
@@ -281,7 +304,7 @@ def _on_unseen(work: _Step, unseen: Unseen) -> None:
         )
 
 
-def _on_card(work: _Step, card: CardFact) -> None:
+def _on_card(work: Fold, card: CardFact) -> None:
     if work.state.stage is not Stage.SQL:
         work.move(Stage.SQL, at=card.at, cause=Cause.CARDED, reason="card posted (kept after a late event)")
 

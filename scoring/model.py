@@ -7,6 +7,7 @@ Everything here is pure data and validation; nothing reads files or the clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from scoring.event_display import FREE_MAIL_DOMAINS, EventDisplay, display_for
 
 _MEMO_SIZE = 10_000
+SECONDS_PER_DAY = 86_400.0
 _MEMO_KEY_CHARS = 500
 
 #: Profile fields a fit rule may test. ``email_domain`` is derived from the email.
@@ -133,7 +135,7 @@ class EngagementRule(_Strict):
             )
         return self
 
-    def applies_to(self, event_type: str, properties: dict[str, Any]) -> bool:
+    def applies_to(self, event_type: str, properties: Mapping[str, Any]) -> bool:
         """Whether an event of this type and properties is scored by this rule."""
         if event_type != self.event:
             return False
@@ -209,11 +211,13 @@ class ScoringModel(_Strict):
             raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
         return self
 
-    def engagement_rule_for(self, event_type: str, properties: dict[str, Any]) -> EngagementRule | None:
+    def engagement_rule_for(self, event_type: str, properties: Mapping[str, Any]) -> EngagementRule | None:
         """The first engagement rule that scores this event, in the order the model lists them."""
         keys = self._where_keys_by_event.get(event_type)
         if keys is None:
             return None
+        if not keys:
+            return self._rules_by_event[event_type][0]
         values = tuple(str(properties.get(key, "")) for key in keys)
         memo = self._rule_memo
         memo_key = (event_type, *values)
@@ -253,6 +257,17 @@ class ScoringModel(_Strict):
     @cached_property
     def _engagement_by_id(self) -> dict[str, EngagementRule]:
         return {rule.id: rule for rule in self.engagement}
+
+    @cached_property
+    def decay_terms(self) -> dict[str, tuple[float | None, float | None]]:
+        """Each engagement rule's half-life in seconds (None: no decay) and cap, by rule id."""
+        return {
+            rule.id: (
+                rule.half_life_days * SECONDS_PER_DAY if rule.half_life_days is not None else None,
+                rule.cap,
+            )
+            for rule in self.engagement
+        }
 
     @cached_property
     def fit_cache(self) -> dict[tuple[object, ...], Any]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.services.policy import is_live
 from scoring import ScoringModel, Stage
 from scoring.facts import CardFact, Cause, Fact, LeadLife, Move, Signal, Unseen, fact_order
-from scoring.lifecycle import step
+from scoring.lifecycle import Fold
 
 
 @dataclass
@@ -29,33 +29,27 @@ def walk(state: LeadLife, facts: Iterable[Fact], *, model: ScoringModel, now: da
     ordered = sorted(facts, key=fact_order)
     card_times = [fact.at for fact in ordered if isinstance(fact, CardFact)]
     window = timedelta(days=model.thresholds.hand_raise_max_age_days)
-    result = Walk(state)
+    work = Fold(state, model)
+    carded: dict[int, int] = {}
     for fact in ordered:
-        before = len(result.moves)
-        _apply(result, fact, model)
+        before = len(work.moves)
+        work.apply(fact)
         if isinstance(fact, CardFact) and fact.handoff_id is not None:
-            result.carded[result.state.sql_count] = fact.handoff_id
-        sql = _new_sql(result.moves[before:])
+            carded[work.state.sql_count] = fact.handoff_id
+        sql = _new_sql(work.moves, since=before)
         if (
             sql
             and not is_live(sql.at, model=model, now=now)
             and not _carded_soon_after(sql, card_times, window)
         ):
-            _apply(result, Unseen(sql.at), model)
-    return result
-
-
-def _apply(result: Walk, fact: Fact, model: ScoringModel) -> None:
-    outcome = step(result.state, fact, model)
-    result.state = outcome.state
-    result.moves.extend(outcome.moves)
-    result.signals.extend(outcome.signals)
+            work.apply(Unseen(sql.at))
+    return Walk(work.state, work.moves, work.signals, carded)
 
 
 def _carded_soon_after(sql: Move, card_times: list[datetime], window: timedelta) -> bool:
     return any(sql.at <= at <= sql.at + window for at in card_times)
 
 
-def _new_sql(moves: list[Move]) -> Move | None:
-    last = moves[-1] if moves else None
+def _new_sql(moves: list[Move], *, since: int) -> Move | None:
+    last = moves[-1] if len(moves) > since else None
     return last if last and last.to_stage is Stage.SQL and last.cause is not Cause.CARDED else None

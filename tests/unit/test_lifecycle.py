@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -221,3 +222,21 @@ def test_history_folded_in_two_parts_with_the_daily_job_between_is_the_history_f
     assert second.state == whole.state
     assert first.moves + ticked.moves + second.moves == whole.moves
     assert first.signals + ticked.signals + second.signals == whole.signals
+
+
+def test_a_copy_of_a_lead_life_keeps_every_field() -> None:
+    state = fold(fresh(), [*engaged_vp(), ev("demo_request", 1)], MODEL).state
+
+    copied = state.copy()
+
+    assert copied is not state
+    assert all(getattr(copied, f.name) is getattr(state, f.name) for f in fields(LeadLife))
+
+
+def test_folding_never_changes_the_state_it_started_from() -> None:
+    start = fold(fresh(), engaged_vp(), MODEL).state
+    snapshot = start.copy()
+
+    fold(start, [ev("demo_request", 3), ev("page_view", 4, url="/pricing")], MODEL)
+
+    assert start == snapshot
