@@ -7,11 +7,13 @@ its new events only, never by re-reading its whole history.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scoring.model import SECONDS_PER_DAY, EngagementRule, ScoringModel
+from scoring.model import BASE_RULE_ID, SECONDS_PER_DAY, EngagementRule, ScoringModel
 from scoring.types import Contribution, Event, LeadProfile, Score, ScoreTotals
 
 
@@ -70,14 +72,8 @@ class EngagementLedger:
     def record(self, model: ScoringModel, event: Event) -> EngagementRule | None:
         """Add an event; returns the rule that scored it, or None if no rule applies."""
         rule = model.engagement_rule_for(event.type, event.properties)
-        if rule is None:
-            return None
-        ts = event.occurred_at.timestamp()
-        tally = self.tallies.get(rule.id)
-        if tally is None:
-            self.tallies[rule.id] = RuleTally(1, rule.points, rule.points, ts)
-        else:
-            tally.add(rule.points, ts, rule.half_life_days)
+        if rule is not None:
+            self._add(rule, event.occurred_at.timestamp(), rule.increment(event.properties))
         return rule
 
     def with_event(self, model: ScoringModel, event: Event) -> tuple[EngagementLedger, EngagementRule | None]:
@@ -85,23 +81,28 @@ class EngagementLedger:
         rule = model.engagement_rule_for(event.type, event.properties)
         if rule is None:
             return self, None
-        return self.adding(rule, event.occurred_at.timestamp()), rule
+        return self.adding(rule, event.occurred_at.timestamp(), event.properties), rule
 
-    def adding(self, rule: EngagementRule, ts: float) -> EngagementLedger:
+    def adding(self, rule: EngagementRule, ts: float, properties: Mapping[str, Any]) -> EngagementLedger:
         """A new ledger with one event of ``rule`` at ``ts`` added, this one left as it was."""
-        tallies = dict(self.tallies)
-        tally = tallies.get(rule.id)
+        copy = EngagementLedger(dict(self.tallies))
+        tally = copy.tallies.get(rule.id)
+        if tally is not None:
+            copy.tallies[rule.id] = RuleTally(tally.events, tally.raw, tally.decayed_at_last, tally.last_ts)
+        copy._add(rule, ts, rule.increment(properties))
+        return copy
+
+    def _add(self, rule: EngagementRule, ts: float, increment: float) -> None:
+        tally = self.tallies.get(rule.id)
         if tally is None:
-            tallies[rule.id] = RuleTally(1, rule.points, rule.points, ts)
+            self.tallies[rule.id] = RuleTally(1, increment, increment, ts)
         else:
-            copy = RuleTally(tally.events, tally.raw, tally.decayed_at_last, tally.last_ts)
-            copy.add(rule.points, ts, rule.half_life_days)
-            tallies[rule.id] = copy
-        return EngagementLedger(tallies)
+            tally.add(increment, ts, rule.half_life_days)
 
     def engagement_total(self, model: ScoringModel, at: datetime) -> float:
         """The sum of :meth:`contributions`' points, computed without building them (the hot path:
-        the same arithmetic as :meth:`RuleTally.value_at` and :func:`_capped`, inlined)."""
+        the same arithmetic as :meth:`RuleTally.value_at`, ``EngagementRule.shaped`` and
+        :func:`_capped`, inlined)."""
         ts = at.timestamp()
         terms = model.decay_terms
         total = 0.0
@@ -109,11 +110,13 @@ class EngagementLedger:
             term = terms.get(rule_id)
             if term is None:
                 continue
-            half_life_seconds, cap = term
+            half_life_seconds, cap, log_points = term
             value = tally.decayed_at_last
             elapsed = ts - tally.last_ts
             if half_life_seconds is not None and elapsed > 0:
                 value *= 0.5 ** (elapsed / half_life_seconds)
+            if log_points is not None:
+                value = log_points * math.log2(1.0 + value)
             if cap is not None:
                 value = -cap if value < -cap else cap if value > cap else value
             total += round(value, 2)
@@ -127,7 +130,7 @@ class EngagementLedger:
             tally = self.tallies.get(rule.id)
             if tally is None:
                 continue
-            value = tally.value_at(ts, rule.half_life_days)
+            value = rule.shaped(tally.value_at(ts, rule.half_life_days))
             capped = _capped(value, rule.cap)
             result.append(
                 Contribution(
@@ -135,7 +138,7 @@ class EngagementLedger:
                     label=rule.label,
                     kind="engagement",
                     points=round(capped, 2),
-                    raw_points=tally.raw,
+                    raw_points=rule.shaped(tally.raw),
                     events=tally.events,
                     last_at=datetime.fromtimestamp(tally.last_ts, UTC),
                     capped=capped != value,
@@ -196,11 +199,13 @@ def _fit_by_values(model: ScoringModel, profile: LeadProfile) -> _Fit:
 
 def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contribution]:
     result = []
+    if model.base:
+        result.append(Contribution(rule_id=BASE_RULE_ID, label="Base score", kind="fit", points=model.base))
     groups_done: set[str] = set()
     for rule in model.fit:
         if rule.group is not None and rule.group in groups_done:
             continue
-        if not rule.when.test(profile.value_of(rule.field)):
+        if not rule.matches(profile.value_of):
             continue
         if rule.group is not None:
             groups_done.add(rule.group)

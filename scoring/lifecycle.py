@@ -200,7 +200,7 @@ class _Before(NamedTuple):
 def _fold_in(model: ScoringModel, state: LeadLife, event: EventFact) -> None:
     rule = model.engagement_rule_for(event.type, event.properties)
     if rule is not None:
-        state.ledger = state.ledger.adding(rule, event.at.timestamp())
+        state.ledger = state.ledger.adding(rule, event.at.timestamp(), event.properties)
     profile = state.profile = _patched(state.profile, event.profile)
     if state.as_of is None or event.at > state.as_of:
         state.as_of = event.at
@@ -209,14 +209,20 @@ def _fold_in(model: ScoringModel, state: LeadLife, event: EventFact) -> None:
 
 
 def _patched(profile: LeadProfile, patch: Mapping[str, Any] | None) -> LeadProfile:
-    """The profile with the event's non-empty fields; the same object when none of them differ."""
+    """The profile with the event's non-empty fields; the same object when none of them differ.
+    Attributes are laid over the ones known (an attribute is never removed)."""
     if not patch:
         return profile
     changes = {
         name: value
         for name, value in patch.items()
-        if value not in (None, "") and getattr(profile, name) != value
+        if value not in (None, "") and name != "attributes" and getattr(profile, name) != value
     }
+    attributes = patch.get("attributes")
+    if attributes:
+        merged = profile.with_attributes(attributes)
+        if merged != profile.attributes:
+            changes["attributes"] = merged
     return replace(profile, **changes) if changes else profile
 
 

@@ -36,11 +36,29 @@ def parse_model(text: str, *, source: str = "<text>") -> ScoringModel:
     try:
         return ScoringModel.model_validate(data)
     except ValidationError as exc:
-        raise ModelError(source, [_describe(error, data) for error in exc.errors()]) from exc
+        problems = [_describe(error, data) for error in exc.errors() if not _other_branch(error, data)]
+        raise ModelError(source, problems) from exc
 
 
 def _describe(error: Any, data: dict[str, Any]) -> str:
     return f"{_path(error['loc'], data)}: {error['msg']}"
+
+
+def _other_branch(error: Any, data: Any) -> bool:
+    """An error of the text branch of a "text or test" value that was written as a test."""
+    node = data
+    for key in error["loc"]:
+        if _is_branch(key, node):
+            return key == "str" and isinstance(node, dict)
+        node = _child(node, key)
+    return False
+
+
+def _is_branch(key: str | int, node: Any) -> bool:
+    # pydantic names the alternative of a union it tried: "str", or "function-after[…, Condition]".
+    return (
+        isinstance(key, str) and (key == "str" or "[" in key) and not (isinstance(node, dict) and key in node)
+    )
 
 
 def _path(loc: tuple[str | int, ...], data: Any) -> str:
@@ -48,6 +66,8 @@ def _path(loc: tuple[str | int, ...], data: Any) -> str:
     parts: list[str] = []
     node = data
     for key in loc:
+        if _is_branch(key, node):
+            continue
         if isinstance(key, int):
             rule_id = node[key].get("id") if isinstance(node, list) and isinstance(node[key], dict) else None
             parts[-1] += f"[{key}]" + (f" ({rule_id})" if rule_id else "")

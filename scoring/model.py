@@ -6,122 +6,81 @@ Everything here is pure data and validation; nothing reads files or the clock.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from scoring.conditions import Condition, FieldTest, Strict, number, profile_field
 from scoring.event_display import FREE_MAIL_DOMAINS, EventDisplay, display_for
 
 _MEMO_SIZE = 10_000
-SECONDS_PER_DAY = 86_400.0
 _MEMO_KEY_CHARS = 500
-
-#: Profile fields a fit rule may test. ``email_domain`` is derived from the email.
-FitField = Literal[
-    "email_domain",
-    "title",
-    "company",
-    "industry",
-    "company_size",
-    "country",
-    "source",
-    "campaign",
-]
+SECONDS_PER_DAY = 86_400.0
+#: The id of the model's ``base`` points among a score's contributions.
+BASE_RULE_ID = "base"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class FitRule(Strict):
+    """Points for a profile that passes a test; ``disqualify`` blocks MQL and SQL entirely.
 
-
-class Condition(_Strict):
-    """A test on one value: exactly one of ``equals``, ``one_of``, ``matches``, or a range."""
-
-    equals: str | None = None
-    one_of: tuple[str, ...] | None = Field(default=None, min_length=1)
-    matches: str | None = Field(default=None, description="regular expression, case-insensitive")
-    min: float | None = None
-    max: float | None = None
-
-    @field_validator("matches")
-    @classmethod
-    def _regex_compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return pattern
-
-    @model_validator(mode="after")
-    def _exactly_one_test(self) -> Condition:
-        tests = [self.equals is not None, self.one_of is not None, self.matches is not None]
-        ranged = self.min is not None or self.max is not None
-        if sum(tests) + ranged != 1:
-            raise ValueError("give exactly one of equals, one_of, matches, or min/max")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is greater than max")
-        return self
-
-    def test(self, value: str | int | None) -> bool:
-        """Whether ``value`` satisfies this condition (a missing value never does)."""
-        if value is None or value == "":
-            return False
-        if self.min is not None or self.max is not None:
-            return _in_range(value, self.min, self.max)
-        text = str(value).strip().lower()
-        if self.equals is not None:
-            return text == self.equals.lower()
-        if self.one_of is not None:
-            return text in self._options
-        return self._regex.search(text) is not None
-
-    @cached_property
-    def _options(self) -> frozenset[str]:
-        return frozenset(option.lower() for option in self.one_of or ())
-
-    @cached_property
-    def _regex(self) -> re.Pattern[str]:
-        return re.compile(self.matches or "", re.IGNORECASE)
-
-
-def _in_range(value: str | int, low: float | None, high: float | None) -> bool:
-    try:
-        number = float(value)
-    except ValueError:
-        return False
-    return (low is None or number >= low) and (high is None or number <= high)
-
-
-class FitRule(_Strict):
-    """Points for a profile field that matches; ``disqualify`` blocks MQL and SQL entirely."""
+    The test is ``field`` with ``when``, or ``all_of``: several field tests that must all pass."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
-    field: FitField
-    when: Condition
+    field: str | None = None
+    when: Condition | None = None
+    all_of: tuple[FieldTest, ...] | None = None
     points: float = 0
     disqualify: bool = False
     group: str | None = Field(default=None, description="only the first matching rule of a group counts")
 
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, name: str | None) -> str | None:
+        return None if name is None else profile_field(name)
+
     @model_validator(mode="after")
-    def _does_something(self) -> FitRule:
+    def _one_test_that_does_something(self) -> FitRule:
+        single = self.field is not None or self.when is not None
+        if single == bool(self.all_of) or (single and (self.field is None or self.when is None)):
+            raise ValueError("give field and when, or all_of (a list of tests each with its field)")
         if self.points == 0 and not self.disqualify:
             raise ValueError("a fit rule needs points or disqualify: true")
         return self
 
+    @cached_property
+    def tests(self) -> tuple[tuple[str, Condition], ...]:
+        """The (field, condition) pairs that must all pass."""
+        if self.all_of is not None:
+            return tuple((test.field, test) for test in self.all_of)
+        assert self.field is not None
+        assert self.when is not None
+        return ((self.field, self.when),)
 
-class EngagementRule(_Strict):
-    """Points per event of a type (optionally only when its properties match), capped and decaying."""
+    def matches(self, value_of: Callable[[str], Any]) -> bool:
+        """Whether the profile (``value_of``: its value for a field name) passes every test."""
+        return all(condition.test(value_of(name)) for name, condition in self.tests)
+
+
+class EngagementRule(Strict):
+    """Points per event of a type (optionally only when its properties match), capped and decaying.
+
+    ``where`` tests properties: a glob pattern, or a condition such as ``{min: 10}`` or
+    ``{missing: true}``. ``per`` names a numeric property: points per unit of it. ``curve: log``
+    gives diminishing returns: each doubling of the (decayed) count or units adds ``points``."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
     event: str = Field(pattern=r"^[a-z0-9_]+$")
-    where: dict[str, str] = Field(default_factory=dict, description="property -> glob pattern")
+    where: dict[str, str | Condition] = Field(default_factory=dict, description="property -> test")
     points: float
+    per: str | None = Field(default=None, min_length=1, description="numeric property: points per unit")
+    curve: Literal["linear", "log"] = "linear"
     cap: float | None = Field(default=None, gt=0, description="bound on the size of this rule's total")
     half_life_days: float | None = Field(default=None, gt=0)
 
@@ -139,13 +98,37 @@ class EngagementRule(_Strict):
         """Whether an event of this type and properties is scored by this rule."""
         if event_type != self.event:
             return False
-        return all(
-            fnmatchcase(str(properties.get(key, "")).lower(), pattern.lower())
-            for key, pattern in self.where.items()
-        )
+        return all(_passes(test, properties, key) for key, test in self.where.items())
+
+    def units(self, properties: Mapping[str, Any]) -> float:
+        """How much of the rule one event brings: 1, or its ``per`` property (0 when not a
+        non-negative number)."""
+        if self.per is None:
+            return 1.0
+        return max(0.0, number(properties.get(self.per)) or 0.0)
+
+    def increment(self, properties: Mapping[str, Any]) -> float:
+        """What one event adds to the rule's running sum: points (linear) or units (log)."""
+        units = self.units(properties)
+        return self.points * units if self.curve == "linear" else units
+
+    def shaped(self, value: float) -> float:
+        """A running sum (decayed) as points, before the cap."""
+        return value if self.curve == "linear" else self.points * math.log2(1.0 + value)
 
 
-class Thresholds(_Strict):
+def _memo_value(value: Any) -> tuple[type, str]:
+    # The type too: a glob reads True and "True" alike, a numeric test does not.
+    return type(value), str(value)
+
+
+def _passes(test: str | Condition, properties: Mapping[str, Any], key: str) -> bool:
+    if isinstance(test, Condition):
+        return test.test(properties.get(key))
+    return fnmatchcase(str(properties.get(key, "")).lower(), test.lower())
+
+
+class Thresholds(Strict):
     """Where stages begin. A hand-raise makes an SQL at once unless the lead is disqualified."""
 
     mql: float = Field(gt=0)
@@ -168,7 +151,7 @@ class Thresholds(_Strict):
         return self
 
 
-class LifecycleRules(_Strict):
+class LifecycleRules(Strict):
     """How leads come back round after a decision, and when a faded MQL expires."""
 
     rejected_cool_off_days: float = Field(
@@ -179,11 +162,12 @@ class LifecycleRules(_Strict):
     )
 
 
-class ScoringModel(_Strict):
+class ScoringModel(Strict):
     """A whole scoring model as written in YAML."""
 
     name: str
     version: int = 1
+    base: float = Field(default=0, description="points every lead starts with (part of fit)")
     thresholds: Thresholds
     lifecycle: LifecycleRules = LifecycleRules()
     fit: tuple[FitRule, ...] = ()
@@ -209,6 +193,8 @@ class ScoringModel(_Strict):
         repeated = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
         if repeated:
             raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
+        if BASE_RULE_ID in ids and self.base:
+            raise ValueError(f"the rule id {BASE_RULE_ID!r} names the model's base points: rename that rule")
         return self
 
     def engagement_rule_for(self, event_type: str, properties: Mapping[str, Any]) -> EngagementRule | None:
@@ -218,14 +204,14 @@ class ScoringModel(_Strict):
             return None
         if not keys:
             return self._rules_by_event[event_type][0]
-        values = tuple(str(properties.get(key, "")) for key in keys)
+        values = tuple(_memo_value(properties.get(key, "")) for key in keys)
         memo = self._rule_memo
-        memo_key = (event_type, *values)
+        memo_key: tuple[object, ...] = (event_type, *values)
         if memo_key in memo:
             return memo[memo_key]
         rules = self._rules_by_event[event_type]
         rule = next((rule for rule in rules if rule.applies_to(event_type, properties)), None)
-        if sum(map(len, values)) <= _MEMO_KEY_CHARS:  # long values would make a large memo
+        if sum(len(text) for _, text in values) <= _MEMO_KEY_CHARS:  # long values would make a large memo
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
             memo[memo_key] = rule
@@ -259,12 +245,14 @@ class ScoringModel(_Strict):
         return {rule.id: rule for rule in self.engagement}
 
     @cached_property
-    def decay_terms(self) -> dict[str, tuple[float | None, float | None]]:
-        """Each engagement rule's half-life in seconds (None: no decay) and cap, by rule id."""
+    def decay_terms(self) -> dict[str, tuple[float | None, float | None, float | None]]:
+        """Each engagement rule's half-life in seconds (None: no decay), cap, and for a ``log``
+        curve its points (None: linear), by rule id."""
         return {
             rule.id: (
                 rule.half_life_days * SECONDS_PER_DAY if rule.half_life_days is not None else None,
                 rule.cap,
+                rule.points if rule.curve == "log" else None,
             )
             for rule in self.engagement
         }
@@ -275,7 +263,7 @@ class ScoringModel(_Strict):
         return {}
 
     @cached_property
-    def _rule_memo(self) -> dict[tuple[str, ...], EngagementRule | None]:
+    def _rule_memo(self) -> dict[tuple[object, ...], EngagementRule | None]:
         # A plain attribute once computed: pydantic's private attributes are slower to reach.
         return {}
 
@@ -290,8 +278,10 @@ class ScoringModel(_Strict):
         from_rules = {
             option.lower()
             for rule in self.fit
-            if rule.field == "email_domain" and rule.points < 0 and not rule.disqualify
-            for option in (*(rule.when.one_of or ()), *((rule.when.equals,) if rule.when.equals else ()))
+            if rule.points < 0 and not rule.disqualify and rule.all_of is None
+            for name, when in rule.tests
+            if name == "email_domain"
+            for option in (*(when.one_of or ()), *((when.equals,) if when.equals else ()))
         }
         return FREE_MAIL_DOMAINS | from_rules
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -103,6 +104,7 @@ class LeadProfile:
     country: str | None = None
     source: str | None = None
     campaign: str | None = None
+    attributes: tuple[tuple[str, str | float], ...] = ()
 
     @property
     def email_domain(self) -> str:
@@ -120,14 +122,21 @@ class LeadProfile:
             self.country,
             self.source,
             self.campaign,
+            self.attributes,
         )
 
-    def value_of(self, field_name: str) -> str | int | None:
-        """The value a fit rule tests for ``field_name``."""
+    def value_of(self, field_name: str) -> str | float | None:
+        """The value a fit rule tests for ``field_name`` (``attributes.<name>`` for an attribute)."""
         if field_name == "email_domain":
             return self.email_domain
+        if field_name.startswith("attributes."):
+            return dict(self.attributes).get(field_name.removeprefix("attributes."))
         value: str | int | None = getattr(self, field_name)
         return value
+
+    def with_attributes(self, changes: Mapping[str, str | float]) -> tuple[tuple[str, str | float], ...]:
+        """The attributes with ``changes`` laid over them (kept sorted by name)."""
+        return tuple(sorted({**dict(self.attributes), **changes}.items()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ def life_of(lead: LeadState) -> LeadLife:
     if not lead.derived:
         return LeadLife(profile=LeadProfile(email=lead.email))
     life = lead.life
+    attributes = life.get("attributes")
     return LeadLife(
-        profile=lead.profile,
+        profile=replace(lead.profile, attributes=_attributes(attributes)) if attributes else lead.profile,
         ledger=EngagementLedger.from_json(lead.ledger),
         stage=lead.stage,
         as_of=lead.as_of,
@@ -54,6 +56,8 @@ def store_life(lead: LeadState, life: LeadLife, *, model: ScoringModel, now: dat
         "owner": life.owner,
         "sql_count": life.sql_count,
     }
+    if life.profile.attributes:
+        lead.life["attributes"] = [list(pair) for pair in life.profile.attributes]
 
 
 def earlier_json(earlier: EarlierDecision | None) -> dict[str, Any] | None:
@@ -76,6 +80,10 @@ def earlier_decision(data: dict[str, Any] | None) -> EarlierDecision | None:
     at = _time(data["at"])
     assert at is not None
     return EarlierDecision(Decision(data["action"]), at, data["by"], data.get("reason"), data.get("note"))
+
+
+def _attributes(pairs: list[list[Any]]) -> tuple[tuple[str, str | float], ...]:
+    return tuple((str(name), value) for name, value in pairs)
 
 
 def _iso(moment: datetime | None) -> str | None:

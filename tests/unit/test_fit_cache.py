@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import get_args
 
 import pytest
 
 from bot.model_source import load_scoring_model
 from scoring import LeadProfile, fit_contributions
-from scoring.model import FitField
+from scoring.conditions import PROFILE_FIELDS
 
 BASE = LeadProfile(
     email="ana@acme.io",
@@ -30,10 +29,11 @@ CHANGED = {
     "country": "DE",
     "source": "webinar",
     "campaign": "q1",
+    "attributes": (("plan", "team"),),
 }
 
 
-@pytest.mark.parametrize("field_name", get_args(FitField))
+@pytest.mark.parametrize("field_name", [*PROFILE_FIELDS, "attributes"])
 def test_every_field_a_fit_rule_reads_is_part_of_the_cache_key(field_name: str) -> None:
     changed = (
         replace(BASE, email="ana@gmail.com")
