@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from scoring.engine import EngagementLedger
+from scoring.outcomes import LeadOutcome
 from scoring.types import Decision, LeadProfile, Score, Stage
 
 
@@ -103,6 +104,7 @@ class LeadLife:
     first_source: str | None = None
     first_campaign: str | None = None
     sql_count: int = 0
+    outcome: LeadOutcome | None = None
 
     def copy(self) -> LeadLife:
         """A copy to change (``dataclasses.replace`` is several times slower, on the hot path)."""

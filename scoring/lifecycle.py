@@ -35,6 +35,7 @@ from scoring.facts import (
 )
 from scoring.fading import first_moment_below
 from scoring.model import ScoringModel
+from scoring.outcomes import OUTCOME_EVENTS, outcome_of
 from scoring.types import Decision, LeadProfile, ScoreTotals, Stage
 
 _DECIDED = {
@@ -206,6 +207,8 @@ def _fold_in(model: ScoringModel, state: LeadLife, event: EventFact) -> None:
         state.as_of = event.at
     state.first_source = state.first_source or profile.source
     state.first_campaign = state.first_campaign or profile.campaign
+    if event.type in OUTCOME_EVENTS and (state.outcome is None or event.at >= state.outcome.at):
+        state.outcome = outcome_of(event.type, event.at, event.properties)
 
 
 def _patched(profile: LeadProfile, patch: Mapping[str, Any] | None) -> LeadProfile:

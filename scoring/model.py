@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from scoring.conditions import Condition, FieldTest, Strict, number, profile_field
 from scoring.event_display import FREE_MAIL_DOMAINS, EventDisplay, display_for
+from scoring.outcomes import OUTCOME_EVENTS
 
 _MEMO_SIZE = 10_000
 _MEMO_KEY_CHARS = 500
@@ -193,6 +194,14 @@ class ScoringModel(Strict):
         repeated = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
         if repeated:
             raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
+        scoring_outcomes = sorted({rule.event for rule in self.engagement} & OUTCOME_EVENTS.keys())
+        if scoring_outcomes or set(self.thresholds.hand_raise) & OUTCOME_EVENTS.keys():
+            named = ", ".join(scoring_outcomes) or ", ".join(
+                sorted(set(self.thresholds.hand_raise) & OUTCOME_EVENTS.keys())
+            )
+            raise ValueError(
+                f"{named}: outcome events score nothing and raise no hand (they mark the lead's outcome)"
+            )
         if BASE_RULE_ID in ids and self.base:
             raise ValueError(f"the rule id {BASE_RULE_ID!r} names the model's base points: rename that rule")
         return self
@@ -223,7 +232,11 @@ class ScoringModel(Strict):
 
     def knows_event(self, event_type: str) -> bool:
         """Whether the event type is part of this model (scored or explicitly known)."""
-        return event_type in self.known_events or event_type in self._rules_by_event
+        return (
+            event_type in self.known_events
+            or event_type in self._rules_by_event
+            or event_type in OUTCOME_EVENTS
+        )
 
     @cached_property
     def _rules_by_event(self) -> dict[str, tuple[EngagementRule, ...]]:

@@ -9,6 +9,7 @@ from typing import Any
 from scoring import Decision, EngagementLedger, LeadProfile, ScoringModel, score_totals
 from scoring.facts import EarlierDecision, LeadLife
 from scoring.lifecycle import next_due
+from scoring.outcomes import LeadOutcome
 from storage.leads import PROFILE_FIELDS, LeadState
 
 
@@ -31,6 +32,7 @@ def life_of(lead: LeadState) -> LeadLife:
         first_source=lead.first_source,
         first_campaign=lead.first_campaign,
         sql_count=int(life.get("sql_count", 0)),
+        outcome=LeadOutcome.from_json(life.get("outcome")),
     )
 
 
@@ -58,6 +60,8 @@ def store_life(lead: LeadState, life: LeadLife, *, model: ScoringModel, now: dat
     }
     if life.profile.attributes:
         lead.life["attributes"] = [list(pair) for pair in life.profile.attributes]
+    if life.outcome is not None:
+        lead.life["outcome"] = life.outcome.as_json()
 
 
 def earlier_json(earlier: EarlierDecision | None) -> dict[str, Any] | None:

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from scoring import EngagementLedger, Score, ScoringModel, score_lead
+from bot.services.lead_life import life_of
+from scoring import EngagementLedger, LeadProfile, Score, ScoringModel, score_lead
+from scoring.outcomes import LeadOutcome
 from storage.event_log import StoredEvent
 from storage.handoffs import HandoffRecord, StageChangeRecord
 from storage.leads import PROFILE_FIELDS, LeadState
@@ -20,6 +22,8 @@ class LeadReport:
     """Everything a rep or an API client sees about one lead."""
 
     lead: LeadState
+    profile: LeadProfile
+    outcome: LeadOutcome | None
     score: Score
     stage_changes: list[StageChangeRecord]
     handoffs: list[HandoffRecord]
@@ -31,7 +35,9 @@ class LeadReport:
         return {
             "email": self.lead.email,
             "profile": {name: self.lead.profile_values.get(name) for name in PROFILE_FIELDS},
+            "attributes": dict(self.profile.attributes),
             "stage": self.lead.stage.value,
+            "outcome": self.outcome.as_json() if self.outcome else None,
             "score": self.score.as_dict() | {"top": [c.rule_id for c in self.score.top()]},
             "stage_changes": [_record_dict(change) for change in self.stage_changes],
             "handoffs": [_handoff_dict(handoff) for handoff in self.handoffs],
@@ -46,10 +52,14 @@ def lead_report(*, uow: UnitOfWork, email: str, model: ScoringModel, now: dateti
         lead = uow.leads.by_email(email)
         if lead is None:
             return None
+        life = life_of(lead)
+        profile = life.profile if lead.derived else lead.profile
         return LeadReport(
             lead=lead,
+            profile=profile,
+            outcome=life.outcome,
             score=score_lead(
-                model=model, profile=lead.profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
+                model=model, profile=profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
             ),
             stage_changes=uow.handoffs.stage_changes(lead.id),
             handoffs=uow.handoffs.for_lead(lead.id),

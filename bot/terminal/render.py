@@ -40,6 +40,23 @@ def ingest_summary(console: Console, result: IngestResult, *, position_word: str
         console.print(f"  … and {len(result.refused) - MAX_REFUSALS_SHOWN} more problems")
 
 
+def _attributes_line(report: LeadReport) -> str:
+    pairs = report.profile.attributes
+    if not pairs:
+        return ""
+    return "attributes " + " · ".join(f"{escape(name)}={escape(str(value))}" for name, value in pairs) + "\n"
+
+
+def _outcome_text(report: LeadReport) -> str:
+    outcome = report.outcome
+    if outcome is None:
+        return ""
+    amount = (
+        f" · {outcome.amount:,.0f} {outcome.currency or ''}".rstrip() if outcome.amount is not None else ""
+    )
+    return f"\noutcome [bold]{outcome.kind.value}[/] on {outcome.at:%Y-%m-%d}{escape(amount)}"
+
+
 def lead_panel(report: LeadReport, *, now: datetime) -> Panel:
     """A lead's profile, score with its explanation, stage history and handoffs."""
     lead, score = report.lead, report.score
@@ -53,9 +70,11 @@ def lead_panel(report: LeadReport, *, now: datetime) -> Panel:
         f"{shown(profile.title)} at {shown(profile.company)} · {profile.company_size or '?'} people · "
         f"{shown(profile.industry)} · {shown(profile.country)}\n"
         f"source {shown(profile.source)} · campaign {shown(profile.campaign)}\n"
-        f"stage [bold]{lead.stage.value.upper()}[/] · score [bold]{score.total:g}[/] "
+        + _attributes_line(report)
+        + f"stage [bold]{lead.stage.value.upper()}[/] · score [bold]{score.total:g}[/] "
         f"(fit {score.fit:g}, engagement {score.engagement:g})"
         + (" · [red]disqualified[/]" if score.disqualified else "")
+        + _outcome_text(report)
     )
     signals = Table(title="Why this score", title_justify="left")
     for column in ("signal", "kind", "points", "events", "decay", "last"):
