@@ -10,13 +10,16 @@ from __future__ import annotations
 import codecs
 import csv
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from bot.services.event_input import InputFormatError, Parsed, parse_objects
+from bot.services.outcome_rows import outcome_event
 from bot.services.schemas import LeadIn, Refusal
 
 REQUIRED_COLUMNS = ("event_id", "email", "type", "occurred_at")
+#: A CRM export of outcomes: ``email,outcome,occurred_at[,amount][,currency][,event_id]``.
+OUTCOME_COLUMNS = ("email", "outcome", "occurred_at")
 SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 _LEAD_FIELDS = set(LeadIn.model_fields)
 
@@ -51,7 +54,8 @@ def parse_csv(lines: Iterable[str]) -> Iterator[Parsed]:
     header = next(remaining, "").removeprefix("\ufeff")
     separator = _separator(header)
     columns = [name.strip() for name in next(csv.reader([header], delimiter=separator))]
-    return _rows(csv.reader(remaining, delimiter=separator, strict=True), columns)
+    as_event = outcome_event if "type" not in columns else _csv_event
+    return _rows(csv.reader(remaining, delimiter=separator, strict=True), columns, as_event)
 
 
 def _separator(header: str) -> str:
@@ -60,7 +64,8 @@ def _separator(header: str) -> str:
     if "\x00" in header:
         raise InputFormatError("the file is not text (or is UTF-16): save it as CSV in UTF-8")
     for separator in SEPARATORS:
-        if set(REQUIRED_COLUMNS) <= _names(header, separator):
+        names = _names(header, separator)
+        if set(REQUIRED_COLUMNS) <= names or set(OUTCOME_COLUMNS) <= names:
             return separator
     found = _sniffed_separator(header)
     if found is None or found in SEPARATORS:
@@ -82,7 +87,9 @@ def _sniffed_separator(header: str) -> str | None:
     return marks.most_common(1)[0][0] if marks else None
 
 
-def _rows(reader: Any, columns: list[str]) -> Iterator[Parsed]:
+def _rows(
+    reader: Any, columns: list[str], as_event: Callable[[dict[str, str]], dict[str, Any]]
+) -> Iterator[Parsed]:
     while True:
         try:
             cells = next(reader)
@@ -99,7 +106,12 @@ def _rows(reader: Any, columns: list[str]) -> Iterator[Parsed]:
             refusal = Refusal(index=position, field="(row)", error="more cells than header columns")
             yield Parsed(position, None, [refusal])
             continue
-        yield next(parse_objects([_csv_event(dict(zip(columns, cells, strict=False)))], first=position))
+        try:
+            event = as_event(dict(zip(columns, cells, strict=False)))
+        except ValueError as exc:
+            yield Parsed(position, None, [Refusal(index=position, field="outcome", error=str(exc))])
+            continue
+        yield next(parse_objects([event], first=position))
 
 
 def _csv_event(row: dict[str, str]) -> dict[str, Any]:
