@@ -6,6 +6,7 @@ Everything here is pure data and validation; nothing reads files or the clock.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -279,6 +280,16 @@ class ScoringModel(Strict):
     def _rule_memo(self) -> dict[tuple[object, ...], EngagementRule | None]:
         # A plain attribute once computed: pydantic's private attributes are slower to reach.
         return {}
+
+    @property
+    def label(self) -> str:
+        """The model as people name it: its name and version."""
+        return f"{self.name} v{self.version}"
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything the model says: equal models score alike."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
     def event_display(self, event_type: str) -> EventDisplay:
         """How an event of ``event_type`` reads on a card (declared, built-in, or its own words)."""

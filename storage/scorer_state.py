@@ -50,3 +50,16 @@ class ScorerStateRepository:
     def rewind(self) -> None:
         """Start again from the first event (a full re-derivation)."""
         self._session.execute(update(_state).where(_ROW).values(checkpoint=0))
+
+    def model(self) -> tuple[str | None, str | None]:
+        """The fingerprint and label of the model every lead was last derived under (None: never
+        recorded)."""
+        row = self._session.execute(
+            select(_state.c.model_fingerprint, _state.c.model_label).where(_ROW)
+        ).one()
+        return row.model_fingerprint, row.model_label
+
+    def record_model(self, *, fingerprint: str, label: str) -> None:
+        """Every lead is now derived under this model."""
+        statement = update(_state).where(_ROW).values(model_fingerprint=fingerprint, model_label=label[:120])
+        self._session.execute(statement)

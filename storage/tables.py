@@ -219,6 +219,9 @@ class ScorerStateRow(Base):
     checkpoint: Mapped[int] = mapped_column(Integer)
     holder: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None]
+    # The scoring model every lead was last derived under (empty until a scorer first records it).
+    model_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    model_label: Mapped[str | None] = mapped_column(String(120))
 
 
 class HandoffSignalRow(Base):

@@ -1,0 +1,30 @@
+"""the scoring model the scorer last derived every lead under
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-26
+
+``model_fingerprint`` is empty until a scorer first runs after the upgrade: it records its model
+then, without re-deriving anything. From then on a scorer that starts with another model re-derives
+every lead under it (``handoff rescore --all`` does the same on demand).
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN (see 0006: never a batch rebuild on SQLite).
+    op.add_column('scorer_state', sa.Column('model_fingerprint', sa.String(length=64), nullable=True))
+    op.add_column('scorer_state', sa.Column('model_label', sa.String(length=120), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column('scorer_state', 'model_label')
+    op.drop_column('scorer_state', 'model_fingerprint')
