@@ -168,10 +168,11 @@ class LeadRepository:
         )
         return [_state(row) for row in self._session.execute(query)]
 
-    def lock_page(self, *, after_id: int, limit: int) -> list[LeadState]:
-        """The next ``limit`` leads by id after ``after_id``, locked (a pass over every lead)."""
+    def page(self, *, after_id: int, limit: int, lock: bool = False) -> list[LeadState]:
+        """The next ``limit`` leads by id after ``after_id`` (a pass over every lead), locked when
+        ``lock``."""
         query = select(*_STATE_COLUMNS).where(_leads.c.id > after_id).order_by(_leads.c.id).limit(limit)
-        return [_state(row) for row in self._session.execute(query.with_for_update())]
+        return [_state(row) for row in self._session.execute(query.with_for_update() if lock else query)]
 
     def create_missing(self, emails: Sequence[str], *, at: datetime) -> None:
         """Insert bare leads for emails not yet known (a concurrent insert of the same one is fine)."""

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.entrypoints.cli_lab import rescore
+from bot.entrypoints.cli_lab import backtest, rescore
 from bot.entrypoints.cli_manifest import manifest
 from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
 from bot.entrypoints.problems import slack_problem
@@ -34,6 +34,7 @@ app = typer.Typer(help="Handoff: carries leads from marketing to sales in Slack.
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.command()(manifest)
 app.command()(rescore)
+app.command()(backtest)
 app.add_typer(db_app, name="db")
 console = Console()
 

@@ -1,9 +1,9 @@
-"""The model lab's commands: ``handoff rescore`` (and, beside it, backtest and fit)."""
+"""The model lab's commands: ``handoff backtest`` and ``handoff rescore``."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +14,11 @@ from rich.markup import escape
 from bot.entrypoints.cli_runtime import fail, runtime
 from bot.model_source import load_scoring_model
 from bot.runtime import Runtime, utcnow
+from bot.services.backtest import BacktestSpec, Label, replay_all
+from bot.services.backtest_chart import backtest_chart
+from bot.services.backtest_report import backtest_report
 from bot.services.rescore import Rescored, RescorePass, ScorerBusy, rescore_all
+from bot.terminal.render_backtest import print_backtest
 from scoring import ModelError, ScoringModel
 
 console = Console()
@@ -56,6 +60,35 @@ def rescore(
             f"note: the live model is still {live}; set HANDOFF_SCORING_MODEL={path}, or the next"
             " scorer to start re-derives every lead under the live one again"
         )
+
+
+def backtest(
+    model: Annotated[Path | None, typer.Option(help="model file (default: the live model)")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="only samples scored from this day on")
+    ] = None,
+    label: Annotated[Label, typer.Option(help="what counts as converted: outcome or decision")] = "outcome",
+    as_json: Annotated[bool, typer.Option("--json", help="the report as JSON")] = False,
+    chart: Annotated[Path | None, typer.Option(help="also write the lift and band chart to this PNG")] = None,
+) -> None:
+    """Replay every lead's stored events under a model in memory (nothing changes) and report how
+    well its scores ranked what became of the leads."""
+    if chart is not None and not chart.parent.is_dir():
+        fail(f"cannot write {chart}: {chart.parent} is not a folder")
+    with runtime() as rt:
+        chosen = _model(rt, model)
+        live = rt.model if chosen.fingerprint != rt.model.fingerprint else None
+        start = since.replace(tzinfo=UTC) if since is not None else None
+        spec = BacktestSpec(model=chosen, live=live, label=label, since=start, now=utcnow())
+        report = backtest_report(replay_all(read_uow=rt.read_uow, spec=spec), spec)
+    if chart is not None:
+        chart.write_bytes(backtest_chart(report))
+    if as_json:
+        console.print_json(json.dumps(report.as_dict()))
+    else:
+        print_backtest(console, report)
+        if chart is not None:
+            console.print(f"chart written to {escape(str(chart))}")
 
 
 def _model(rt: Runtime, path: Path | None) -> ScoringModel:

@@ -36,6 +36,19 @@ def life_of(lead: LeadState) -> LeadLife:
     )
 
 
+def start_life(lead: LeadState) -> LeadLife:
+    """Where a replay of ``lead`` starts: no facts yet, and the profile it had before the event log
+    kept profiles (events stored before then did not carry them)."""
+    return LeadLife(profile=LeadProfile(email=lead.email, **base_profile(lead)))
+
+
+def base_profile(lead: LeadState) -> dict[str, Any]:
+    """The profile fields a replay starts from (none, unless the lead predates the event log)."""
+    if not lead.derived:
+        return dict(lead.profile_values)
+    return dict(lead.life.get("base_profile") or {})
+
+
 def store_life(lead: LeadState, life: LeadLife, *, model: ScoringModel, now: datetime) -> None:
     """Write ``life`` into the stored lead, with its score as of ``now``."""
     totals = score_totals(model=model, profile=life.profile, ledger=life.ledger, at=now)

@@ -79,7 +79,7 @@ def _page(job: RescorePass, now: datetime, after_id: int, done: Rescored) -> int
     with job.uow_factory() as uow:
         if not uow.scorer.take_lease(holder=job.holder, now=now, lease=job.lease):
             raise ScorerBusy("another process took the scorer's lease during the rescore")
-        leads = uow.leads.lock_page(after_id=after_id, limit=job.page)
+        leads = uow.leads.page(after_id=after_id, limit=job.page, lock=True)
         if not leads:
             return 0
         checkpoint = uow.scorer.checkpoint()
