@@ -74,7 +74,8 @@ class EngagementRule(Strict):
 
     ``where`` tests properties: a glob pattern, or a condition such as ``{min: 10}`` or
     ``{missing: true}``. ``per`` names a numeric property: points per unit of it. ``curve: log``
-    gives diminishing returns: each doubling of the (decayed) count or units adds ``points``."""
+    gives diminishing returns: each doubling of the (decayed) count or units adds ``points``.
+    ``points: 0`` makes the events it matches count for nothing (and for no later rule)."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
@@ -88,8 +89,6 @@ class EngagementRule(Strict):
 
     @model_validator(mode="after")
     def _negative_rules_do_not_decay(self) -> EngagementRule:
-        if self.points == 0:
-            raise ValueError("points must not be 0")
         if self.points < 0 and self.half_life_days is not None:
             raise ValueError(
                 "a negative rule cannot decay: its penalty would fade and the score rise with time"

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.entrypoints.cli_lab import backtest, rescore
+from bot.entrypoints.cli_lab import backtest, model_app, rescore
 from bot.entrypoints.cli_manifest import manifest
 from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
 from bot.entrypoints.problems import slack_problem
@@ -36,6 +36,7 @@ app.command()(manifest)
 app.command()(rescore)
 app.command()(backtest)
 app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
 console = Console()
 
 

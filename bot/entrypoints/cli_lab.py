@@ -1,4 +1,4 @@
-"""The model lab's commands: ``handoff backtest`` and ``handoff rescore``."""
+"""The model lab's commands: ``handoff backtest``, ``handoff model fit`` and ``handoff rescore``."""
 
 from __future__ import annotations
 
@@ -11,15 +11,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.entrypoints.cli_runtime import fail, runtime
+from bot.entrypoints.cli_runtime import errors, fail, runtime
 from bot.model_source import load_scoring_model
 from bot.runtime import Runtime, utcnow
 from bot.services.backtest import BacktestSpec, Label, replay_all
 from bot.services.backtest_chart import backtest_chart
 from bot.services.backtest_report import backtest_report
+from bot.services.model_fit import FitError, FitSettings, Learnt, learn
+from bot.services.model_yaml import fitted_yaml
 from bot.services.rescore import Rescored, RescorePass, ScorerBusy, rescore_all
 from bot.terminal.render_backtest import print_backtest
-from scoring import ModelError, ScoringModel
+from scoring import ModelError, ScoringModel, parse_model
+from scoring.evaluation import roc_auc
 
 console = Console()
 _SHOWN_LEADS = 20
@@ -89,6 +92,77 @@ def backtest(
         print_backtest(console, report)
         if chart is not None:
             console.print(f"chart written to {escape(str(chart))}")
+
+
+model_app = typer.Typer(help="Scoring model commands.", no_args_is_help=True)
+
+
+@model_app.command("fit")
+def model_fit(
+    outcomes: Annotated[
+        bool, typer.Option("--outcomes", help="learn from the stored outcomes (required)")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="write the fitted model here (default: print it)")] = None,
+    sql_p: Annotated[
+        float, typer.Option(min=0.01, max=0.99, help="probability the SQL threshold stands for")
+    ] = 0.8,
+    mql_p: Annotated[
+        float, typer.Option(min=0.01, max=0.99, help="probability the MQL threshold stands for")
+    ] = 0.5,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="cross-validation folds")] = 5,
+) -> None:
+    """Learn a model's points from the stored events and outcomes, and write it as YAML."""
+    if not outcomes:
+        fail("say --outcomes: the fit learns from opportunities and won deals (import them first)")
+    if out is not None and not out.parent.is_dir():
+        fail(f"cannot write {out}: {out.parent} is not a folder")
+    settings = FitSettings(sql_probability=sql_p, mql_probability=mql_p, folds=folds)
+    with runtime() as rt:
+        spec = BacktestSpec(model=rt.model, live=None, label="outcome", since=None, now=utcnow(), keep=True)
+        replayed = replay_all(read_uow=rt.read_uow, spec=spec)
+    try:
+        learnt = learn(replayed.kept, rt.model, settings)
+    except FitError as exc:
+        fail(str(exc))
+    converted = sum(sample.converted for sample in replayed.kept)
+    text = fitted_yaml(
+        learnt=learnt,
+        current=rt.model,
+        settings=settings,
+        samples=len(replayed.kept),
+        converted=converted,
+        fitted_on=utcnow().date(),
+    )
+    fitted = parse_model(text, source="(fitted)")
+    current_auc = roc_auc(replayed.samples)
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text)
+    _fit_summary(learnt, fitted, current=rt.model, current_auc=current_auc, out=out)
+
+
+def _fit_summary(
+    learnt: Learnt,
+    fitted: ScoringModel,
+    *,
+    current: ScoringModel,
+    current_auc: float | None,
+    out: Path | None,
+) -> None:
+    shown = errors if out is None else console  # the YAML alone on standard output
+    low, high = min(learnt.fold_aucs), max(learnt.fold_aucs)
+    was = "n/a" if current_auc is None else f"{current_auc:.3f}"
+    shown.print(
+        f"held-out ROC AUC {learnt.held_out_auc:.3f} ({len(learnt.fold_aucs)} folds, {low:.3f}–{high:.3f});"
+        f" {escape(current.label)}: {was}"
+    )
+    if out is not None:
+        path = escape(str(out))
+        shown.print(
+            f"wrote {path}: {len(fitted.fit)} fit rules, {len(fitted.engagement)} engagement rules."
+            f" Next: handoff backtest --model {path}, then handoff rescore --all --model {path}"
+        )
 
 
 def _model(rt: Runtime, path: Path | None) -> ScoringModel:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.services.lead_life import start_life
-from scoring import Decision, ScoringModel, Stage, score_totals
+from scoring import Decision, LeadProfile, ScoringModel, Stage, score_totals
 from scoring.evaluation import Scored
 from scoring.facts import Cause, EventFact, Fact, Tick, fact_order
 from scoring.lifecycle import Fold
@@ -41,6 +41,16 @@ class BacktestSpec:
     label: Label
     since: datetime | None
     now: datetime
+    keep: bool = False
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A sample as ``model fit`` learns from it: the profile then, the events before, the answer."""
+
+    profile: LeadProfile
+    events: list[EventFact]
+    converted: bool
 
 
 @dataclass
@@ -49,6 +59,7 @@ class Replayed:
     many leads would end in another stage than under the live model."""
 
     samples: list[Scored] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
     cards_by_week: Counter[datetime] = field(default_factory=Counter)
     leads: int = 0
     would_move: int = 0
@@ -88,6 +99,9 @@ def _replay(lead: LeadState, life: StoredLife, spec: BacktestSpec, done: Replaye
             moment, converted = moments.pop(0)
             work.apply(Tick(moment))
             done.samples.append(_sample(work, moment, converted))
+            if spec.keep:
+                earlier = [f for f in facts if isinstance(f, EventFact) and f.at < moment]
+                done.kept.append(Kept(work.state.profile, earlier, converted))
         before = len(work.moves)
         work.apply(fact)
         for move in work.moves[before:]:
