@@ -44,8 +44,9 @@ def _decode(line: bytes) -> str:
 
 
 def parse_csv(lines: Iterable[str]) -> Iterator[Parsed]:
-    """Validate CSV rows: event columns, lead columns (``title`` or ``lead.title``), and the rest
-    as properties (``url`` or ``properties.url``). Positions are file line numbers.
+    """Validate CSV rows: event columns, lead columns (``title`` or ``lead.title``), attributes
+    (``attributes.plan``), and the rest as properties (``url`` or ``properties.url``). Positions are
+    file line numbers.
 
     The header is read at once: InputFormatError if it lacks the event columns or their separator
     is not a comma, semicolon or tab.
@@ -122,6 +123,9 @@ def _csv_event(row: dict[str, str]) -> dict[str, Any]:
             continue
         if name in REQUIRED_COLUMNS:
             event[name] = value
+        elif name.removeprefix("lead.").startswith("attributes."):
+            attribute = name.removeprefix("lead.").removeprefix("attributes.")
+            lead.setdefault("attributes", {})[attribute] = _cell_value(value)
         elif name.removeprefix("lead.") in _LEAD_FIELDS:
             lead[name.removeprefix("lead.")] = value
         else:
@@ -129,3 +133,12 @@ def _csv_event(row: dict[str, str]) -> dict[str, Any]:
     if lead:
         event["lead"] = lead
     return event
+
+
+def _cell_value(text: str) -> str | float:
+    """A number when the cell holds one (an attribute such as seats), else the text."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text else number

@@ -113,7 +113,7 @@ def _event_rules(kept: Sequence[Kept]) -> Iterable[dict[str, Any]]:
         units = [key for key, hits in numeric[event_type].most_common(1) if hits >= _NUMERIC_SHARE * count]
         words = event_type.replace("_", " ")
         if units:
-            label = f"{units[0].replace('_', ' ')} of {words}"
+            label = f"{units[0].replace('_', ' ').capitalize()} in {words}"
             yield {
                 "id": f"{event_type}_{units[0]}",
                 "label": label,

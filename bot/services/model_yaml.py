@@ -28,7 +28,7 @@ def fitted_yaml(
     fit = sorted(_points(learnt.candidate.fit, learnt.weights, scale), key=lambda rule: -abs(rule["points"]))
     fit = [rule for rule in fit if rule["points"]]
     # Engagement rules keep their order and their zeros: the first rule that matches takes the event.
-    engagement = _points(learnt.candidate.engagement, learnt.weights, scale)
+    engagement = _without_idle_zeros(_points(learnt.candidate.engagement, learnt.weights, scale))
     thresholds = current.thresholds
     lines = [
         f"# Fitted by `handoff model fit --outcomes` on {fitted_on.isoformat()} from {samples:,} leads "
@@ -68,6 +68,17 @@ def _points(rules: Any, weights: dict[str, float], scale: float) -> list[dict[st
         rule.model_dump(exclude_defaults=True) | {"points": round(weights.get(rule.id, 0.0) * scale)}
         for rule in rules
     ]
+
+
+def _without_idle_zeros(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Zero-point rules only where a later rule of their event type scores (they keep its events
+    from it); elsewhere a zero changes nothing and is left out."""
+    kept = []
+    for index, rule in enumerate(rules):
+        later = (other for other in rules[index + 1 :] if other["event"] == rule["event"] and other["points"])
+        if rule["points"] or next(later, None) is not None:
+            kept.append(rule)
+    return kept
 
 
 def _flow(value: Any) -> str:

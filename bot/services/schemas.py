@@ -14,10 +14,13 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.clock import utcnow
 from bot.services.event_rules import PropertyError, check_properties, email_address, free_text, single_line
+from bot.services.profile_rules import check_attributes, check_outcome
+from scoring.outcomes import OUTCOME_EVENTS
 
 _TYPE = re.compile(r"^[a-z0-9_]{1,64}$")
 _MAX_FUTURE = timedelta(days=1)
@@ -46,6 +49,14 @@ class LeadIn(BaseModel):
     country: ShortText | None = None
     source: ShortText | None = None
     campaign: ShortText | None = None
+    attributes: dict[str, Any] | None = Field(
+        None, description="custom profile fields: names to strings or numbers (scoring rules test them)"
+    )
+
+    @field_validator("attributes")
+    @classmethod
+    def _flat_attributes(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else check_attributes(value)
 
 
 class EventIn(BaseModel):
@@ -91,6 +102,12 @@ class EventIn(BaseModel):
     @classmethod
     def _storable_properties(cls, value: dict[str, Any]) -> dict[str, Any]:
         return check_properties(value)
+
+    @model_validator(mode="after")
+    def _outcome_amount(self) -> EventIn:
+        if self.type in OUTCOME_EVENTS:
+            check_outcome(self.properties)
+        return self
 
 
 class Refusal(BaseModel):
