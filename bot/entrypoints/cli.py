@@ -301,6 +301,12 @@ def demo(
         Path | None,
         typer.Option(help="also write the generated events as JSON Lines here, for `handoff ingest`"),
     ] = None,
+    save_outcomes: Annotated[
+        Path | None,
+        typer.Option(
+            help="also write outcomes of the generated leads as a CRM export (CSV), for the model lab"
+        ),
+    ] = None,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -324,7 +330,15 @@ def demo(
     moment = moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
     if html is not None and not html.parent.is_dir():
         fail(f"cannot write {html}: {html.parent} is not a folder")
-    run_demo(console, leads=leads, events=events, save_events=save_events, html=html, at=moment)
+    run_demo(
+        console,
+        leads=leads,
+        events=events,
+        save_events=save_events,
+        save_outcomes=save_outcomes,
+        html=html,
+        at=moment,
+    )
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import tempfile
 from contextlib import nullcontext
@@ -27,6 +28,7 @@ from bot.slack.blocks import handoff_card
 from bot.terminal import render
 from bot.terminal.render_digest import print_digest
 from bot.terminal.sample import generate_events
+from bot.terminal.sample_outcomes import sample_outcomes
 from scoring import Decision
 from storage.tables import LeadRow
 
@@ -37,6 +39,7 @@ def run_demo(
     leads: int,
     events: int,
     save_events: Path | None = None,
+    save_outcomes: Path | None = None,
     html: Path | None = None,
     at: datetime | None = None,
 ) -> None:
@@ -48,6 +51,8 @@ def run_demo(
         now = utcnow()  # the saved events are the very events the demo ingests
         if save_events is not None:
             _save_events(console, save_events, leads=leads, events=events, now=now)
+        if save_outcomes is not None:
+            _save_outcomes(console, save_outcomes, leads=leads, events=events, now=now)
         with tempfile.TemporaryDirectory(prefix="handoff-demo-") as folder:
             url = f"sqlite:///{Path(folder) / 'demo.db'}"
             rt = build_runtime(load_settings(database_url=url, sales_channel="C0DEMO0001", **overrides))
@@ -55,6 +60,17 @@ def run_demo(
                 _run(console, rt, leads=leads, events=events, now=now, html=html)
             finally:
                 rt.close()
+
+
+def _save_outcomes(console: Console, path: Path, *, leads: int, events: int, now: datetime) -> None:
+    rows = sample_outcomes(generate_events(leads=leads, events=events, now=now), now=now)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=["email", "outcome", "occurred_at", "amount", "currency"])
+        writer.writeheader()
+        writer.writerows(rows)
+    console.print(
+        f"Wrote {len(rows):,} outcomes to {path}: try `handoff ingest {path}`, then `handoff backtest`."
+    )
 
 
 def _save_events(console: Console, path: Path, *, leads: int, events: int, now: datetime) -> None:

@@ -83,5 +83,16 @@ def _without_idle_zeros(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _flow(value: Any) -> str:
     return yaml.safe_dump(
-        value, default_flow_style=True, width=10_000, sort_keys=False, allow_unicode=True
+        _whole(value), default_flow_style=True, width=10_000, sort_keys=False, allow_unicode=True
     ).strip()
+
+
+def _whole(value: Any) -> Any:
+    """Whole floats as integers (``min: 100``, not ``min: 100.0``), all the way down."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole(item) for item in value]
+    return value
