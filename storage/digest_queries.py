@@ -35,6 +35,7 @@ from scoring.types import Decision, HandoffStatus, Stage
 from storage.signals import HAND_RAISE_BELOW_FIT
 from storage.tables import (
     DecisionRow,
+    EventRow,
     HandoffRow,
     LeadRow,
     LeadSignalRow,
@@ -47,6 +48,17 @@ Week = tuple[datetime, datetime]
 _SLA_LOOKBACK = timedelta(days=30)
 _MQL_OR_SQL = ("mql", "sql")
 _COUNTED = ("mql", "sql", "expired")
+OUTCOME_TYPES = ("opportunity_created", "closed_won", "closed_lost")
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCount:
+    """A week's outcome events of one type and currency: how many, and their amounts summed."""
+
+    type: str
+    currency: str | None
+    count: int
+    amount: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +186,36 @@ class DigestQueries:
             index: StageCounts(*(int(value) for value in values))
             for index, *values in self._session.execute(query)
         }
+
+    def outcome_counts(self, weeks: Sequence[Week]) -> dict[int, list[OutcomeCount]]:
+        """Per event-time week: the CRM's outcome events by type and currency, with their count and
+        the sum of their amounts."""
+        event = EventRow
+        rows = (
+            select(
+                _week_of(event.occurred_at, weeks).label("week"),
+                event.type.label("type"),
+                event.properties["currency"].as_string().label("currency"),
+                event.properties["amount"].as_float().label("amount"),
+            )
+            .where(
+                event.type.in_(OUTCOME_TYPES),
+                event.occurred_at >= weeks[0][0],
+                event.occurred_at < weeks[-1][1],
+            )
+            .subquery()
+        )
+        totals = select(
+            rows.c.week,
+            rows.c.type,
+            rows.c.currency,
+            func.count(),
+            func.coalesce(func.sum(rows.c.amount), 0.0),
+        ).group_by(rows.c.week, rows.c.type, rows.c.currency)
+        found: dict[int, list[OutcomeCount]] = {}
+        for week, kind, currency, count, amount in self._session.execute(totals):
+            found.setdefault(week, []).append(OutcomeCount(kind, currency, int(count), float(amount)))
+        return found
 
     def uncarded_counts(self, weeks: Sequence[Week]) -> dict[int, tuple[int, int]]:
         """Per event-time week: hand-raises below the fit floor (not carded) and SQLs kept as history."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -126,9 +127,16 @@ class LeadSearchTermRow(Base):
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
 
 
+OUTCOME_ROWS = text("type IN ('opportunity_created', 'closed_won', 'closed_lost')")
+
+
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_lead_occurred", "lead_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_events_lead_occurred", "lead_id", "occurred_at"),
+        # The digest counts the CRM's outcomes by week: a partial index holds those rows alone.
+        Index("ix_events_outcomes", "occurred_at", sqlite_where=OUTCOME_ROWS, postgresql_where=OUTCOME_ROWS),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), unique=True)

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.digest_lanes import fit_band_edges, lane_acceptance, lane_outcomes, score_band_edges
-from bot.services.digest_report import BandRow, Breakdown, DigestReport, ReasonCount, WeekCounts
+from bot.services.digest_report import BandRow, Breakdown, Deals, DigestReport, ReasonCount, WeekCounts
 from scoring import REASONS, Decision, ScoringModel
 from scoring.calibration import BandOutcome, advise
 from storage.calibration_queries import CalibrationQueries
-from storage.digest_queries import DecisionGroup, DigestQueries, SourceGroup, StageCounts, Week
+from storage.digest_queries import DecisionGroup, DigestQueries, OutcomeCount, SourceGroup, StageCounts, Week
 from storage.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
@@ -50,6 +50,7 @@ def compute_digest(
     with uow:
         queries, calibration = DigestQueries(uow.session), CalibrationQueries(uow.session)
         stages, uncarded = queries.stage_counts(weeks), queries.uncarded_counts(weeks)
+        outcomes = queries.outcome_counts(weeks)
         sla = queries.sla_counts(weeks, now=now)
         decided = queries.decision_groups(weeks, edges=BAND_EDGES)
         medians = queries.medians_to_decide(weeks[-2:])
@@ -66,6 +67,7 @@ def compute_digest(
             decisions=decisions.get(i, (0, 0, 0)),
             median=medians.get(i - (HISTORY_WEEKS - 2)),
             sla=sla.get(i, (0, 0, 0)),
+            deals=_deals(outcomes.get(i, [])),
         )
         for i, day in enumerate(mondays)
     ]
@@ -97,6 +99,7 @@ def _week_counts(
     decisions: tuple[int, int, int],
     median: float | None,
     sla: tuple[int, int, int],
+    deals: Deals,
 ) -> WeekCounts:
     return WeekCounts(
         day,
@@ -110,6 +113,23 @@ def _week_counts(
         expired=stages.expired,
         hand_raise_below_fit=uncarded[0],
         history_sqls=uncarded[1],
+        deals=deals,
+    )
+
+
+def _deals(counts: list[OutcomeCount]) -> Deals:
+    by_type = Counter[str]()
+    amounts: dict[str, float] = {}
+    for count in counts:
+        by_type[count.type] += count.count
+        if count.type == "closed_won" and count.amount:
+            code = (count.currency or "").upper()
+            amounts[code] = amounts.get(code, 0.0) + count.amount
+    return Deals(
+        by_type["opportunity_created"],
+        by_type["closed_won"],
+        by_type["closed_lost"],
+        tuple(sorted(amounts.items())),
     )
 
 

@@ -15,6 +15,20 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 @dataclass(frozen=True)
+class Deals:
+    """A week's outcomes from the CRM: opportunities opened, deals won (and their amounts by
+    currency, "" when none was given) and lost."""
+
+    opportunities: int = 0
+    won: int = 0
+    lost: int = 0
+    won_amounts: tuple[tuple[str, float], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.opportunities or self.won or self.lost)
+
+
+@dataclass(frozen=True)
 class WeekCounts:
     """One week's headline numbers."""
 
@@ -33,6 +47,7 @@ class WeekCounts:
     expired: int = 0
     hand_raise_below_fit: int = 0  # hand-raises not carded: disqualified or below the fit floor
     history_sqls: int = 0  # of the week's SQLs, those too old for a card when Handoff learnt of them
+    deals: Deals = Deals()
 
     @property
     def direct_sqls(self) -> int:

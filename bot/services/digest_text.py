@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.digest_report import DigestReport, WeekCounts
+from bot.services.digest_report import Deals, DigestReport, WeekCounts
 from scoring import Decision, reason_label
 
 
@@ -57,12 +57,22 @@ def headline_rows(report: DigestReport) -> list[tuple[str, str, str]]:
     ]
     for label, count, rate, before_rate in _outcomes(week, before):
         rows.append((label, f"{count} ({percent(rate)})", rate_change(rate, before_rate)))
+    if week.deals or before.deals:
+        rows.append(("CRM outcomes", deals_text(week.deals), change(week.deals.won, before.deals.won)))
     rows += [
         ("Median time to decision", duration(week.median_seconds_to_decide), ""),
         ("SLA breaches", str(week.sla_breaches), change(week.sla_breaches, before.sla_breaches)),
         ("Reminders / escalations", f"{week.reminders} / {week.escalations}", ""),
     ]
     return rows
+
+
+def deals_text(deals: Deals) -> str:
+    """'3 won (USD 45,000), 1 lost, 4 opportunities'."""
+    amounts = "; ".join(f"{currency} {amount:,.0f}".strip() for currency, amount in deals.won_amounts)
+    won = f"{deals.won} won" + (f" ({amounts})" if amounts else "")
+    opportunities = f"{deals.opportunities} opportunit{'y' if deals.opportunities == 1 else 'ies'}"
+    return f"{won}, {deals.lost} lost, {opportunities}"
 
 
 def _sql_split(week: WeekCounts) -> str:

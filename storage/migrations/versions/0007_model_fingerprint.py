@@ -1,4 +1,4 @@
-"""the scoring model the scorer last derived every lead under
+"""the scoring model the scorer last derived every lead under; an index of outcome events
 
 Revision ID: 0007
 Revises: 0006
@@ -6,7 +6,8 @@ Create Date: 2026-11-26
 
 ``model_fingerprint`` is empty until a scorer first runs after the upgrade: it records its model
 then, without re-deriving anything. From then on a scorer that starts with another model re-derives
-every lead under it (``handoff rescore --all`` does the same on demand).
+every lead under it (``handoff rescore --all`` does the same on demand). The digest counts
+outcome events by week through a partial index that holds them alone.
 """
 
 from alembic import op
@@ -23,8 +24,13 @@ def upgrade() -> None:
     # Plain ADD COLUMN (see 0006: never a batch rebuild on SQLite).
     op.add_column('scorer_state', sa.Column('model_fingerprint', sa.String(length=64), nullable=True))
     op.add_column('scorer_state', sa.Column('model_label', sa.String(length=120), nullable=True))
+    outcomes = sa.text("type IN ('opportunity_created', 'closed_won', 'closed_lost')")
+    op.create_index(
+        'ix_events_outcomes', 'events', ['occurred_at'], sqlite_where=outcomes, postgresql_where=outcomes
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_events_outcomes', table_name='events')
     op.drop_column('scorer_state', 'model_label')
     op.drop_column('scorer_state', 'model_fingerprint')
