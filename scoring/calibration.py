@@ -67,12 +67,21 @@ def advise(
     rules: dict[str, tuple[int, int]],
     reason_labels: dict[str, str],
     min_sample: int = MIN_SAMPLE,
+    outcomes: dict[str, tuple[int, int, float]] | None = None,
 ) -> list[Advice]:
     """Suggestions from cards by lane and band and by rule (``rules``: id → (decided, accepted); the
-    hand-raise lane as the rule ``HAND_RAISE_LANE``)."""
+    hand-raise lane as the rule ``HAND_RAISE_LANE``). ``outcomes`` (id → handoffs whose outcome is
+    known, converted, amount won) is better evidence than clicks: with enough of it, rules are
+    compared by what their leads became in the CRM."""
     lanes = [SCORE_LANE, HAND_RAISE_LANE]
     found = [_lane_advice(model, bands, lane, reason_labels, min_sample) for lane in lanes]
-    return [*(advice for advice in found if advice is not None), *_rule_advice(model, rules, min_sample)]
+    known = {rule: (total, hits) for rule, (total, hits, _) in (outcomes or {}).items()}
+    if sum(total >= min_sample for total, _ in known.values()) >= 2:
+        won = {rule: amount for rule, (_, _, amount) in (outcomes or {}).items()}
+        by_rule = _rule_advice(model, known, min_sample, verb="converted", won=won)
+    else:
+        by_rule = _rule_advice(model, rules, min_sample)
+    return [*(advice for advice in found if advice is not None), *by_rule]
 
 
 def _lane_advice(
@@ -135,12 +144,19 @@ def _span(low: float, high: float | None) -> str:
     return f"{low:g}{joint}{high - 1:g}"
 
 
-def _rule_advice(model: ScoringModel, rules: dict[str, tuple[int, int]], min_sample: int) -> list[Advice]:
+def _rule_advice(
+    model: ScoringModel,
+    rules: dict[str, tuple[int, int]],
+    min_sample: int,
+    *,
+    verb: str = "were accepted",
+    won: dict[str, float] | None = None,
+) -> list[Advice]:
     rated = sorted(
         (
-            (accepted / decided, rule_id, decided, accepted)
-            for rule_id, (decided, accepted) in rules.items()
-            if decided >= min_sample and (rule_id == HAND_RAISE_LANE or model.rule(rule_id) is not None)
+            (hits / total, rule_id, total, hits)
+            for rule_id, (total, hits) in rules.items()
+            if total >= min_sample and (rule_id == HAND_RAISE_LANE or model.rule(rule_id) is not None)
         ),
         reverse=True,
     )
@@ -151,13 +167,15 @@ def _rule_advice(model: ScoringModel, rules: dict[str, tuple[int, int]], min_sam
     if best[0] > 0 and (worst[0] == 0 or best[0] / worst[0] >= FAR_APART):
         times = "always" if worst[0] == 0 else f"{best[0] / worst[0]:.1f}×"
         evidence = (
-            f"'{_label(model, best[1])}' leads were accepted {times} as often "
+            f"'{_label(model, best[1])}' leads {verb} {times} as often "
             f"({best[3]} of {best[2]} vs {worst[3]} of {worst[2]})"
         )
+        if won and (won.get(best[1]) or won.get(worst[1])):
+            evidence += f"; {won.get(best[1], 0):,.0f} won vs {won.get(worst[1], 0):,.0f}"
         advice.append(Advice(_compare(model, best[1], worst[1]), evidence))
-    for rate, rule_id, decided, accepted in rated[:-1]:
+    for rate, rule_id, total, hits in rated[:-1]:
         if rate <= RARELY_ACCEPTED:
-            advice.append(_rarely_accepted(model, rule_id, decided, accepted))
+            advice.append(_rarely_accepted(model, rule_id, total, hits, verb=verb))
     return advice
 
 
@@ -173,8 +191,8 @@ def _compare(model: ScoringModel, best: str, worst: str) -> str:
     return f"Give '{_label(model, best)}' more points or '{_label(model, worst)}' fewer?"
 
 
-def _rarely_accepted(model: ScoringModel, rule_id: str, decided: int, accepted: int) -> Advice:
-    evidence = f"its leads were accepted only {accepted} of {decided} times"
+def _rarely_accepted(model: ScoringModel, rule_id: str, decided: int, accepted: int, *, verb: str) -> Advice:
+    evidence = f"its leads {verb} only {accepted} of {decided} times"
     if rule_id == HAND_RAISE_LANE:
         floor = model.thresholds.hand_raise_min_fit
         suggestion = f"Raise the hand-raise fit floor (hand_raise_min_fit) above {floor:g}?"

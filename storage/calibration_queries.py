@@ -1,5 +1,5 @@
 """What calibration advice reads, computed by the database: the window's cards by lane, band and
-decision, and acceptance per scoring rule."""
+decision, acceptance per scoring rule, and what became of each rule's handoffs in the CRM."""
 
 from __future__ import annotations
 
@@ -8,14 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, StageChangeRow
+from storage.tables import DecisionRow, EventRow, HandoffRow, HandoffSignalRow, StageChangeRow
 
 HAND_RAISE_LANE = "hand_raise"
 SCORE_LANE = "score"
 Window = tuple[datetime, datetime]
+_OUTCOMES = ("opportunity_created", "closed_won", "closed_lost")
+_CONVERTED = ("opportunity_created", "closed_won")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """A scoring rule's handoffs of the window whose outcome the CRM told: how many, how many
+    converted (an opportunity or a won deal), and the amounts they won."""
+
+    known: int
+    converted: int
+    won_amount: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +88,40 @@ class CalibrationQueries:
             .group_by(signal.rule_id)
         )
         return {rule: (int(total), int(hits)) for rule, total, hits in self._session.execute(query)}
+
+    def rule_outcomes(self, window: Window) -> dict[str, RuleOutcome]:
+        """Per scoring rule behind the handoffs created in ``window``: what the CRM says became of
+        them (outcome events of the lead from the handoff on)."""
+        handoff, event, signal = HandoffRow, EventRow, HandoffSignalRow
+        amount = event.properties["amount"].as_float()
+        per_handoff = (
+            select(
+                handoff.id.label("handoff_id"),
+                func.max(case((event.type.in_(_CONVERTED), 1), else_=0)).label("converted"),
+                func.coalesce(func.sum(case((event.type == "closed_won", amount), else_=0.0)), 0.0).label(
+                    "won"
+                ),
+            )
+            .join(
+                event,
+                and_(
+                    event.lead_id == handoff.lead_id,
+                    event.occurred_at >= handoff.created_at,
+                    event.type.in_(_OUTCOMES),
+                ),
+            )
+            .where(handoff.created_at >= window[0], handoff.created_at < window[1])
+            .group_by(handoff.id)
+            .subquery()
+        )
+        query = (
+            select(
+                signal.rule_id, func.count(), func.sum(per_handoff.c.converted), func.sum(per_handoff.c.won)
+            )
+            .join(per_handoff, per_handoff.c.handoff_id == signal.handoff_id)
+            .group_by(signal.rule_id)
+        )
+        return {
+            rule: RuleOutcome(int(known), int(converted or 0), float(won or 0.0))
+            for rule, known, converted, won in self._session.execute(query)
+        }

@@ -58,6 +58,10 @@ def compute_digest(
         score_edges, fit_edges = score_band_edges(model), fit_band_edges(model)
         cards = calibration.card_groups(window, score_edges=score_edges, fit_edges=fit_edges)
         rules = calibration.rule_acceptance(window)
+        crm = {
+            rule: (o.known, o.converted, o.won_amount)
+            for rule, o in calibration.rule_outcomes(window).items()
+        }
     decisions = _decision_counts(decided)
     history = [
         _week_counts(
@@ -86,6 +90,7 @@ def compute_digest(
             bands=lane_outcomes(cards, score_edges=score_edges, fit_edges=fit_edges),
             rules=rules | lane_acceptance(cards),
             reason_labels=dict(REASONS),
+            outcomes=crm,
         ),
         timezone=zone.key,
     )

@@ -10,7 +10,8 @@ from bot.runtime import Runtime
 from bot.services.digest import compute_digest
 from bot.services.digest_report import Deals
 from bot.services.digest_text import headline_rows
-from tests.builders import event, parsed
+from storage.calibration_queries import CalibrationQueries, RuleOutcome
+from tests.builders import FIT_LEAD, event, parsed
 
 WEEK = date(2026, 9, 14)  # a Monday
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -52,3 +53,26 @@ def test_a_digest_without_outcomes_has_no_outcome_row(runtime: Runtime) -> None:
     )
 
     assert "CRM outcomes" not in [label for label, _, _ in headline_rows(report)]
+
+
+def test_each_rules_handoffs_are_followed_to_their_crm_outcome(runtime: Runtime) -> None:
+    raised = WEEK + timedelta(days=1)
+    for email in ("won@acme.io", "lost@acme.io", "quiet@acme.io"):
+        item = event(email, "demo_request", lead=FIT_LEAD)
+        item["occurred_at"] = datetime(raised.year, raised.month, raised.day, 9, tzinfo=UTC).isoformat()
+        runtime.ingest(parsed(item), now=NOW)
+    runtime.ingest(
+        parsed(
+            outcome("won@acme.io", "closed_won", WEEK + timedelta(days=20), amount=30000, currency="USD"),
+            outcome("lost@acme.io", "closed_lost", WEEK + timedelta(days=25)),
+            outcome(
+                "quiet@acme.io", "closed_won", WEEK - timedelta(days=1), amount=999
+            ),  # before its handoff
+        ),
+        now=NOW,
+    )
+
+    with runtime.uow() as uow:
+        found = CalibrationQueries(uow.session).rule_outcomes((datetime(2026, 9, 1, tzinfo=UTC), NOW))
+
+    assert found["hand_raise_demo"] == RuleOutcome(known=2, converted=1, won_amount=30000.0)

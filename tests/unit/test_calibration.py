@@ -147,3 +147,24 @@ def test_every_suggested_threshold_move_goes_up_from_where_it_is(
             assert advice.proposed > current
             assert f"to {advice.proposed:g}?" in advice.suggestion
             assert math.isfinite(advice.proposed)
+
+
+def test_enough_outcomes_compare_rules_by_what_their_leads_became_not_by_clicks() -> None:
+    clicks = {"seniority_vp": (20, 2), "pricing_page": (20, 18)}  # reps liked pricing viewers
+    crm = {"seniority_vp": (12, 9, 240_000.0), "pricing_page": (12, 2, 8_000.0)}  # VPs bought
+
+    (advice,) = advise(model=MODEL, bands=[], rules=clicks, reason_labels=LABELS, outcomes=crm)
+
+    assert advice.suggestion == "Give 'VP' more points or 'Viewed pricing' fewer?"
+    assert advice.evidence == (
+        "'VP' leads converted 4.5× as often (9 of 12 vs 2 of 12); 240,000 won vs 8,000"
+    )
+
+
+def test_too_few_outcomes_leave_the_advice_to_the_clicks() -> None:
+    clicks = {"seniority_vp": (20, 2), "pricing_page": (20, 18)}
+    crm = {"seniority_vp": (4, 4, 90_000.0), "pricing_page": (12, 2, 0.0)}
+
+    (advice,) = advise(model=MODEL, bands=[], rules=clicks, reason_labels=LABELS, outcomes=crm)
+
+    assert advice.suggestion == "Give 'Viewed pricing' more points or 'VP' fewer?"
