@@ -70,6 +70,7 @@ def store_life(lead: LeadState, life: LeadLife, *, model: ScoringModel, now: dat
         "earlier": earlier_json(life.earlier),
         "owner": life.owner,
         "sql_count": life.sql_count,
+        "model": model.label,
     }
     if life.profile.attributes:
         lead.life["attributes"] = [list(pair) for pair in life.profile.attributes]

@@ -38,6 +38,7 @@ class LeadReport:
             "attributes": dict(self.profile.attributes),
             "stage": self.lead.stage.value,
             "outcome": self.outcome.as_json() if self.outcome else None,
+            "model": self.lead.life.get("model") if self.lead.derived else None,
             "score": self.score.as_dict() | {"top": [c.rule_id for c in self.score.top()]},
             "stage_changes": [_record_dict(change) for change in self.stage_changes],
             "handoffs": [_handoff_dict(handoff) for handoff in self.handoffs],

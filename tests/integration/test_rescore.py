@@ -71,7 +71,7 @@ def test_a_rescore_re_derives_stage_history_and_score_under_the_new_model_only(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = stricter_model(env)
-    assert lead()["stage"] == "mql"
+    assert (lead()["stage"], lead()["model"]) == ("mql", "builtin v1")
 
     result = runner.invoke(app, ["rescore", "--all", "--model", str(model), "--json"])
     monkeypatch.setenv("HANDOFF_SCORING_MODEL", str(model))
@@ -80,6 +80,7 @@ def test_a_rescore_re_derives_stage_history_and_score_under_the_new_model_only(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["moves"] == [{"from": "mql", "to": "lead", "leads": 1}]
     assert after["stage"] == "lead"
+    assert after["model"] == "strict v1"
     assert [change["to_stage"] for change in after["stage_changes"]] == []
     pricing = next(c for c in after["score"]["contributions"] if c["rule"] == "pricing_page")
     assert pricing["raw_points"] == 4  # two views at the new model's 2 points, not the old 10
