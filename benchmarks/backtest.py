@@ -112,7 +112,8 @@ def main() -> None:
             verdict = "met" if ratio <= TARGET else "NOT met"
             print(
                 f"{kind:8} {args.events:,} events: ingest {ingested:.1f} s, backtest {tested:.1f} s"
-                f" (AUC {auc if auc is None else round(auc, 3)}) → ratio {ratio:.2f} (target ≤ {TARGET:g}: {verdict})"
+                f" (AUC {auc if auc is None else round(auc, 3)}) → ratio {ratio:.2f}"
+                f" (target ≤ {TARGET:g}: {verdict})"
             )
 
 

@@ -17,12 +17,12 @@ from bot.runtime import Runtime, utcnow
 from bot.services.backtest import BacktestSpec, Label, replay_all
 from bot.services.backtest_chart import backtest_chart
 from bot.services.backtest_report import backtest_report
-from bot.services.model_fit import FitError, FitSettings, Learnt, learn
-from bot.services.model_yaml import fitted_yaml
 from bot.services.rescore import Rescored, RescorePass, ScorerBusy, rescore_all
 from bot.terminal.render_backtest import print_backtest
 from scoring import ModelError, ScoringModel, parse_model
 from scoring.evaluation import roc_auc
+from scoring.fit import FitError, FitSettings, Learnt, learn
+from scoring.fit_yaml import fitted_yaml
 
 console = Console()
 _SHOWN_LEADS = 20

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.services.lead_life import start_life
-from scoring import Decision, LeadProfile, ScoringModel, Stage, score_totals
+from scoring import Decision, ScoringModel, Stage, score_totals
 from scoring.evaluation import Scored
 from scoring.facts import Cause, EventFact, Fact, Tick, fact_order
+from scoring.fit import Sample
 from scoring.lifecycle import Fold
 from scoring.outcomes import OUTCOME_EVENTS, OutcomeKind
 from storage.leads import LeadState
@@ -44,22 +45,13 @@ class BacktestSpec:
     keep: bool = False
 
 
-@dataclass(frozen=True)
-class Kept:
-    """A sample as ``model fit`` learns from it: the profile then, the events before, the answer."""
-
-    profile: LeadProfile
-    events: list[EventFact]
-    converted: bool
-
-
 @dataclass
 class Replayed:
     """The samples of every lead, the SQL moments the model would have carded by week, and how
     many leads would end in another stage than under the live model."""
 
     samples: list[Scored] = field(default_factory=list)
-    kept: list[Kept] = field(default_factory=list)
+    kept: list[Sample] = field(default_factory=list)
     cards_by_week: Counter[datetime] = field(default_factory=Counter)
     leads: int = 0
     would_move: int = 0
@@ -101,7 +93,7 @@ def _replay(lead: LeadState, life: StoredLife, spec: BacktestSpec, done: Replaye
             done.samples.append(_sample(work, moment, converted))
             if spec.keep:
                 earlier = [f for f in facts if isinstance(f, EventFact) and f.at < moment]
-                done.kept.append(Kept(work.state.profile, earlier, converted))
+                done.kept.append(Sample(work.state.profile, earlier, converted))
         before = len(work.moves)
         work.apply(fact)
         for move in work.moves[before:]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from bot.services.model_fit import FitSettings, Learnt, scale_and_offset
-from scoring import ScoringModel
+from scoring.fit import FitSettings, Learnt, scale_and_offset
+from scoring.model import ScoringModel
 
 _NO_FLOOR = -1000  # the fitted score already weighs fit: no separate floor
 

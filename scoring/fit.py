@@ -10,12 +10,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.services.backtest import Kept
-from bot.services.fit_candidates import candidate_model
-from scoring import EngagementLedger, ScoringModel, score_lead
-from scoring.types import Event
+from scoring.engine import EngagementLedger, score_lead
+from scoring.facts import EventFact
+from scoring.fit_candidates import candidate_model
+from scoring.model import ScoringModel
+from scoring.types import Event, LeadProfile
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A lead as a fit learns from it: its profile at the moment that matters, its events before
+    that moment, and whether it converted."""
+
+    profile: LeadProfile
+    events: list[EventFact]
+    converted: bool
 
 
 class FitError(ValueError):
@@ -47,11 +58,11 @@ class Learnt:
         return sum(self.fold_aucs) / len(self.fold_aucs)
 
 
-def learn(kept: Sequence[Kept], current: ScoringModel, settings: FitSettings) -> Learnt:
+def learn(samples: Sequence[Sample], current: ScoringModel, settings: FitSettings) -> Learnt:
     """Fit the candidate rules' weights to the samples' outcomes."""
-    candidate = candidate_model(kept, current)
-    ids, rows = features(kept, candidate)
-    labels = [int(sample.converted) for sample in kept]
+    candidate = candidate_model(samples, current)
+    ids, rows = features(samples, candidate)
+    labels = [int(sample.converted) for sample in samples]
     converted = sum(labels)
     if min(converted, len(labels) - converted) < settings.folds:
         raise FitError(
@@ -65,10 +76,10 @@ def learn(kept: Sequence[Kept], current: ScoringModel, settings: FitSettings) ->
     return Learnt(candidate, weights, float(regression.intercept_[0]), fold_aucs)
 
 
-def features(kept: Sequence[Kept], candidate: ScoringModel) -> tuple[list[str], list[list[float]]]:
+def features(samples: Sequence[Sample], candidate: ScoringModel) -> tuple[list[str], list[list[float]]]:
     """Each sample's contribution per candidate rule (the engine's own numbers), without the rules
     that are the same for every sample."""
-    table = [_contributions(sample, candidate) for sample in kept]
+    table = [_contributions(sample, candidate) for sample in samples]
     ids = [rule.id for rule in candidate.fit] + [rule.id for rule in candidate.engagement]
     varied = [rule_id for rule_id in ids if len({row.get(rule_id, 0.0) for row in table}) > 1]
     return varied, [[row.get(rule_id, 0.0) for rule_id in varied] for row in table]
@@ -86,7 +97,7 @@ def scale_and_offset(
     return scale, mql_points - scale * low
 
 
-def _contributions(sample: Kept, candidate: ScoringModel) -> dict[str, float]:
+def _contributions(sample: Sample, candidate: ScoringModel) -> dict[str, float]:
     ledger = EngagementLedger()
     for event in sample.events:
         ledger.record(candidate, Event(event.event_id, event.type, event.at, dict(event.properties)))

@@ -8,22 +8,26 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.services.backtest import Kept
-from scoring import ScoringModel
 from scoring.conditions import number
+from scoring.model import ScoringModel
+
+if TYPE_CHECKING:
+    from scoring.fit import Sample
 
 CATEGORICAL = ("industry", "country", "source", "campaign")
 MAY_BE_MISSING = ("title", "company", "industry", "company_size", "country")
 _NUMERIC_SHARE = 0.9
 
 
-def candidate_model(kept: Sequence[Kept], current: ScoringModel, *, min_share: float = 0.01) -> ScoringModel:
+def candidate_model(
+    samples: Sequence[Sample], current: ScoringModel, *, min_share: float = 0.01
+) -> ScoringModel:
     """Every candidate rule at one point (engagement rules on a log curve, without decay or cap)."""
-    least = max(5, int(len(kept) * min_share))
-    fit = [*_current_fit(current), *_profile_rules(kept, least)]
-    engagement = [*_current_engagement(current), *_event_rules(kept)]
+    least = max(5, int(len(samples) * min_share))
+    fit = [*_current_fit(current), *_profile_rules(samples, least)]
+    engagement = [*_current_engagement(current), *_event_rules(samples)]
     return ScoringModel.model_validate(
         {
             "name": "candidates",
@@ -63,12 +67,12 @@ def _current_engagement(current: ScoringModel) -> Iterable[dict[str, Any]]:
         }
 
 
-def _profile_rules(kept: Sequence[Kept], least: int) -> Iterable[dict[str, Any]]:
+def _profile_rules(samples: Sequence[Sample], least: int) -> Iterable[dict[str, Any]]:
     values: dict[str, Counter[str]] = defaultdict(Counter)
     written: dict[tuple[str, str], str] = {}
     numbers: dict[str, list[float]] = defaultdict(list)
     present: Counter[str] = Counter()
-    for sample in kept:
+    for sample in samples:
         fields = {name: sample.profile.value_of(name) for name in (*CATEGORICAL, *MAY_BE_MISSING)}
         fields |= {f"attributes.{key}": value for key, value in sample.profile.attributes}
         for name, value in fields.items():
@@ -83,7 +87,7 @@ def _profile_rules(kept: Sequence[Kept], least: int) -> Iterable[dict[str, Any]]
                 written.setdefault((name, text.lower()), text)
     for name, counts in values.items():
         for value, count in counts.items():
-            if least <= count <= len(kept) - least:
+            if least <= count <= len(samples) - least:
                 shown = written[(name, value)]
                 yield _rule(
                     f"{name}_{value}",
@@ -92,7 +96,7 @@ def _profile_rules(kept: Sequence[Kept], least: int) -> Iterable[dict[str, Any]]
                     {"equals": shown},
                 )
     for name in (*MAY_BE_MISSING, *(key for key in present if key.startswith("attributes."))):
-        if least <= len(kept) - present[name] <= len(kept) - least:
+        if least <= len(samples) - present[name] <= len(samples) - least:
             yield _rule(f"no_{name}", f"No {_field_words(name)}", name, {"missing": True})
     for name, measured in numbers.items():
         for cut in _quartiles(measured):
@@ -100,10 +104,10 @@ def _profile_rules(kept: Sequence[Kept], least: int) -> Iterable[dict[str, Any]]
             yield _rule(f"{name}_min_{cut:g}", label, name, {"min": cut})
 
 
-def _event_rules(kept: Sequence[Kept]) -> Iterable[dict[str, Any]]:
+def _event_rules(samples: Sequence[Sample]) -> Iterable[dict[str, Any]]:
     seen: Counter[str] = Counter()
     numeric: dict[str, Counter[str]] = defaultdict(Counter)
-    for sample in kept:
+    for sample in samples:
         for event in sample.events:
             seen[event.type] += 1
             for key, value in event.properties.items():
