@@ -77,8 +77,7 @@ class LeadState:
 
     def profiled(self) -> tuple[Any, ...]:
         """The values of the profile columns (``_PROFILED``) as they are now."""
-        values = self.profile_values
-        return (*(values.get(name) for name in PROFILE_FIELDS), self.first_source, self.first_campaign)
+        return (*map(self.profile_values.get, PROFILE_FIELDS), self.first_source, self.first_campaign)
 
     @property
     def profile(self) -> LeadProfile:
@@ -124,7 +123,7 @@ def _state(row: Sequence[Any]) -> LeadState:
         first_campaign=first_campaign,
         indexed_names=(profile[_NAME], profile[_COMPANY]),
     )
-    lead.stored, lead.stored_profile = lead.indexed(), lead.profiled()
+    lead.stored, lead.stored_profile = lead.indexed(), (*profile, first_source, first_campaign)
     return lead
 
 
