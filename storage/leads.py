@@ -43,8 +43,8 @@ _STATE_COLUMNS = (
 # Indexed columns are written only when they change: on SQLite an UPDATE that sets an indexed
 # column rewrites its index entry even when the value is the same.
 _INDEXED = ("stage", "recycle_until", "next_due_at", "derived")
-# The profile is written only when it changes: most scorer passes fold engagement alone.
-_PROFILED = (*PROFILE_FIELDS, "first_source", "first_campaign")
+# Columns that seldom change are written only when they do: most scorer passes fold engagement alone.
+_SELDOM = (*PROFILE_FIELDS, "first_source", "first_campaign", "disqualified", "life")
 
 
 @dataclass(slots=True)
@@ -68,16 +68,17 @@ class LeadState:
     first_source: str | None = None
     first_campaign: str | None = None
     stored: tuple[Any, ...] = ()  # the indexed columns as stored
-    stored_profile: tuple[Any, ...] = ()  # the profile columns (``_PROFILED``) as stored
+    stored_seldom: tuple[Any, ...] = ()  # the columns that seldom change (``_SELDOM``) as stored
     indexed_names: tuple[str | None, ...] = (None, None)  # (name, company) as the search terms have them
 
     def indexed(self) -> tuple[Any, ...]:
         """The values of the indexed columns (``_INDEXED``) as they are now."""
         return (self.stage.value, self.recycle_until, self.next_due_at, self.derived)
 
-    def profiled(self) -> tuple[Any, ...]:
-        """The values of the profile columns (``_PROFILED``) as they are now."""
-        return (*map(self.profile_values.get, PROFILE_FIELDS), self.first_source, self.first_campaign)
+    def seldom(self) -> tuple[Any, ...]:
+        """The values of the columns that seldom change (``_SELDOM``) as they are now."""
+        profile = map(self.profile_values.get, PROFILE_FIELDS)
+        return (*profile, self.first_source, self.first_campaign, self.disqualified, self.life)
 
     @property
     def profile(self) -> LeadProfile:
@@ -123,7 +124,8 @@ def _state(row: Sequence[Any]) -> LeadState:
         first_campaign=first_campaign,
         indexed_names=(profile[_NAME], profile[_COMPANY]),
     )
-    lead.stored, lead.stored_profile = lead.indexed(), (*profile, first_source, first_campaign)
+    lead.stored = lead.indexed()
+    lead.stored_seldom = (*profile, first_source, first_campaign, disqualified, life)
     return lead
 
 
@@ -205,28 +207,26 @@ class LeadRepository:
         insert_ignoring_conflicts(self._session, _leads, rows, ["email"])
 
     def save(self, leads: Sequence[LeadState], *, scored_at: datetime) -> None:
-        """Write back what the lifecycle derived for ``leads``, each in one UPDATE; the profile and
-        the indexed columns only where they changed."""
+        """Write back what the lifecycle derived for ``leads``, each in one UPDATE; the columns that
+        seldom change and the indexed ones only where they changed."""
         groups: dict[tuple[bool, bool], list[dict[str, Any]]] = defaultdict(list)
         for lead in leads:
-            profile, indexed = lead.profiled(), lead.indexed()
+            seldom, indexed = lead.seldom(), lead.indexed()
             row = {
                 "id": lead.id,
                 "score": lead.score,
                 "fit": lead.fit,
                 "engagement": lead.engagement,
-                "disqualified": lead.disqualified,
                 "ledger": lead.ledger,
                 "as_of": lead.as_of,
-                "life": lead.life,
                 "scored_at": scored_at,
             }
-            if profile != lead.stored_profile:
-                row.update(zip(_PROFILED, profile, strict=True))
+            if seldom != lead.stored_seldom:
+                row.update(zip(_SELDOM, seldom, strict=True))
             if indexed != lead.stored:
                 row.update(zip(_INDEXED, indexed, strict=True))
-            groups[profile != lead.stored_profile, indexed != lead.stored].append(row)
-            lead.stored, lead.stored_profile = indexed, profile
+            groups[seldom != lead.stored_seldom, indexed != lead.stored].append(row)
+            lead.stored, lead.stored_seldom = indexed, seldom
         for rows in groups.values():
             update_rows(self._session, _leads, rows)
         renamed = names_changed(leads)
