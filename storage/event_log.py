@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import String, any_, bindparam, func, select, text
@@ -37,9 +37,8 @@ LOGGED_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
-    """An event as the scorer reads it from the log."""
+class LoggedEvent(NamedTuple):
+    """An event as the scorer reads it from the log (a tuple: the scorer reads thousands at once)."""
 
     id: int
     lead_id: int
@@ -117,7 +116,7 @@ class EventRepository:
             .order_by(_events.c.id)
             .limit(limit)
         )
-        return [LoggedEvent(*row) for row in self._session.execute(query)]
+        return list(map(LoggedEvent._make, self._session.execute(query)))
 
     def of_lead(self, lead_id: int, *, upto: int) -> list[LoggedEvent]:
         """A lead's events with id ≤ ``upto`` (what the scorer has reached), in event time."""
@@ -126,7 +125,7 @@ class EventRepository:
             .where(_events.c.lead_id == lead_id, _events.c.id <= upto)
             .order_by(_events.c.occurred_at, _events.c.event_id)
         )
-        return [LoggedEvent(*row) for row in self._session.execute(query)]
+        return list(map(LoggedEvent._make, self._session.execute(query)))
 
     @property
     def _postgres(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,22 @@ class StoredHandoff:
     created_at: datetime
     status: HandoffStatus
     is_fact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewHandoff:
+    """A handoff to open for an SQL move, on the stage change that records it."""
+
+    lead_id: int
+    stage_change_id: int
+    trigger: str
+    score: Score
+    status: HandoffStatus
+    created_at: datetime
+    sla_due_at: datetime
+    episode: int
+    earlier: dict[str, Any] | None
+    campaign: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,44 +189,37 @@ class HandoffRepository:
         if changes:
             self._session.execute(insert(_changes), [_change_row(*change) for change in changes])
 
-    def open_handoff(
-        self,
-        *,
-        lead_id: int,
-        stage_change_id: int,
-        trigger: str,
-        score: Score,
-        sla_due_at: datetime,
-        created_at: datetime | None = None,
-        status: HandoffStatus = HandoffStatus.OPEN,
-        episode: int = 1,
-        earlier: dict[str, Any] | None = None,
-        campaign: str | None = None,
-    ) -> int:
-        """Open a handoff for a new SQL (``status`` HISTORY for one that qualified too long ago
-        for a card), with the rules behind its score; returns its id."""
-        values = {
-            "lead_id": lead_id,
-            "stage_change_id": stage_change_id,
-            "trigger": trigger,
-            "status": status,
-            "created_at": created_at or score.at,
-            "sla_due_at": sla_due_at,
-            "score": score.total,
-            "episode": episode,
-            "earlier": earlier,
-            "campaign": campaign,
-        }
-        statement = insert(_handoffs).values(values).returning(_handoffs.c.id)
-        handoff_id = int(self._session.execute(statement).scalar_one())
+    def open_handoffs(self, handoffs: Sequence[NewHandoff]) -> list[int]:
+        """Open handoffs for new SQLs (status HISTORY for one that qualified too long ago for a card),
+        each with the rules behind its score, in one statement each; returns their ids in order."""
+        if not handoffs:
+            return []
+        rows = [
+            {
+                "lead_id": handoff.lead_id,
+                "stage_change_id": handoff.stage_change_id,
+                "trigger": handoff.trigger,
+                "status": handoff.status,
+                "created_at": handoff.created_at,
+                "sla_due_at": handoff.sla_due_at,
+                "score": handoff.score.total,
+                "episode": handoff.episode,
+                "earlier": handoff.earlier,
+                "campaign": handoff.campaign,
+            }
+            for handoff in handoffs
+        ]
+        statement = insert(_handoffs).returning(_handoffs.c.id, sort_by_parameter_order=True)
+        ids = [int(handoff_id) for handoff_id in self._session.execute(statement, rows).scalars()]
         signals = [
             {"handoff_id": handoff_id, "rule_id": c.rule_id, "points": c.points}
-            for c in score.contributions
+            for handoff_id, handoff in zip(ids, handoffs, strict=True)
+            for c in handoff.score.contributions
             if c.points != 0
         ]
         if signals:
             self._session.execute(insert(_signals), signals)
-        return handoff_id
+        return ids
 
     def close_if_open(self, *, handoff_id: int, status: HandoffStatus, at: datetime) -> bool:
         """Close an open handoff; False if someone else already decided it (first decision wins)."""

@@ -3,12 +3,13 @@ lifecycle's state (``life``), all derived by the scorer from the event log."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, select, update
+from sqlalchemy import Integer, String, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,8 @@ _STATE_COLUMNS = (
 # Indexed columns are written only when they change: on SQLite an UPDATE that sets an indexed
 # column rewrites its index entry even when the value is the same.
 _INDEXED = ("stage", "recycle_until", "next_due_at", "derived")
+# Columns that seldom change are written only when they do: most scorer passes fold engagement alone.
+_SELDOM = (*PROFILE_FIELDS, "first_source", "first_campaign", "disqualified", "life")
 
 
 @dataclass(slots=True)
@@ -65,11 +68,17 @@ class LeadState:
     first_source: str | None = None
     first_campaign: str | None = None
     stored: tuple[Any, ...] = ()  # the indexed columns as stored
+    stored_seldom: tuple[Any, ...] = ()  # the columns that seldom change (``_SELDOM``) as stored
     indexed_names: tuple[str | None, ...] = (None, None)  # (name, company) as the search terms have them
 
     def indexed(self) -> tuple[Any, ...]:
         """The values of the indexed columns (``_INDEXED``) as they are now."""
         return (self.stage.value, self.recycle_until, self.next_due_at, self.derived)
+
+    def seldom(self) -> tuple[Any, ...]:
+        """The values of the columns that seldom change (``_SELDOM``) as they are now."""
+        profile = map(self.profile_values.get, PROFILE_FIELDS)
+        return (*profile, self.first_source, self.first_campaign, self.disqualified, self.life)
 
     @property
     def profile(self) -> LeadProfile:
@@ -116,6 +125,7 @@ def _state(row: Sequence[Any]) -> LeadState:
         indexed_names=(profile[_NAME], profile[_COMPANY]),
     )
     lead.stored = lead.indexed()
+    lead.stored_seldom = (*profile, first_source, first_campaign, disqualified, life)
     return lead
 
 
@@ -136,17 +146,25 @@ class LeadRepository:
 
     def lock_by_ids(self, lead_ids: Iterable[int]) -> dict[int, LeadState]:
         """Load leads by id, locking their rows (PostgreSQL) until the transaction ends."""
+        wanted = sorted(set(lead_ids))
+        if self._postgres:
+            # One array parameter: an IN list of hundreds of parameters is planned at every call.
+            matches = _leads.c.id == any_(bindparam("ids", wanted, type_=ARRAY(Integer)))
+            batches = [select(*_STATE_COLUMNS).where(matches)]
+        else:
+            batches = [
+                select(*_STATE_COLUMNS).where(_leads.c.id.in_(batch)) for batch in chunked(wanted, 500)
+            ]
         found: dict[int, LeadState] = {}
-        for batch in chunked(sorted(set(lead_ids)), 500):
-            query = select(*_STATE_COLUMNS).where(_leads.c.id.in_(batch)).order_by(_leads.c.id)
-            for row in self._session.execute(query.with_for_update()).all():
+        for query in batches:
+            for row in self._session.execute(query.order_by(_leads.c.id).with_for_update()):
                 found[row.id] = _state(row)
         return found
 
     def ids_for(self, emails: Iterable[str]) -> dict[str, int]:
         """The ids of the leads with these emails (those that exist)."""
         wanted = sorted(set(emails))
-        if self._session.get_bind().dialect.name == "postgresql":
+        if self._postgres:
             # One array parameter: an IN list of hundreds of parameters is planned at every call.
             matches = _leads.c.email == any_(bindparam("emails", wanted, type_=ARRAY(String)))
             query = select(_leads.c.email, _leads.c.id).where(matches)
@@ -195,38 +213,37 @@ class LeadRepository:
         insert_ignoring_conflicts(self._session, _leads, rows, ["email"])
 
     def save(self, leads: Sequence[LeadState], *, scored_at: datetime) -> None:
-        """Write back what the lifecycle derived for ``leads``; indexed columns only where they moved."""
-        rows = [
-            {
+        """Write back what the lifecycle derived for ``leads``, each in one UPDATE; the columns that
+        seldom change and the indexed ones only where they changed."""
+        groups: dict[tuple[bool, bool], list[dict[str, Any]]] = defaultdict(list)
+        for lead in leads:
+            seldom, indexed = lead.seldom(), lead.indexed()
+            row = {
                 "id": lead.id,
-                **{name: lead.profile_values.get(name) for name in PROFILE_FIELDS},
                 "score": lead.score,
                 "fit": lead.fit,
                 "engagement": lead.engagement,
-                "disqualified": lead.disqualified,
                 "ledger": lead.ledger,
                 "as_of": lead.as_of,
-                "life": lead.life,
-                "first_source": lead.first_source,
-                "first_campaign": lead.first_campaign,
                 "scored_at": scored_at,
             }
-            for lead in leads
-        ]
-        update_rows(self._session, _leads, rows)
-        moved = [lead for lead in leads if lead.indexed() != lead.stored]
-        update_rows(
-            self._session,
-            _leads,
-            [dict(zip(("id", *_INDEXED), (lead.id, *lead.indexed()), strict=True)) for lead in moved],
-        )
-        for lead in moved:
-            lead.stored = lead.indexed()
+            if seldom != lead.stored_seldom:
+                row.update(zip(_SELDOM, seldom, strict=True))
+            if indexed != lead.stored:
+                row.update(zip(_INDEXED, indexed, strict=True))
+            groups[seldom != lead.stored_seldom, indexed != lead.stored].append(row)
+            lead.stored, lead.stored_seldom = indexed, seldom
+        for rows in groups.values():
+            update_rows(self._session, _leads, rows)
         renamed = names_changed(leads)
         reindex(self._session, renamed)
         for lead in leads:
             if lead.id in renamed:
                 lead.indexed_names = renamed[lead.id][1]
+
+    @property
+    def _postgres(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
 
     def mark_all_underived(self) -> int:
         """Have every lead re-derived from its events by the next scorer pass."""

@@ -65,6 +65,24 @@ def lane_of(*, kind: str, handoff_id: int | None, channel: str | None) -> str:
     return kind
 
 
+def _entry(
+    *, kind: str, at: datetime, handoff_id: int | None, channel: str | None, payload: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "handoff_id": handoff_id,
+        "channel": channel,
+        "payload": payload or {},
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+        "lane": lane_of(kind=kind, handoff_id=handoff_id, channel=channel),
+        "in_doubt": False,
+        "parked_count": 0,
+    }
+
+
 class OutboxRepository:
     """Adds, claims and settles outbox entries inside the caller's session; never commits."""
 
@@ -81,20 +99,17 @@ class OutboxRepository:
         payload: dict[str, Any] | None = None,
     ) -> int:
         """Queue a message for delivery; returns the entry's id."""
-        values = {
-            "kind": kind,
-            "handoff_id": handoff_id,
-            "channel": channel,
-            "payload": payload or {},
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": at,
-            "created_at": at,
-            "lane": lane_of(kind=kind, handoff_id=handoff_id, channel=channel),
-            "in_doubt": False,
-            "parked_count": 0,
-        }
+        values = _entry(kind=kind, at=at, handoff_id=handoff_id, channel=channel, payload=payload)
         return int(self._session.execute(insert(_outbox).values(values).returning(_outbox.c.id)).scalar_one())
+
+    def add_cards(self, handoff_ids: list[int], *, at: datetime, channel: str | None) -> None:
+        """Queue the cards of new handoffs, in the order given, in one statement."""
+        if handoff_ids:
+            rows = [
+                _entry(kind=HANDOFF_CARD, at=at, handoff_id=handoff_id, channel=channel, payload=None)
+                for handoff_id in handoff_ids
+            ]
+            self._session.execute(insert(_outbox), rows)
 
     def add_card_update(self, *, handoff_id: int, at: datetime) -> bool:
         """Queue an update of a handoff's card unless one is queued and not yet claimed (it will show

@@ -51,7 +51,7 @@ class ReplayReads:
         lives: dict[int, StoredLife] = defaultdict(StoredLife)
         events = select(*LOGGED_COLUMNS).where(_events.c.id <= upto)
         for row in self._rows(events, _events.c.lead_id, ids, _events.c.occurred_at, _events.c.event_id):
-            lives[row.lead_id].events.append(LoggedEvent(*row))
+            lives[row.lead_id].events.append(LoggedEvent._make(row))
         for row in self._rows(
             _handoffs_query(), _handoffs.c.lead_id, ids, _handoffs.c.created_at, _handoffs.c.id
         ):

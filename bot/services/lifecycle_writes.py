@@ -20,9 +20,9 @@ from bot.services.policy import HandoffPolicy, is_live
 from scoring import HandoffStatus, LeadProfile, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from storage.event_log import LoggedEvent
-from storage.handoffs import DecisionRecord, HistoryRow, StoredHandoff
+from storage.handoffs import DecisionRecord, HistoryRow, NewHandoff, StoredHandoff
 from storage.leads import LeadState
-from storage.outbox import HANDOFF_CARD, OWNER_NOTE
+from storage.outbox import OWNER_NOTE
 from storage.replay_reads import StoredLife
 from storage.uow import UnitOfWork
 
@@ -56,6 +56,7 @@ class LeadWriter:
     new_cards: list[str] = field(default_factory=list)
     _bulk: list[dict[str, Any]] = field(default_factory=list)
     _then: list[tuple[int, LeadState, Move, int | None]] = field(default_factory=list)
+    _opening: list[tuple[LeadState, NewHandoff]] = field(default_factory=list)
     _leads: dict[int, LeadState] = field(default_factory=dict)
     _lives: dict[int, StoredLife] = field(default_factory=dict)
 
@@ -125,27 +126,39 @@ class LeadWriter:
                 self.open_handoff(lead, move, ids[index])
             else:
                 self.uow.handoffs.repoint(handoff, stage_change_id=ids[index], episode=move.episode)
+        self._write_handoffs()
 
     def open_handoff(self, lead: LeadState, move: Move, change_id: int) -> None:
-        """A handoff for an SQL move: a card if it is recent, history if it is not."""
+        """Queue a handoff for an SQL move (a card if it is recent, history if it is not), opened
+        by :meth:`write_moves`."""
         live = is_live(move.at, model=self.model, now=self.now)
-        handoff_id = self.uow.handoffs.open_handoff(
+        created_at = self.now if live else move.at
+        handoff = NewHandoff(
             lead_id=lead.id,
             stage_change_id=change_id,
             trigger=move.reason,
             score=move.score,
             status=HandoffStatus.OPEN if live else HandoffStatus.HISTORY,
-            created_at=self.now if live else move.at,
-            sla_due_at=(self.now if live else move.at) + timedelta(minutes=self.policy.sla_minutes),
+            created_at=created_at,
+            sla_due_at=created_at + timedelta(minutes=self.policy.sla_minutes),
             episode=move.episode,
             earlier=earlier_json(move.returning),
             campaign=_campaign(move),
         )
-        if live:
-            self.uow.outbox.add(
-                kind=HANDOFF_CARD, at=self.now, handoff_id=handoff_id, channel=self.policy.sales_channel
-            )
-            self.new_cards.append(lead.email)
+        self._opening.append((lead, handoff))
+
+    def _write_handoffs(self) -> None:
+        opening, self._opening = self._opening, []
+        ids = self.uow.handoffs.open_handoffs([handoff for _, handoff in opening])
+        cards = [
+            (handoff_id, lead)
+            for handoff_id, (lead, handoff) in zip(ids, opening, strict=True)
+            if handoff.status is HandoffStatus.OPEN
+        ]
+        self.uow.outbox.add_cards(
+            [handoff_id for handoff_id, _ in cards], at=self.now, channel=self.policy.sales_channel
+        )
+        self.new_cards.extend(lead.email for _, lead in cards)
 
     def _row(self, lead: LeadState, move: Move) -> dict[str, Any]:
         score = move.score

@@ -7,6 +7,7 @@ signals, and moves the checkpoint, all in one transaction: a crash loses nothing
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,15 +19,29 @@ from scoring import ScoringModel
 from storage.event_log import LoggedEvent
 from storage.uow import UnitOfWork
 
+FIRST_CHUNK = 5000  # events in a pass's first chunk, before its pace is known
+
 
 @dataclass(frozen=True, slots=True)
 class ScorerConfig:
-    """Who is scoring, how much per transaction, and how long its lease and horizon waits are."""
+    """Who is scoring, how much per transaction at most, and how long its lease and horizon waits are."""
 
     holder: str
-    chunk: int = 5000
+    chunk: int = 50_000
     lease: timedelta = timedelta(seconds=60)
     horizon_wait_seconds: float = 5.0
+
+    @property
+    def chunk_seconds(self) -> float:
+        """How long a chunk should take: a tenth of the lease, so a chunk never outlives it (and
+        on SQLite, appends never wait long for the scorer's write lock)."""
+        return self.lease.total_seconds() / 10
+
+    def next_chunk(self, events: int, *, seconds: float) -> int:
+        """Events for the next chunk after one of ``events`` took ``seconds``: as many as fit
+        :attr:`chunk_seconds` at that pace, at most twice as many, at most :attr:`chunk`."""
+        fitting = events * self.chunk_seconds / seconds if seconds > 0 else self.chunk
+        return max(1, min(self.chunk, 2 * events, int(fitting)))
 
 
 @dataclass
@@ -59,10 +74,14 @@ def score_pending(
         uow.commit()
     if horizon is None:
         return done
+    size = min(config.chunk, FIRST_CHUNK)
+    started = time.monotonic()
     try:
-        while _chunk(uow_factory, model, policy, now(), config, horizon, done):
+        while _chunk(uow_factory, model, policy, now(), config, horizon, size, done):
+            size = config.next_chunk(size, seconds=time.monotonic() - started)
             if on_chunk is not None:
                 on_chunk(done)
+            started = time.monotonic()
     finally:
         with uow_factory() as uow:
             uow.scorer.release(holder=config.holder)
@@ -77,15 +96,14 @@ def _chunk(
     now: datetime,
     config: ScorerConfig,
     horizon: int,
+    size: int,
     done: ScorerPass,
 ) -> bool:
     with uow_factory() as uow:
         if not uow.scorer.take_lease(holder=config.holder, now=now, lease=config.lease):
             return False
         checkpoint = uow.scorer.checkpoint()
-        events = (
-            uow.events.after(checkpoint, upto=horizon, limit=config.chunk) if checkpoint < horizon else []
-        )
+        events = uow.events.after(checkpoint, upto=horizon, limit=size) if checkpoint < horizon else []
         reached = events[-1].id if events else horizon
         writer = LeadWriter(uow=uow, model=model, policy=policy, now=now)
         _score(uow, writer, events, upto=reached)
