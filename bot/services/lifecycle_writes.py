@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.services.lead_life import earlier_json, life_of, store_life
+from bot.services.lead_life import base_profile, earlier_json, life_of, start_life, store_life
 from bot.services.lifecycle_walk import Walk, walk
 from bot.services.policy import HandoffPolicy, is_live
-from scoring import HandoffStatus, LeadProfile, ScoringModel, Stage
+from scoring import HandoffStatus, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from storage.event_log import LoggedEvent
 from storage.handoffs import DecisionRecord, HistoryRow, NewHandoff, StoredHandoff
@@ -87,7 +87,7 @@ class LeadWriter:
         facts: list[Fact] = [event_fact(event) for event in life.events]
         facts += [CardFact(handoff.created_at, handoff.id) for handoff in life.handoffs if handoff.is_fact]
         facts += [decision_fact(decision) for _, decision in life.decisions]
-        start = LeadLife(profile=LeadProfile(email=lead.email, **_base_profile(lead)))
+        start = start_life(lead)
         result = walk(start, [*facts, Tick(self.now)], model=self.model, now=self.now)
         _Reconcile(self, lead, result, life).run()
         self._signals(lead, result.signals)
@@ -176,7 +176,7 @@ class LeadWriter:
             "recorded_at": self.now,
             "trigger_event_id": move.trigger.event_id if move.trigger else None,
             "campaign": _campaign(move),
-            "model_version": f"{self.model.name} v{self.model.version}",
+            "model_version": self.model.label,
         }
 
     def _signals(self, lead: LeadState, signals: Iterable[Signal]) -> None:
@@ -214,7 +214,7 @@ class LeadWriter:
                 self.uow.outbox.add_card_update(handoff_id=open_handoff, at=self.now)
 
     def _store(self, lead: LeadState, life: LeadLife) -> None:
-        base = _base_profile(lead)
+        base = base_profile(lead)
         store_life(lead, life, model=self.model, now=self.now)
         lead.life["base_profile"] = base
         self._leads[lead.id] = lead
@@ -297,11 +297,3 @@ def _campaign(move: Move) -> str | None:
         return None
     campaign = (trigger.profile or {}).get("campaign") or trigger.properties.get("campaign")
     return str(campaign) if campaign else None
-
-
-def _base_profile(lead: LeadState) -> dict[str, Any]:
-    # Events stored before the event log kept their profile fields: those leads start a replay
-    # from the profile they had when the database was upgraded.
-    if not lead.derived:
-        return dict(lead.profile_values)
-    return dict(lead.life.get("base_profile") or {})

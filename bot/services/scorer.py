@@ -7,6 +7,7 @@ signals, and moves the checkpoint, all in one transaction: a crash loses nothing
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -15,10 +16,12 @@ from datetime import datetime, timedelta
 
 from bot.services.lifecycle_writes import LeadWriter, event_fact
 from bot.services.policy import HandoffPolicy
+from bot.services.rescore import RescorePass, rescore_all
 from scoring import ScoringModel
 from storage.event_log import LoggedEvent
 from storage.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 FIRST_CHUNK = 5000  # events in a pass's first chunk, before its pace is known
 
 
@@ -69,6 +72,7 @@ def score_pending(
     done = ScorerPass()
     if not _take_lease(uow_factory, config, now()):
         return done
+    _follow_model(uow_factory, model, policy, now, config)
     with uow_factory() as uow:
         horizon = uow.events.horizon(wait_seconds=config.horizon_wait_seconds)
         uow.commit()
@@ -129,6 +133,30 @@ def _score(uow: UnitOfWork, writer: LeadWriter, events: list[LoggedEvent], *, up
     for lead_id, new in facts.items():
         writer.apply(leads[lead_id], new, upto_event=upto)
     writer.flush()
+
+
+def _follow_model(
+    uow_factory: Callable[[], UnitOfWork],
+    model: ScoringModel,
+    policy: HandoffPolicy,
+    now: Callable[[], datetime],
+    config: ScorerConfig,
+) -> None:
+    """A scorer whose model is not the one every lead was derived under re-derives them all first
+    (the first scorer of a database only records its model)."""
+    with uow_factory() as uow:
+        recorded, label = uow.scorer.model()
+        if recorded is None:
+            uow.scorer.record_model(fingerprint=model.fingerprint, label=model.label)
+            uow.commit()
+    if recorded is None or recorded == model.fingerprint:
+        return
+    log.info("the scoring model changed from %s to %s: re-deriving every lead", label, model.label)
+    job = RescorePass(
+        uow_factory=uow_factory, model=model, policy=policy, holder=config.holder, lease=config.lease
+    )
+    done = rescore_all(job, now=now, wait_seconds=0)
+    log.info("re-derived %d leads under %s: %d moved", done.leads, model.label, sum(done.moves.values()))
 
 
 def _take_lease(uow_factory: Callable[[], UnitOfWork], config: ScorerConfig, now: datetime) -> bool:

@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from bot.entrypoints.cli import app
 from bot.model_source import builtin_model_text
-from tests.builders import FIT_LEAD, event
+from bot.runtime import build_runtime
+from tests.builders import FIT_LEAD, event, parsed
+from tests.conftest import make_settings
 
 runner = CliRunner()
 PRICING = {"url": "/pricing"}
@@ -101,3 +103,23 @@ def test_a_bad_model_file_is_refused_naming_its_field(env: Path) -> None:
 
     assert result.exit_code == 2
     assert "thresholds.mql" in result.output
+
+
+def test_a_scorer_started_with_another_model_re_derives_every_lead_under_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    first = build_runtime(make_settings(database_url))
+    first.ingest(parsed(event(lead=FIT_LEAD, properties=PRICING), event(properties=PRICING)))
+    first.ingest(parsed(event(type="webinar_attended")))
+    with first.read_uow() as uow:
+        assert uow.scorer.model()[1] == "builtin v1"
+        assert uow.leads.by_email("ana@acme.io").stage.value == "mql"  # type: ignore[union-attr]
+    first.close()
+
+    second = build_runtime(make_settings(database_url, scoring_model=stricter_model(tmp_path)))
+    second.score()
+
+    with second.read_uow() as uow:
+        assert uow.scorer.model()[1] == "strict v1"
+        assert uow.leads.by_email("ana@acme.io").stage.value == "lead"  # type: ignore[union-attr]
+    second.close()
