@@ -186,6 +186,12 @@ class LeadRepository:
         )
         return [_state(row) for row in self._session.execute(query)]
 
+    def email_of(self, lead_id: int) -> str | None:
+        """The email of the lead with this id, if there is one."""
+        return self._session.execute(
+            select(_leads.c.email).where(_leads.c.id == lead_id)
+        ).scalar_one_or_none()
+
     def page(self, *, after_id: int, limit: int, lock: bool = False) -> list[LeadState]:
         """The next ``limit`` leads by id after ``after_id`` (a pass over every lead), locked when
         ``lock``."""

@@ -232,6 +232,18 @@ class ScorerStateRow(Base):
     model_label: Mapped[str | None] = mapped_column(String(120))
 
 
+class ScorerQuarantineRow(Base):
+    """A lead whose derived rows the database refused: left out of its chunk (the others went on),
+    replayed from all its events whenever the scorer meets it again, until a replay is stored."""
+
+    __tablename__ = "scorer_quarantine"
+
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    since: Mapped[datetime]
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class HandoffSignalRow(Base):
     """The rules behind a handoff's score when it was made: what calibration advice groups by."""
 

@@ -14,6 +14,7 @@ from storage.leads import LeadRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.pace import ChannelPaceRepository
+from storage.quarantine import QuarantineRepository
 from storage.replay_reads import ReplayReads
 from storage.scorer_state import ScorerStateRepository
 from storage.signals import SignalRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
     signals: SignalRepository
     scorer: ScorerStateRepository
     accounts: AccountRepository
+    quarantine: QuarantineRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -57,6 +59,7 @@ class UnitOfWork:
         self.scorer = ScorerStateRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.replays = ReplayReads(self.session)
+        self.quarantine = QuarantineRepository(self.session)
         return self
 
     def __exit__(

@@ -14,8 +14,9 @@ from bot.model_source import load_scoring_model
 from bot.settings import Settings
 from bot.slack.channel_guard import HINTS, SlackUnreachable, TokenRefused, inspect_channel
 from scoring import ModelError
-from storage.database import make_engine
+from storage.database import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision
+from storage.uow import UnitOfWork
 
 
 class _Refused(Exception):
@@ -35,6 +36,7 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
     """Check the scoring model, the database and, when a token is set, Slack and the channels."""
     yield _attempt("scoring model", lambda: _model(settings))
     yield _attempt("database", lambda: _database(settings))
+    yield _attempt("scorer", lambda: _scorer(settings))
     if not settings.slack_bot_token:
         yield CheckResult("slack", False, "SLACK_BOT_TOKEN is not set: cards cannot be posted")
         return
@@ -80,6 +82,28 @@ def _database(settings: Settings) -> str:
     else:
         state = f"at {revision or 'no revision'}; `handoff serve` or `handoff db upgrade` brings it to {head}"
     return f"{engine.url.render_as_string(hide_password=True)} reachable, schema {state}"
+
+
+def _scorer(settings: Settings) -> str:
+    engine = make_engine(settings.database_url)
+    try:
+        if current_revision(engine) != head_revision():
+            return "checked once the schema is up to date"
+        with UnitOfWork(make_session_factory(engine, read_only=True), read_only=True) as uow:
+            behind = uow.events.last_id() - uow.scorer.checkpoint()
+            aside = uow.quarantine.lead_ids()
+            oldest = uow.quarantine.of_lead(aside[0]) if aside else None
+            email = uow.leads.email_of(aside[0]) if aside else None
+    except SQLAlchemyError as exc:
+        raise _Refused(database_problem(exc, url=settings.database_url)) from None
+    finally:
+        engine.dispose()
+    if oldest is not None:
+        raise _Refused(
+            f"{len(aside)} lead(s) could not be stored and are retried at every pass; the oldest, {email},"
+            f" since {oldest.since:%Y-%m-%d %H:%M}: {oldest.error} (see `handoff lead {email}`)"
+        )
+    return f"{behind:,} events waiting to be scored; no lead kept aside"
 
 
 def _auth(client: WebClient) -> str:

@@ -13,6 +13,7 @@ from scoring.outcomes import LeadOutcome
 from storage.event_log import StoredEvent
 from storage.handoffs import HandoffRecord, StageChangeRecord
 from storage.leads import PROFILE_FIELDS, LeadState
+from storage.quarantine import Quarantined
 from storage.signals import StoredSignal
 from storage.uow import UnitOfWork
 
@@ -25,6 +26,7 @@ class LeadReport:
     profile: LeadProfile
     outcome: LeadOutcome | None
     score: Score
+    kept_aside: Quarantined | None
     stage_changes: list[StageChangeRecord]
     handoffs: list[HandoffRecord]
     recent_events: list[StoredEvent]
@@ -39,6 +41,7 @@ class LeadReport:
             "stage": self.lead.stage.value,
             "outcome": self.outcome.as_json() if self.outcome else None,
             "model": self.lead.life.get("model") if self.lead.derived else None,
+            "kept_aside": _record_dict(self.kept_aside) if self.kept_aside else None,
             "score": self.score.as_dict() | {"top": [c.rule_id for c in self.score.top()]},
             "stage_changes": [_record_dict(change) for change in self.stage_changes],
             "handoffs": [_handoff_dict(handoff) for handoff in self.handoffs],
@@ -59,6 +62,7 @@ def lead_report(*, uow: UnitOfWork, email: str, model: ScoringModel, now: dateti
             lead=lead,
             profile=profile,
             outcome=life.outcome,
+            kept_aside=uow.quarantine.of_lead(lead.id),
             score=score_lead(
                 model=model, profile=profile, ledger=EngagementLedger.from_json(lead.ledger), at=now
             ),

@@ -26,6 +26,8 @@ from storage.outbox import OWNER_NOTE
 from storage.replay_reads import StoredLife
 from storage.uow import UnitOfWork
 
+CAMPAIGN_CHARACTERS = 200  # the stage change's and the handoff's column: a property may be longer
+
 
 def event_fact(event: LoggedEvent) -> EventFact:
     """A logged event as the lifecycle reads it."""
@@ -296,4 +298,4 @@ def _campaign(move: Move) -> str | None:
     if trigger is None:
         return None
     campaign = (trigger.profile or {}).get("campaign") or trigger.properties.get("campaign")
-    return str(campaign) if campaign else None
+    return str(campaign)[:CAMPAIGN_CHARACTERS] if campaign else None

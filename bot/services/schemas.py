@@ -29,6 +29,8 @@ _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(free_text)
 ]
+# Industry, country and source are kept in columns of 100 characters (the database refuses more).
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(free_text)]
 EventId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
@@ -44,10 +46,10 @@ class LeadIn(BaseModel):
     name: ShortText | None = None
     company: ShortText | None = None
     title: ShortText | None = None
-    industry: ShortText | None = None
+    industry: Label | None = None
     company_size: int | None = Field(None, ge=0, le=10_000_000)
-    country: ShortText | None = None
-    source: ShortText | None = None
+    country: Label | None = None
+    source: Label | None = None
     campaign: ShortText | None = None
     attributes: dict[str, Any] | None = Field(
         None, description="custom profile fields: names to strings or numbers (scoring rules test them)"

@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 
 from bot.services.lifecycle_writes import LeadWriter, event_fact
 from bot.services.policy import HandoffPolicy
+from bot.services.quarantine import Apart, retry_quarantined, store_each_apart, writer_for
 from bot.services.rescore import RescorePass, rescore_all
 from scoring import ScoringModel
+from storage.errors import caused_by_data, one_sentence
 from storage.event_log import LoggedEvent
 from storage.uow import UnitOfWork
 
@@ -73,6 +75,7 @@ def score_pending(
     if not _take_lease(uow_factory, config, now()):
         return done
     _follow_model(uow_factory, model, policy, now, config)
+    retry_quarantined(uow_factory=uow_factory, model=model, policy=policy, now=now())
     with uow_factory() as uow:
         horizon = uow.events.horizon(wait_seconds=config.horizon_wait_seconds)
         uow.commit()
@@ -103,36 +106,83 @@ def _chunk(
     size: int,
     done: ScorerPass,
 ) -> bool:
+    """One chunk in one transaction; when the database refuses some of its writes, again with each
+    lead apart, the refused ones set aside in the quarantine (see ``_score``)."""
+    try:
+        return _chunk_once(uow_factory, model, policy, now, config, horizon, size, done, one_by_one=False)
+    except Exception as exc:
+        if not caused_by_data(exc):
+            raise
+        log.warning("the database refused a chunk's writes (%s): scoring it lead by lead", one_sentence(exc))
+        return _chunk_once(uow_factory, model, policy, now, config, horizon, size, done, one_by_one=True)
+
+
+def _chunk_once(
+    uow_factory: Callable[[], UnitOfWork],
+    model: ScoringModel,
+    policy: HandoffPolicy,
+    now: datetime,
+    config: ScorerConfig,
+    horizon: int,
+    size: int,
+    done: ScorerPass,
+    *,
+    one_by_one: bool,
+) -> bool:
     with uow_factory() as uow:
         if not uow.scorer.take_lease(holder=config.holder, now=now, lease=config.lease):
             return False
         checkpoint = uow.scorer.checkpoint()
         events = uow.events.after(checkpoint, upto=horizon, limit=size) if checkpoint < horizon else []
         reached = events[-1].id if events else horizon
-        writer = LeadWriter(uow=uow, model=model, policy=policy, now=now)
-        _score(uow, writer, events, upto=reached)
+        writers = _score(
+            uow,
+            writer_for(uow, model, policy, now),
+            events,
+            upto=reached,
+            one_by_one=one_by_one,
+        )
         uow.scorer.advance(to=reached, holder=config.holder)
         uow.commit()
     done.events += len(events)
-    done.recorded.update(writer.recorded)
-    done.new_cards.extend(writer.new_cards)
+    for writer in writers:
+        done.recorded.update(writer.recorded)
+        done.new_cards.extend(writer.new_cards)
     done.checkpoint = reached
     done.caught_up = reached >= horizon
     return not done.caught_up
 
 
-def _score(uow: UnitOfWork, writer: LeadWriter, events: list[LoggedEvent], *, upto: int) -> None:
+def _score(
+    uow: UnitOfWork,
+    new_writer: Callable[[], LeadWriter],
+    events: list[LoggedEvent],
+    *,
+    upto: int,
+    one_by_one: bool,
+) -> list[LeadWriter]:
+    """Fold or replay each lead the events touch. A quarantined lead is always replayed (its state
+    lacks the events it could not store). ``one_by_one``: each lead in a savepoint of its own, and a
+    lead the database refuses goes (back) to the quarantine while the others are stored."""
     by_lead: dict[int, list[LoggedEvent]] = defaultdict(list)
     for event in events:
         by_lead[event.lead_id].append(event)
     leads = uow.leads.lock_by_ids(by_lead)
     facts = {lead_id: [event_fact(event) for event in by_lead[lead_id]] for lead_id in sorted(by_lead)}
-    writer.preload(
-        [lead_id for lead_id in facts if not writer.folds(leads[lead_id], facts[lead_id])], upto_event=upto
-    )
+    aside = set(uow.quarantine.lead_ids()) & facts.keys()
+    if one_by_one:
+        work: dict[int, Apart] = {i: (leads[i], list(facts[i]), i in aside) for i in facts}
+        return store_each_apart(uow, new_writer, work, upto=upto)
+    writer = new_writer()
+    writer.preload([i for i in facts if i in aside or not writer.folds(leads[i], facts[i])], upto_event=upto)
     for lead_id, new in facts.items():
-        writer.apply(leads[lead_id], new, upto_event=upto)
+        if lead_id in aside:
+            writer.replay(leads[lead_id], upto_event=upto)
+        else:
+            writer.apply(leads[lead_id], new, upto_event=upto)
     writer.flush()
+    uow.quarantine.release(aside)
+    return [writer]
 
 
 def _follow_model(

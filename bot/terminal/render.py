@@ -48,13 +48,20 @@ def _attributes_line(report: LeadReport) -> str:
 
 
 def _outcome_text(report: LeadReport) -> str:
+    aside = report.kept_aside
+    warning = (
+        f"\n[red]the scorer could not store this lead since {aside.since:%Y-%m-%d %H:%M}"
+        f" ({aside.attempts} tries): {escape(aside.error)}[/]"
+        if aside
+        else ""
+    )
     outcome = report.outcome
     if outcome is None:
-        return ""
+        return warning
     amount = (
         f" · {outcome.amount:,.0f} {outcome.currency or ''}".rstrip() if outcome.amount is not None else ""
     )
-    return f"\noutcome [bold]{outcome.kind.value}[/] on {outcome.at:%Y-%m-%d}{escape(amount)}"
+    return f"\noutcome [bold]{outcome.kind.value}[/] on {outcome.at:%Y-%m-%d}{escape(amount)}" + warning
 
 
 def lead_panel(report: LeadReport, *, now: datetime) -> Panel:
