@@ -16,8 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.entrypoints.cli_lab import backtest, model_app, rescore
+from bot.entrypoints.cli_lab import backtest, model_app
 from bot.entrypoints.cli_manifest import manifest
+from bot.entrypoints.cli_rescore import rescore
 from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
 from bot.entrypoints.problems import slack_problem
 from bot.runtime import Runtime, utcnow

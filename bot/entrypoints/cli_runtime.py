@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -15,9 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.entrypoints.logs import json_configured
 from bot.entrypoints.problems import database_problem
+from bot.model_source import load_scoring_model
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, SettingsError, load_settings
-from scoring import ModelError
+from scoring import ModelError, ScoringModel
 
 UNUSABLE = 2  # settings, database, scoring model or input file
 INTERRUPTED = 130  # the shell's code for Ctrl-C
@@ -63,3 +65,13 @@ def runtime(
         fail(database_problem(exc, url=settings.database_url))
     finally:
         built.close()
+
+
+def model_or_fail(rt: Runtime, path: Path | None) -> ScoringModel:
+    """The model at ``path`` (the runtime's own when None), or its problems and exit 2."""
+    if path is None:
+        return rt.model
+    try:
+        return load_scoring_model(path)
+    except ModelError as exc:
+        fail(str(exc))
