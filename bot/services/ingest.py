@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.services.schemas import EventIn, Refusal
 from scoring import ScoringModel
+from storage.event_log import NewEvent
 from storage.uow import UnitOfWork
 
 
@@ -92,7 +93,7 @@ def append_events(
         return result
     with uow:
         ids = _lead_ids(uow, {event.email for event in unique}, now, lead_ids or LeadIds())
-        inserted = uow.events.append([_row(event, ids[event.email], now) for event in unique])
+        inserted = uow.events.append([_new(event, ids[event.email]) for event in unique], received_at=now)
         result.last_event_id = uow.events.last_id()
         uow.commit()
     if lead_ids is not None:
@@ -104,17 +105,9 @@ def append_events(
     return result
 
 
-def _row(event: EventIn, lead_id: int, now: datetime) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "lead_id": lead_id,
-        "type": event.type,
-        "occurred_at": event.occurred_at,
-        "properties": event.properties,
-        "profile": event.lead.model_dump(exclude_none=True) or None if event.lead is not None else None,
-        "rule_id": None,
-        "received_at": now,
-    }
+def _new(event: EventIn, lead_id: int) -> NewEvent:
+    profile = event.lead.model_dump(exclude_none=True) or None if event.lead is not None else None
+    return (event.event_id, lead_id, event.type, event.occurred_at, event.properties, profile)
 
 
 def _first_of_each_id(events: Sequence[EventIn], result: IngestResult) -> list[EventIn]:
