@@ -84,6 +84,8 @@ def value_writer(session: Session, column: Column[Any]) -> Callable[[Any], Any]:
     dialect = _dialect(session)
     if dialect.name == "postgresql":
         return _copy_value(column, dialect)
+    if isinstance(column.type, JSON) and not column.type.none_as_null:
+        return json_text  # the engine's serializer, as SQLAlchemy calls it (None too: 'null')
     return _processor(column.type, dialect) or _same
 
 

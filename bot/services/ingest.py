@@ -101,7 +101,8 @@ def append_events(
     result.accepted = inserted
     result.duplicates += len(unique) - inserted
     result.lead_ids = set(ids.values())
-    result.unknown_types.update(event.type for event in unique if not model.knows_event(event.type))
+    types = Counter(event.type for event in unique)
+    result.unknown_types.update({kind: n for kind, n in types.items() if not model.knows_event(kind)})
     return result
 
 
@@ -110,7 +111,9 @@ def _new(event: EventIn, lead_id: int) -> NewEvent:
     return (event.event_id, lead_id, event.type, event.occurred_at, event.properties, profile)
 
 
-def _first_of_each_id(events: Sequence[EventIn], result: IngestResult) -> list[EventIn]:
+def _first_of_each_id(events: Sequence[EventIn], result: IngestResult) -> Sequence[EventIn]:
+    if len({event.event_id for event in events}) == len(events):
+        return events
     seen: set[str] = set()
     unique = []
     for event in events:
