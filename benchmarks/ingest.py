@@ -349,8 +349,8 @@ def main() -> None:
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="handoff-bench-") as temp:
         folder = Path(temp)
-        print(f"generating {args.events:,} events for {args.leads:,} leads, and {args.backfill:,} old ones…")
         backfill = args.backfill if args.parts == "all" else 0
+        print(f"generating {args.events:,} events for {args.leads:,} leads, and {backfill:,} old ones…")
         files = {
             "live": generate(
                 folder, "live", events=args.events, leads=args.leads, now=now, days=60, ordered=True
