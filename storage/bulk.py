@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BindParameter, Column, Table, bindparam, update
@@ -159,11 +160,22 @@ def _copy_values(
 
 
 def _copy_value(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    if _holds_datetimes(column.type):
+        # COPY reads text: isoformat() writes a datetime several times faster than psycopg's dumper.
+        as_datetime = _processor(column.type, dialect) or _same
+        return lambda value: None if value is None else as_datetime(value).isoformat()
     # COPY takes JSON as text; psycopg's own JSON wrapper is for parameters only.
     process = _json_without_nul if isinstance(column.type, JSON) else _processor(column.type, dialect)
     if process is None:
         return _same
     return lambda value: None if value is None else process(value)
+
+
+def _holds_datetimes(type_: Any) -> bool:
+    try:
+        return type_.python_type is datetime
+    except NotImplementedError:
+        return False
 
 
 def _json_without_nul(value: Any) -> str:
