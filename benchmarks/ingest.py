@@ -1,7 +1,7 @@
 """Ingestion speed: the append, the scorer's pass, a hot card's delay, and a backfill's silence.
 
     python benchmarks/ingest.py [--events 200000] [--leads 20000] [--db sqlite|postgres|both]
-                                [--batch 10000] [--backfill 100000] [--hot 5]
+                                [--batch 10000] [--backfill 100000] [--hot 5] [--parts all|append]
 
 For each database, in the same run:
 
@@ -18,6 +18,8 @@ For each database, in the same run:
 * **backfill**: ``--backfill`` events dated a year ago and more, in no particular order (an import),
   appended and scored into a fresh database: no card may be queued (``--backfill 1000000`` for
   the full-size check). Events older than a lead's latest make the scorer replay that lead.
+
+``--parts append`` runs raw and append alone (no scorer, hot card or backfill).
 
 Each timed part runs in a child process. Ratios are of events per second in this run; nothing is
 asserted in a test.
@@ -56,8 +58,9 @@ EVENTS_DDL = """CREATE TABLE events (id {pk}, event_id VARCHAR(200) NOT NULL UNI
   rule_id VARCHAR(64), received_at {ts} NOT NULL)"""
 
 
-def append_and_score(url: str, source: str, batch: int) -> dict[str, float]:
-    """Append the file as ``handoff ingest`` does, then score it; then append its head again."""
+def append_and_score(url: str, source: str, batch: int, score: bool = True) -> dict[str, float]:
+    """Append the file as ``handoff ingest`` does, then score it (if ``score``); then append its
+    head again."""
     from bot.runtime import build_runtime
     from bot.services.event_input import parse_json_lines
     from bot.services.ingest import tune_garbage_collector_for_bulk_ingest
@@ -74,7 +77,8 @@ def append_and_score(url: str, source: str, batch: int) -> dict[str, float]:
             result = runtime.append(chunk)
             accepted, last = accepted + result.accepted, max(last, result.last_event_id)
     appended = time.perf_counter()
-    runtime.drain(until=last, timeout=3600)
+    if score:
+        runtime.drain(until=last, timeout=3600)
     scored = time.perf_counter()
     with open(source, "rb") as lines:
         again = runtime.append(list(parse_json_lines(islice(lines, batch))))
@@ -270,9 +274,13 @@ def run(kind: str, folder: Path, args: argparse.Namespace, files: dict[str, tupl
             if kind == "sqlite"
             else _in_child(postgres_raw, _schema(raw_url), rows_file, args.batch)
         )
+    everything = args.parts == "all"
     with fresh_database(kind, folder / "app") as url:
-        real = _in_child(append_and_score, url, source, args.batch)
-        hot = hot_card_seconds(url, str(folder), args.hot) if args.hot else []
+        real = _in_child(append_and_score, url, source, args.batch, everything)
+        hot = hot_card_seconds(url, str(folder), args.hot) if args.hot and everything else []
+    if not everything:
+        report(kind, args, raw, real, hot, None)
+        return
     with fresh_database(kind, folder / "backfill") as url:
         backfill = _in_child(append_and_score, url, files["backfill"][0], args.batch)
     report(kind, args, raw, real, hot, backfill)
@@ -284,19 +292,18 @@ def report(
     raw: dict[str, float],
     real: dict[str, float],
     hot: list[float],
-    backfill: dict[str, float],
+    backfill: dict[str, float] | None,
 ) -> None:
-    """Print one database's figures, each against its target."""
+    """Print one database's figures, each against its target (``backfill`` None: append alone)."""
     events = args.events
     raw_rate = events / raw["seconds"]
-    append_rate, score_rate = events / real["append"], events / real["score"]
     baseline = "executemany" if kind == "sqlite" else "COPY"
     print(f"\n{'SQLite' if kind == 'sqlite' else 'PostgreSQL'}: {events:,} events, {args.leads:,} leads")
     print(f"  raw {baseline:<12} {raw_rate:>9,.0f} events/s ({raw['seconds']:.1f} s)")
-    for label, rate, seconds, target in (
-        ("append", append_rate, real["append"], TARGETS[kind]),
-        ("scorer", score_rate, real["score"], SCORER_TARGET),
-    ):
+    parts = [("append", events / real["append"], real["append"], TARGETS[kind])]
+    if backfill is not None:
+        parts.append(("scorer", events / real["score"], real["score"], SCORER_TARGET))
+    for label, rate, seconds, target in parts:
         ratio = rate / raw_rate
         print(
             f"  {label:<16} {rate:>9,.0f} events/s ({seconds:.1f} s)  ratio {ratio:.3f}  "
@@ -311,6 +318,8 @@ def report(
         worst = max(hot)
         shown = ", ".join(f"{delay * 1000:.0f}" for delay in hot)
         print(f"  hot card         {shown} ms (worst {worst:.2f} s)  target ≤ 2 s  {_met(worst <= 2)}")
+    if backfill is None:
+        return
     print(
         f"  backfill         {args.backfill:,} events a year old and more: "
         f"{backfill['cards']:.0f} cards queued  target 0  {_met(backfill['cards'] == 0)}  "
@@ -333,11 +342,15 @@ def main() -> None:
         "--backfill", type=int, default=100_000, help="historical events (1000000: full size)"
     )
     parser.add_argument("--hot", type=int, default=5, help="hot leads posted to serve, one at a time")
+    parser.add_argument(
+        "--parts", choices=["all", "append"], default="all", help="append: raw and append alone"
+    )
     args = parser.parse_args()
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="handoff-bench-") as temp:
         folder = Path(temp)
-        print(f"generating {args.events:,} events for {args.leads:,} leads, and {args.backfill:,} old ones…")
+        backfill = args.backfill if args.parts == "all" else 0
+        print(f"generating {args.events:,} events for {args.leads:,} leads, and {backfill:,} old ones…")
         files = {
             "live": generate(
                 folder, "live", events=args.events, leads=args.leads, now=now, days=60, ordered=True
@@ -345,8 +358,8 @@ def main() -> None:
             "backfill": generate(
                 folder,
                 "backfill",
-                events=args.backfill,
-                leads=max(1, args.backfill // 10),
+                events=backfill,
+                leads=max(1, backfill // 10),
                 now=now - timedelta(days=365),
                 days=365,
                 ordered=False,

@@ -14,13 +14,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import String, any_, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from storage.bulk import copy_rows, insert_ignoring_conflicts
-from storage.sql import chunked
+from storage.bulk import copy_values, insert_values, value_writer
 from storage.tables import EventRow, table
 
 _events = table(EventRow)
@@ -35,6 +33,9 @@ LOGGED_COLUMNS = (
     _events.c.properties,
     _events.c.profile,
 )
+APPENDED = ("event_id", "lead_id", "type", "occurred_at", "properties", "profile", "rule_id", "received_at")
+NewEvent = tuple[str, int, str, datetime, dict[str, Any], dict[str, Any] | None]
+"""An event to append: its event_id, lead_id, type, occurred_at, properties and profile."""
 
 
 class LoggedEvent(NamedTuple):
@@ -66,32 +67,28 @@ class EventRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def existing_ids(self, event_ids: Sequence[str]) -> set[str]:
-        """Which of ``event_ids`` are already stored."""
-        if self._postgres:
-            wanted = bindparam("ids", list(event_ids), type_=ARRAY(String))
-            query = select(_events.c.event_id).where(_events.c.event_id == any_(wanted))
-            return set(self._session.execute(query).scalars())
-        found: set[str] = set()
-        for batch in chunked(event_ids, 900):
-            query = select(_events.c.event_id).where(_events.c.event_id.in_(batch))
-            found.update(self._session.execute(query).scalars())
-        return found
-
-    def append(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Append events not stored yet (keys: event_id, lead_id, type, occurred_at, properties,
-        profile, received_at; each event_id once); returns how many were new."""
+    def append(self, events: Sequence[NewEvent], *, received_at: datetime) -> int:
+        """Append the events not stored yet (each event_id once); returns how many were new."""
+        rows = self._driver_rows(events, received_at)
         if not self._postgres:
-            return insert_ignoring_conflicts(self._session, _events, rows, ["event_id"])
+            return insert_values(self._session, _events, APPENDED, rows, ["event_id"])
         self._session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": HORIZON_LOCK_KEY})
-        stored = self.existing_ids([row["event_id"] for row in rows])
-        new = [row for row in rows if row["event_id"] not in stored]
         try:
             with self._session.begin_nested():
-                copy_rows(self._session, _events, new)
-        except UniqueViolation:  # another process appended one of them since the look-up
-            return insert_ignoring_conflicts(self._session, _events, new, ["event_id"])
-        return len(new)
+                copy_values(self._session, _events, APPENDED, rows)
+        except UniqueViolation:  # some are stored already: a re-send, or another process was first
+            return insert_values(self._session, _events, APPENDED, rows, ["event_id"])
+        return len(rows)
+
+    def _driver_rows(self, events: Sequence[NewEvent], received_at: datetime) -> list[tuple[Any, ...]]:
+        moment = value_writer(self._session, _events.c.occurred_at)
+        as_json = value_writer(self._session, _events.c.properties)
+        profile_json = value_writer(self._session, _events.c.profile)
+        received = value_writer(self._session, _events.c.received_at)(received_at)
+        return [
+            (event_id, lead, kind, moment(at), as_json(properties), profile_json(profile), None, received)
+            for event_id, lead, kind, at, properties, profile in events
+        ]
 
     def horizon(self, *, wait_seconds: float) -> int | None:
         """The highest event id below which every append has committed; None if appends held the

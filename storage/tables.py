@@ -52,6 +52,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         raise ValueError("naive datetime: every stored time must carry a timezone")
     return value.astimezone(UTC)
@@ -65,7 +67,7 @@ def _sqlite_text(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = _utc(value)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
 def _sqlite_datetime(value: str | None) -> datetime | None:

@@ -32,7 +32,7 @@ class Parsed:
 
     position: int
     event: EventIn | None
-    refusals: list[Refusal]
+    refusals: Sequence[Refusal] = ()
 
 
 def parse_json_lines(lines: Iterable[str | bytes], *, first: int = 1) -> Iterator[Parsed]:
@@ -45,7 +45,7 @@ def parse_json_lines(lines: Iterable[str | bytes], *, first: int = 1) -> Iterato
 
 def _validate_json(position: int, text: str | bytes) -> Parsed:
     try:
-        return Parsed(position, EventIn.model_validate_json(text), [])
+        return Parsed(position, EventIn.model_validate_json(text))
     except ValidationError as exc:
         problem = _json_problem(exc)
         if problem is not None:
@@ -77,7 +77,7 @@ def parse_objects(items: Iterable[Any], *, first: int = 0) -> Iterator[Parsed]:
             )
             continue
         try:
-            yield Parsed(position, EventIn.model_validate(item), [])
+            yield Parsed(position, EventIn.model_validate(item))
         except ValidationError as exc:
             yield Parsed(position, None, refusals_from(position, exc))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
@@ -50,6 +51,7 @@ def _control_message(character: str, *, allowed: str) -> str:
     return f"contains a control character ({code}){allowed}"
 
 
+@lru_cache(maxsize=1 << 16)  # a lead sends many events
 def email_address(value: str) -> str:
     """A lower-case address, or ValueError: email-validator's grammar, no deliverability check."""
     if _is_plain_email(value):

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.services.schemas import EventIn, Refusal
 from scoring import ScoringModel
+from storage.event_log import NewEvent
 from storage.uow import UnitOfWork
 
 
@@ -92,7 +93,7 @@ def append_events(
         return result
     with uow:
         ids = _lead_ids(uow, {event.email for event in unique}, now, lead_ids or LeadIds())
-        inserted = uow.events.append([_row(event, ids[event.email], now) for event in unique])
+        inserted = uow.events.append([_new(event, ids[event.email]) for event in unique], received_at=now)
         result.last_event_id = uow.events.last_id()
         uow.commit()
     if lead_ids is not None:
@@ -100,24 +101,19 @@ def append_events(
     result.accepted = inserted
     result.duplicates += len(unique) - inserted
     result.lead_ids = set(ids.values())
-    result.unknown_types.update(event.type for event in unique if not model.knows_event(event.type))
+    types = Counter(event.type for event in unique)
+    result.unknown_types.update({kind: n for kind, n in types.items() if not model.knows_event(kind)})
     return result
 
 
-def _row(event: EventIn, lead_id: int, now: datetime) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "lead_id": lead_id,
-        "type": event.type,
-        "occurred_at": event.occurred_at,
-        "properties": event.properties,
-        "profile": event.lead.model_dump(exclude_none=True) or None if event.lead is not None else None,
-        "rule_id": None,
-        "received_at": now,
-    }
+def _new(event: EventIn, lead_id: int) -> NewEvent:
+    profile = event.lead.model_dump(exclude_none=True) or None if event.lead is not None else None
+    return (event.event_id, lead_id, event.type, event.occurred_at, event.properties, profile)
 
 
-def _first_of_each_id(events: Sequence[EventIn], result: IngestResult) -> list[EventIn]:
+def _first_of_each_id(events: Sequence[EventIn], result: IngestResult) -> Sequence[EventIn]:
+    if len({event.event_id for event in events}) == len(events):
+        return events
     seen: set[str] = set()
     unique = []
     for event in events:

@@ -1,4 +1,5 @@
-"""An event appended by another process between the look-up and the COPY is a duplicate, not an error."""
+"""An event another process appended first is a duplicate, not an error: the batch's COPY clashes,
+and the batch is inserted again skipping what is stored."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from bot.runtime import Runtime, build_runtime
-from storage.event_log import EventRepository
 from tests.builders import event, parsed
 from tests.conftest import make_settings
 
@@ -21,13 +21,13 @@ def postgres_runtime(postgres_url: str) -> Iterator[Runtime]:
     built.close()
 
 
-def test_events_stored_since_the_look_up_are_counted_as_duplicates(
-    postgres_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+def test_events_another_process_stored_first_are_counted_as_duplicates(
+    postgres_runtime: Runtime, postgres_url: str
 ) -> None:
     first = [event(f"lead{n}@acme.io", event_id=f"evt-race-{n}") for n in range(5)]
-    postgres_runtime.append(parsed(*first[:3]))
-    # As if another process committed them after this one looked: the look-up finds none.
-    monkeypatch.setattr(EventRepository, "existing_ids", lambda self, ids: set())
+    other = build_runtime(make_settings(postgres_url), migrate=False)
+    other.append(parsed(*first[:3]))
+    other.close()
 
     result = postgres_runtime.append(parsed(*first))
 

@@ -29,7 +29,7 @@ def _count(runtime: Runtime, table: type) -> int:
 def _unchecked(item: Parsed, **update: Any) -> Parsed:
     """``item`` with ``update`` applied after validation, as if validation had missed it."""
     assert item.event is not None
-    return Parsed(item.position, item.event.model_copy(update=update), [])
+    return Parsed(item.position, item.event.model_copy(update=update))
 
 
 def _deep(levels: int) -> dict[str, Any]:
