@@ -5,39 +5,55 @@ Reading the file is left to the caller; this module only parses text, so it stay
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import ValidationError
 
 from scoring.model import ScoringModel
+from scoring.routing import Routing
+
+Parsed = TypeVar("Parsed", ScoringModel, Routing)
 
 
 class ModelError(ValueError):
     """A scoring model that cannot be used, with one line per problem naming the bad field."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[str], *, what: str = "scoring model") -> None:
         self.source = source
         self.problems = problems
         listing = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"scoring model {source} is not valid:\n{listing}")
+        super().__init__(f"{what} {source} is not valid:\n{listing}")
 
 
 def parse_model(text: str, *, source: str = "<text>") -> ScoringModel:
     """Parse and validate a scoring model; raises :class:`ModelError` naming each bad field."""
+    return _parse(
+        text, ScoringModel, source=source, what="scoring model", shape="name, thresholds, fit and engagement"
+    )
+
+
+def parse_routing(text: str, *, source: str = "<text>") -> Routing:
+    """Parse and validate a routing file; raises :class:`ModelError` naming each bad field."""
+    return _parse(text, Routing, source=source, what="routing file", shape="teams and routes")
+
+
+def _parse(text: str, kind: type[Parsed], *, source: str, what: str, shape: str) -> Parsed:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ModelError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
+        raise ModelError(
+            source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"], what=what
+        ) from exc
     if not isinstance(data, dict):
-        raise ModelError(source, ["the file must be a mapping with name, thresholds, fit and engagement"])
+        raise ModelError(source, [f"the file must be a mapping with {shape}"], what=what)
     try:
-        return ScoringModel.model_validate(data)
+        return kind.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(error, data) for error in exc.errors() if not _other_branch(error, data)]
-        raise ModelError(source, problems) from exc
+        raise ModelError(source, problems, what=what) from exc
 
 
 def _describe(error: Any, data: dict[str, Any]) -> str:
