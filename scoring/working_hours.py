@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import Field, field_validator, model_validator
 
 from scoring.conditions import Strict
@@ -17,13 +19,27 @@ _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 class WorkingHours(Strict):
     """When a team works: ``days`` from ``start`` to ``end`` (local "HH:MM") in ``timezone``, but
-    not on ``holidays`` (local dates)."""
+    not on the public holidays of ``country`` (and ``subdivision``), nor on ``holidays`` (local
+    dates)."""
 
     timezone: str = "UTC"
     days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     start: str = "09:00"
     end: str = "17:00"
-    holidays: tuple[date, ...] = Field(default=(), description="local dates off")
+    country: str | None = Field(default=None, description="ISO 3166 code whose public holidays are off")
+    subdivision: str | None = Field(default=None, description="its region, e.g. MD for Madrid")
+    holidays: tuple[date, ...] = Field(default=(), description="more local dates off")
+
+    @model_validator(mode="after")
+    def _known_country(self) -> WorkingHours:
+        if self.country is not None:
+            try:
+                _public_holidays(self.country, self.subdivision)
+            except NotImplementedError:
+                raise ValueError(
+                    f"no public holidays are known for {self.country!r}/{self.subdivision!r}"
+                ) from None
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -74,9 +90,21 @@ class WorkingHours(Strict):
             day += timedelta(days=1)
         return total
 
+    def is_holiday(self, day: date) -> bool:
+        """Whether the local date ``day`` is off (a public holiday of the country, or listed)."""
+        if day in self.holidays:
+            return True
+        return self.country is not None and day in _public_holidays(self.country, self.subdivision)
+
     def _span(self, day: date) -> tuple[datetime | None, datetime | None]:
-        if DAYS[day.weekday()] not in self.days or day in self.holidays:
+        if DAYS[day.weekday()] not in self.days or self.is_holiday(day):
             return None, None
         zone = ZoneInfo(self.timezone)
         opens = datetime.combine(day, time.fromisoformat(self.start), zone)
         return opens, datetime.combine(day, time.fromisoformat(self.end), zone)
+
+
+@cache
+def _public_holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    # The library's calendar fills itself year by year as dates are asked for.
+    return holidays.country_holidays(country, subdiv=subdivision)

@@ -115,6 +115,16 @@ def test_working_minutes_skip_nights_weekends_and_holidays() -> None:
     assert hours.minutes_between(monday_ten, friday_five) == 0
 
 
+def test_a_countrys_public_holidays_are_not_working_time() -> None:
+    spain = WorkingHours(timezone="Europe/Madrid", start="09:00", end="18:00", country="ES")
+    monday_five = datetime(2026, 1, 5, 16, tzinfo=UTC)  # 17:00 in Madrid
+    wednesday_ten = datetime(2026, 1, 7, 9, tzinfo=UTC)  # Tuesday 6 January is Epiphany
+
+    assert spain.minutes_between(monday_five, wednesday_ten) == 120
+    assert not spain.is_working(datetime(2026, 1, 6, 11, tzinfo=UTC))
+    assert spain.is_working(datetime(2026, 1, 7, 11, tzinfo=UTC))
+
+
 @pytest.mark.parametrize(
     ("text", "path"),
     [
@@ -133,6 +143,7 @@ def test_working_minutes_skip_nights_weekends_and_holidays() -> None:
             "teams.t.hours",
         ),
         ("teams: {t: {members: []}}\nroutes: [{name: a, channel: C0A}]", "teams.t.members"),
+        ("teams: {t: {members: [{user: U0A}], hours: {country: XX}}}\n" + ROUTE, "teams.t.hours"),
     ],
 )
 def test_a_bad_routing_file_is_refused_with_the_path_of_the_wrong_field(text: str, path: str) -> None:
