@@ -62,9 +62,12 @@ class LeadWriter:
     _leads: dict[int, LeadState] = field(default_factory=dict)
     _lives: dict[int, StoredLife] = field(default_factory=dict)
 
-    def apply(self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None) -> None:
-        """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it."""
-        if self.folds(lead, facts):
+    def apply(
+        self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None, whole: bool = False
+    ) -> None:
+        """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it (or
+        when ``whole``: its stored state is not to be trusted, as for a lead kept aside)."""
+        if not whole and self.folds(lead, facts):
             self._fold(lead, facts)
         else:
             self.replay(lead, upto_event=upto_event)

@@ -39,10 +39,7 @@ def store_each_apart(
         writer = new_writer()
         try:
             with uow.session.begin_nested():
-                if whole:
-                    writer.replay(lead, upto_event=upto)
-                else:
-                    writer.apply(lead, new, upto_event=upto)
+                writer.apply(lead, new, upto_event=upto, whole=whole)
                 writer.flush()
         except Exception as exc:
             if not caused_by_data(exc):

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.services.lifecycle_writes import LeadWriter, event_fact
 from bot.services.policy import HandoffPolicy
@@ -108,13 +109,14 @@ def _chunk(
 ) -> bool:
     """One chunk in one transaction; when the database refuses some of its writes, again with each
     lead apart, the refused ones set aside in the quarantine (see ``_score``)."""
+    attempt = partial(_chunk_once, uow_factory, model, policy, now, config, horizon, size, done)
     try:
-        return _chunk_once(uow_factory, model, policy, now, config, horizon, size, done, one_by_one=False)
+        return attempt(one_by_one=False)
     except Exception as exc:
         if not caused_by_data(exc):
             raise
         log.warning("the database refused a chunk's writes (%s): scoring it lead by lead", one_sentence(exc))
-        return _chunk_once(uow_factory, model, policy, now, config, horizon, size, done, one_by_one=True)
+        return attempt(one_by_one=True)
 
 
 def _chunk_once(
@@ -176,10 +178,7 @@ def _score(
     writer = new_writer()
     writer.preload([i for i in facts if i in aside or not writer.folds(leads[i], facts[i])], upto_event=upto)
     for lead_id, new in facts.items():
-        if lead_id in aside:
-            writer.replay(leads[lead_id], upto_event=upto)
-        else:
-            writer.apply(leads[lead_id], new, upto_event=upto)
+        writer.apply(leads[lead_id], new, upto_event=upto, whole=lead_id in aside)
     writer.flush()
     uow.quarantine.release(aside)
     return [writer]
