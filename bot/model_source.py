@@ -6,6 +6,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from scoring import ModelError, ScoringModel, parse_model
+from scoring.loader import parse_routing
+from scoring.routing import Routing
 
 
 def builtin_model_text() -> str:
@@ -17,8 +19,18 @@ def load_scoring_model(path: Path | None) -> ScoringModel:
     """Read and validate the model at ``path`` (the built-in one when None)."""
     if path is None:
         return parse_model(builtin_model_text(), source="(built-in)")
+    return parse_model(_read(path, what="scoring model"), source=str(path))
+
+
+def load_routing(path: Path | None) -> Routing | None:
+    """Read and validate the routing file at ``path`` (None: no routing, one channel, no owners)."""
+    if path is None:
+        return None
+    return parse_routing(_read(path, what="routing file"), source=str(path))
+
+
+def _read(path: Path, *, what: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ModelError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
-    return parse_model(text, source=str(path))
+        raise ModelError(str(path), [f"cannot read the file: {exc.strerror}"], what=what) from None

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
-from bot.model_source import load_scoring_model
+from bot.model_source import load_routing, load_scoring_model
 from bot.services.event_input import Parsed
 from bot.services.ingest import IngestResult, LeadIds
 from bot.services.ingest_batch import ingest_batch
@@ -23,6 +23,7 @@ from bot.services.policy import HandoffPolicy
 from bot.services.scorer import ScorerConfig, ScorerPass, score_pending
 from bot.settings import Settings
 from scoring import ScoringModel
+from scoring.routing import Routing
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.signals import HAND_RAISE_BELOW_FIT
@@ -38,6 +39,7 @@ class Runtime:
     session_factory: sessionmaker[Session]
     read_session_factory: sessionmaker[Session]
     model: ScoringModel
+    routing: Routing | None = None
     holder: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
@@ -54,7 +56,10 @@ class Runtime:
     @property
     def policy(self) -> HandoffPolicy:
         """Where cards go and the SLA, from settings."""
-        return HandoffPolicy(sales_channel=self.settings.sales_channel, sla_minutes=self.settings.sla_minutes)
+        settings = self.settings
+        return HandoffPolicy(
+            sales_channel=settings.sales_channel, sla_minutes=settings.sla_minutes, routing=self.routing
+        )
 
     @property
     def scorer_config(self) -> ScorerConfig:
@@ -135,6 +140,7 @@ class Runtime:
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Load the model (failing fast if it is bad), connect, and apply migrations."""
     model = load_scoring_model(settings.scoring_model)
+    routing = load_routing(settings.routing)
     if settings.clock_file is not None:
         clock.read_from(settings.clock_file)
     engine = make_engine(settings.database_url)
@@ -146,6 +152,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         session_factory=make_session_factory(engine),
         read_session_factory=make_session_factory(engine, read_only=True),
         model=model,
+        routing=routing,
     )
 
 

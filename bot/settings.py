@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     api_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_TOKEN"))
     api_read_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_READ_TOKEN"))
     scoring_model: Path | None = Field(None, validation_alias=_env("HANDOFF_SCORING_MODEL"))
+    routing: Path | None = Field(None, validation_alias=_env("HANDOFF_ROUTING"))
     sla_minutes: float = Field(60, gt=0, le=7 * 24 * 60, validation_alias=_env("HANDOFF_SLA_MINUTES"))
     post_rate: float = Field(1.0, gt=0, le=50, validation_alias=_env("HANDOFF_POST_RATE"))
     timezone: str = Field("UTC", validation_alias=_env("HANDOFF_TIMEZONE"))

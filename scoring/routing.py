@@ -122,13 +122,18 @@ class RepState:
 
 
 def next_rep(
-    team: Team, *, turns: Mapping[str, int], states: Mapping[str, RepState], now: datetime
+    team: Team,
+    *,
+    turns: Mapping[str, int],
+    states: Mapping[str, RepState],
+    now: datetime,
+    anytime: bool = False,
 ) -> Member | None:
-    """The rep whose turn it is: of those present, under their cap and working now, the one furthest
-    behind their weighted share once this lead is counted (ties: the first listed), so each rep's
-    turns stay within about one lead of their share (within one for whole-number weights). None
-    when nobody can."""
-    if not team.hours.is_working(now):
+    """The rep whose turn it is: of those present, under their cap and working now (``anytime``:
+    whatever the hour), the one furthest behind their weighted share once this lead is counted (ties:
+    the first listed), so each rep's turns stay within about one lead of their share (within one for
+    whole-number weights). None when nobody can."""
+    if not anytime and not team.hours.is_working(now):
         return None
     able = [member for member in team.members if _can_take(member, states.get(member.user, RepState()))]
     if not able:
@@ -142,21 +147,31 @@ def assign(
     routing: Routing,
     team_name: str,
     *,
-    turns: Mapping[str, int],
+    turns: Mapping[str, Mapping[str, int]],
     states: Mapping[str, RepState],
     now: datetime,
 ) -> tuple[str, Member] | None:
-    """The team (``team_name``, else its fallbacks in turn) and rep that take the SQL."""
-    seen: list[str] = []
-    name: str | None = team_name
-    while name is not None and name not in seen:
-        seen.append(name)
-        team = routing.teams[name]
-        member = next_rep(team, turns=turns, states=states, now=now)
-        if member is not None:
-            return name, member
-        name = team.fallback
+    """The team (``team_name``, else its fallbacks in turn) and rep that take the SQL, by the turns
+    each team has given (team name → rep → turns). When no team
+    is working now, the first whose rep can take it when they next work (their SLA counts working
+    time only); None when every rep is away or at their cap."""
+    for anytime in (False, True):
+        for name in chain(routing, team_name):
+            team = routing.teams[name]
+            member = next_rep(team, turns=turns.get(name, {}), states=states, now=now, anytime=anytime)
+            if member is not None:
+                return name, member
     return None
+
+
+def chain(routing: Routing, team_name: str) -> list[str]:
+    """``team_name`` and its fallbacks, in the order they are tried."""
+    chain: list[str] = []
+    name: str | None = team_name
+    while name is not None and name not in chain:
+        chain.append(name)
+        name = routing.teams[name].fallback
+    return chain
 
 
 def _can_take(member: Member, state: RepState) -> bool:

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from scoring.conditions import Strict
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_DAYS_AHEAD = 400
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
@@ -89,6 +90,22 @@ class WorkingHours(Strict):
                 total += max(overlap.total_seconds(), 0.0) / 60
             day += timedelta(days=1)
         return total
+
+    def add_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The moment ``minutes`` of working time after ``start`` (aware): an SLA's due time. Looks at
+        most :data:`MAX_DAYS_AHEAD` days ahead (a calendar with no working day left ends there)."""
+        zone = ZoneInfo(self.timezone)
+        first = start.astimezone(zone)
+        left, day = timedelta(minutes=minutes), first.date()
+        for _ in range(MAX_DAYS_AHEAD):
+            opens, closes = self._span(day)
+            if opens is not None and closes is not None and closes > first:
+                begin = max(opens, first)
+                if begin + left <= closes:
+                    return (begin + left).astimezone(start.tzinfo)
+                left -= closes - begin
+            day += timedelta(days=1)
+        return (first + left).astimezone(start.tzinfo)
 
     def is_holiday(self, day: date) -> bool:
         """Whether the local date ``day`` is off (a public holiday of the country, or listed)."""

@@ -60,6 +60,20 @@ class NewHandoff:
     episode: int
     earlier: dict[str, Any] | None
     campaign: str | None
+    placed: Placement | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where routing put a new card: its channel, the rep who holds it, the team and route that
+    chose them, and when it escalates (in the team's working time)."""
+
+    channel: str | None
+    assignee: str | None
+    team: str | None
+    route: str | None
+    escalation_due_at: datetime | None
+    cause: str | None = None  # how the assignee was chosen: by turn in a team, or as account owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,10 @@ class HandoffRecord:
     escalated_at: datetime | None = None
     episode: int = 1
     earlier: dict[str, Any] | None = None  # the decision before it, for a returning lead
+    assignee: str | None = None  # the rep who holds it (None: anyone in its channel)
+    team: str | None = None
+    route: str | None = None
+    escalation_due_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +224,7 @@ class HandoffRepository:
                 "episode": handoff.episode,
                 "earlier": handoff.earlier,
                 "campaign": handoff.campaign,
+                **_placement_columns(handoff.placed),
             }
             for handoff in handoffs
         ]
@@ -342,6 +361,10 @@ class HandoffRepository:
                 _handoffs.c.escalated_at,
                 _handoffs.c.episode,
                 _handoffs.c.earlier,
+                _handoffs.c.assignee,
+                _handoffs.c.team,
+                _handoffs.c.route,
+                _handoffs.c.escalation_due_at,
                 *decision_columns,
             )
             .outerjoin(_decisions, _decisions.c.handoff_id == _handoffs.c.id)
@@ -381,6 +404,22 @@ class HandoffRepository:
                     escalated_at=row.escalated_at,
                     episode=row.episode,
                     earlier=row.earlier,
+                    assignee=row.assignee,
+                    team=row.team,
+                    route=row.route,
+                    escalation_due_at=row.escalation_due_at,
                 )
             )
         return records
+
+
+def _placement_columns(placed: Placement | None) -> dict[str, Any]:
+    if placed is None:  # every row of one INSERT names the same columns
+        return dict.fromkeys(("assignee", "team", "route", "escalation_due_at"))
+    # The channel is recorded once the card is posted there (its outbox entry carries it till then).
+    return {
+        "assignee": placed.assignee,
+        "team": placed.team,
+        "route": placed.route,
+        "escalation_due_at": placed.escalation_due_at,
+    }

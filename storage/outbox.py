@@ -31,6 +31,7 @@ SLA_REMINDER = "sla_reminder"
 SLA_ESCALATION = "sla_escalation"
 ADMIN_NOTICE = "admin_notice"
 OWNER_NOTE = "owner_note"  # an accepted lead raised its hand again: a line to its owner in the card's thread
+ASSIGNED = "assigned"  # a direct message to the rep who now holds a card, with a link to it
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,6 +198,58 @@ class HandoffRow(Base):
     episode: Mapped[int] = mapped_column(server_default="1")
     earlier: Mapped[dict[str, Any] | None]
     campaign: Mapped[str | None] = mapped_column(String(200))
+    # Routing: the rep who holds the card (None: anyone in its channel), the team and the route
+    # that placed it, and when it escalates (counted in the team's working time).
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    team: Mapped[str | None] = mapped_column(String(80))
+    route: Mapped[str | None] = mapped_column(String(80))
+    escalation_due_at: Mapped[datetime | None]
+
+
+class AssignmentRow(Base):
+    """Append-only: who held a handoff from when, and why (routing, an account owner, a take-over,
+    an escalation), with who made the change."""
+
+    __tablename__ = "handoff_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    assignee: Mapped[str] = mapped_column(String(64))
+    previous: Mapped[str | None] = mapped_column(String(64))
+    cause: Mapped[str] = mapped_column(String(16))
+    by_user: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class RepTurnRow(Base):
+    """How many handoffs routing has given each rep of a team: whose turn it is, shared by replicas."""
+
+    __tablename__ = "rep_turns"
+
+    team: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RepStatusRow(Base):
+    """A rep's own status: away until a moment (set with ``/lead away``)."""
+
+    __tablename__ = "rep_status"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    away_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class AccountOwnerRow(Base):
+    """Who owns an account, by its email domain (imported from the CRM)."""
+
+    __tablename__ = "account_owners"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
 
 
 class LeadSignalRow(Base):

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.accounts import AccountRepository
+from storage.assignments import AssignmentRepository
 from storage.digests import DigestRepository
 from storage.event_log import EventRepository
 from storage.handoffs import HandoffRepository
@@ -41,6 +42,7 @@ class UnitOfWork:
     scorer: ScorerStateRepository
     accounts: AccountRepository
     quarantine: QuarantineRepository
+    assignments: AssignmentRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -60,6 +62,7 @@ class UnitOfWork:
         self.accounts = AccountRepository(self.session)
         self.replays = ReplayReads(self.session)
         self.quarantine = QuarantineRepository(self.session)
+        self.assignments = AssignmentRepository(self.session)
         return self
 
     def __exit__(

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.entrypoints.problems import database_problem, slack_problem
-from bot.model_source import load_scoring_model
+from bot.model_source import load_routing, load_scoring_model
 from bot.settings import Settings
 from bot.slack.channel_guard import HINTS, SlackUnreachable, TokenRefused, inspect_channel
 from scoring import ModelError
@@ -35,6 +35,8 @@ class CheckResult:
 def run_checks(settings: Settings) -> Iterator[CheckResult]:
     """Check the scoring model, the database and, when a token is set, Slack and the channels."""
     yield _attempt("scoring model", lambda: _model(settings))
+    if settings.routing is not None:
+        yield _attempt("routing", lambda: _routing(settings))
     yield _attempt("database", lambda: _database(settings))
     yield _attempt("scorer", lambda: _scorer(settings))
     if not settings.slack_bot_token:
@@ -62,6 +64,15 @@ def _attempt(name: str, check: Callable[[], str]) -> CheckResult:
         return CheckResult(name, False, slack_problem(exc))
     except Exception as exc:
         return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def _routing(settings: Settings) -> str:
+    routing = load_routing(settings.routing)
+    assert routing is not None
+    channels = sorted({route.channel for route in routing.routes})
+    reps = {member.user for team in routing.teams.values() for member in team.members}
+    teams = f"{len(routing.teams)} teams, {len(reps)} reps"
+    return f"{len(routing.routes)} routes to {len(channels)} channels; {teams}"
 
 
 def _model(settings: Settings) -> str:

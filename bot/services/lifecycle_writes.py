@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.services.lead_life import base_profile, earlier_json, life_of, start_life, store_life
 from bot.services.lifecycle_walk import Walk, walk
+from bot.services.placement import Placer, announce_cards
 from bot.services.policy import HandoffPolicy, is_live
 from scoring import HandoffStatus, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
@@ -58,9 +59,10 @@ class LeadWriter:
     new_cards: list[str] = field(default_factory=list)
     _bulk: list[dict[str, Any]] = field(default_factory=list)
     _then: list[tuple[int, LeadState, Move, int | None]] = field(default_factory=list)
-    _opening: list[tuple[LeadState, NewHandoff]] = field(default_factory=list)
+    _opening: list[tuple[LeadState, NewHandoff, Move]] = field(default_factory=list)
     _leads: dict[int, LeadState] = field(default_factory=dict)
     _lives: dict[int, StoredLife] = field(default_factory=dict)
+    _placer: Placer | None = None
 
     def apply(
         self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None, whole: bool = False
@@ -150,20 +152,27 @@ class LeadWriter:
             earlier=earlier_json(move.returning),
             campaign=_campaign(move),
         )
-        self._opening.append((lead, handoff))
+        self._opening.append((lead, handoff, move))
 
     def _write_handoffs(self) -> None:
         opening, self._opening = self._opening, []
-        ids = self.uow.handoffs.open_handoffs([handoff for _, handoff in opening])
+        handoffs = [self._placed(lead, handoff, move) for lead, handoff, move in opening]
+        ids = self.uow.handoffs.open_handoffs(handoffs)
         cards = [
-            (handoff_id, lead)
-            for handoff_id, (lead, handoff) in zip(ids, opening, strict=True)
+            (handoff_id, handoff)
+            for handoff_id, handoff in zip(ids, handoffs, strict=True)
             if handoff.status is HandoffStatus.OPEN
         ]
-        self.uow.outbox.add_cards(
-            [handoff_id for handoff_id, _ in cards], at=self.now, channel=self.policy.sales_channel
-        )
-        self.new_cards.extend(lead.email for _, lead in cards)
+        announce_cards(self.uow, cards, now=self.now)
+        self.new_cards.extend(lead.email for lead, new, _ in opening if new.status is HandoffStatus.OPEN)
+
+    def _placed(self, lead: LeadState, handoff: NewHandoff, move: Move) -> NewHandoff:
+        if handoff.status is not HandoffStatus.OPEN:
+            return handoff
+        if self._placer is None:
+            self._placer = Placer(uow=self.uow, policy=self.policy, model=self.model, now=self.now)
+        placement, due = self._placer.place(lead, move)
+        return replace(handoff, placed=placement, sla_due_at=due)
 
     def _row(self, lead: LeadState, move: Move) -> dict[str, Any]:
         score = move.score

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scoring import ScoringModel
+from scoring.routing import Routing
 
 
 @dataclass(frozen=True, slots=True)
 class HandoffPolicy:
-    """Where new SQL cards go and how long reps have to act on them."""
+    """Where new SQL cards go (the sales channel, or by the routing file), who holds them, and how
+    long reps have to act on them."""
 
     sales_channel: str | None
     sla_minutes: float
+    routing: Routing | None = None
 
 
 def is_live(moment: datetime, *, model: ScoringModel, now: datetime) -> bool:

@@ -157,3 +157,46 @@ def test_a_routing_file_with_routes_is_required() -> None:
     with pytest.raises(ModelError, match="teams and routes"):
         parse_routing("- just a list")
     assert isinstance(ROUTING, Routing)
+
+
+def test_when_no_team_is_working_the_routes_own_team_still_takes_it() -> None:
+    routing = parse_routing(
+        """
+teams:
+  emea:
+    members: [{user: U0ANA}]
+    hours: {timezone: Europe/Madrid}
+routes: [{name: a, channel: C0A, team: emea}]
+"""
+    )
+    saturday = datetime(2026, 11, 28, 11, tzinfo=UTC)
+
+    taken = assign(routing, "emea", turns={}, states={}, now=saturday)
+
+    assert taken is not None
+    assert (taken[0], taken[1].user) == ("emea", "U0ANA")
+    assert assign(routing, "emea", turns={}, states={"U0ANA": RepState(away=True)}, now=saturday) is None
+
+
+def test_an_sla_due_time_counts_working_minutes_only() -> None:
+    hours = WorkingHours(timezone="Europe/Madrid", start="09:00", end="18:00", country="ES")
+    friday_half_five = datetime(2026, 12, 4, 16, 30, tzinfo=UTC)  # 17:30 in Madrid
+    christmas_eve_five = datetime(2026, 12, 24, 16, tzinfo=UTC)
+
+    assert hours.add_minutes(friday_half_five, 60) == datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+    assert hours.add_minutes(christmas_eve_five, 120) == datetime(2026, 12, 28, 9, tzinfo=UTC)
+    wednesday_ten = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    assert hours.add_minutes(wednesday_ten, 30) == datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+
+
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    minutes=st.integers(1, 5000),
+)
+def test_the_due_time_is_exactly_that_many_working_minutes_later(start: datetime, minutes: int) -> None:
+    hours = WorkingHours(timezone="Europe/Madrid", start="09:00", end="18:00", country="ES")
+    begin = start.replace(tzinfo=UTC)
+
+    due = hours.add_minutes(begin, minutes)
+
+    assert abs(hours.minutes_between(begin, due) - minutes) < 1e-6
