@@ -45,6 +45,11 @@ class Runtime:
     )
     lead_ids: LeadIds = field(default_factory=LeadIds)
 
+    def card_channels(self) -> list[str]:
+        """Every channel a card may go to: the sales channel, and each route's."""
+        routed = [route.channel for route in self.routing.routes] if self.routing else []
+        return [channel for channel in (self.settings.sales_channel, *routed) if channel]
+
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per request or job)."""
         return UnitOfWork(self.session_factory)

@@ -111,6 +111,11 @@ class AssignmentRepository:
         """How many accounts have an owner."""
         return int(self._session.execute(select(func.count()).select_from(_owners)).scalar_one())
 
+    def holder(self, handoff_id: int) -> str | None:
+        """Who holds ``handoff_id`` now."""
+        query = select(_handoffs.c.assignee).where(_handoffs.c.id == handoff_id)
+        return self._session.execute(query).scalar_one_or_none()
+
     def hand_over(self, record: AssignmentRecord) -> bool:
         """Give an open handoff to ``record.assignee`` if ``record.previous`` still holds it, and
         record the change; False when it is decided or someone else took it first."""

@@ -32,6 +32,7 @@ SLA_ESCALATION = "sla_escalation"
 ADMIN_NOTICE = "admin_notice"
 OWNER_NOTE = "owner_note"  # an accepted lead raised its hand again: a line to its owner in the card's thread
 ASSIGNED = "assigned"  # a direct message to the rep who now holds a card, with a link to it
+HANDED_OVER = "handed_over"  # a line in the card's thread: another rep holds it now
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ class CardView:
     campaign: str | None = None  # the campaign of that event
     account: AccountActivity | None = None  # others at the lead's company who engaged lately
     earlier_handoffs: tuple[EarlierDecision, ...] = ()  # decisions on the lead's earlier cards, newest first
+    assignee: str | None = None  # the rep who holds it (None: anyone in its channel decides)
 
     @property
     def is_open(self) -> bool:
@@ -107,6 +108,7 @@ def card_view(
         campaign=campaign,
         account=account_activity(uow=uow, lead=lead, model=model, now=now),
         earlier_handoffs=earlier_handoffs(uow=uow, handoff=handoff),
+        assignee=handoff.assignee,
     )
 
 

@@ -18,6 +18,21 @@ class HandoffNotFound(LookupError):
     """No handoff with that id."""
 
 
+class HeldByAnother(PermissionError):
+    """The handoff is assigned to another rep: they decide it (or someone takes it over first)."""
+
+    def __init__(self, assignee: str) -> None:
+        super().__init__(f"assigned to {assignee}")
+        self.assignee = assignee
+
+
+def holder_of(*, uow: UnitOfWork, handoff_id: int) -> str | None:
+    """The rep an open handoff is assigned to (None: anyone in its channel decides it)."""
+    with uow:
+        handoff = uow.handoffs.get(handoff_id)
+    return handoff.assignee if handoff is not None and handoff.decision is None else None
+
+
 @dataclass(frozen=True)
 class DecisionRequest:
     """What a rep decided, as the Slack listeners hand it over."""
@@ -55,6 +70,9 @@ def record_decision(
         if handoff is None:
             raise HandoffNotFound(f"no handoff {request.handoff_id}")
         lead = uow.leads.lock_by_ids([handoff.lead_id])[handoff.lead_id]  # the scorer's lock order
+        holder = uow.assignments.holder(handoff.id)  # read under the lead's lock: a take-over waits
+        if holder is not None and holder != request.user_id and handoff.decision is None:
+            raise HeldByAnother(holder)
         if not uow.handoffs.close_if_open(handoff_id=handoff.id, status=request.action.status, at=now):
             earlier = uow.handoffs.get(handoff.id)
             assert earlier is not None

@@ -50,7 +50,7 @@ def create_bolt_app(runtime: Runtime, client: WebClient, *, wake_delivery: Calla
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-listener"),
     )
     app.middleware(_ignore_slack_retries)
-    membership = SalesMembership(client, runtime.settings.sales_channel)
+    membership = SalesMembership(client, runtime.card_channels())
     register(app, ListenerDeps(runtime=runtime, membership=membership, wake_delivery=wake_delivery))
     return app
 

@@ -25,6 +25,7 @@ from bot.slack.blocks_parts import (
     reason_and_note,
     sla_text,
 )
+from bot.slack.blocks_routing import assigned_text
 from bot.slack.text import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
@@ -133,9 +134,12 @@ def _card_blocks(view: CardView, *, now: datetime, with_buttons: bool) -> list[B
     if view.decision is not None:
         blocks.append(context(decision_line(view.decision), sla))
     elif view.is_open and with_buttons:
-        blocks += [context(sla), actions_block(view.handoff_id)]
+        held = (assigned_text(view.assignee),) if view.assignee else ()
+        blocks += [context(*held, sla), actions_block(view.handoff_id, reassign=view.assignee is not None)]
     elif view.is_open and view.channel:
-        blocks.append(context(f"🕒 Waiting for a decision on the card in {channel_link(view.channel)}", sla))
+        held = (assigned_text(view.assignee),) if view.assignee else ()
+        waiting = f"🕒 Waiting for a decision on the card in {channel_link(view.channel)}"
+        blocks.append(context(waiting, *held, sla))
     else:
         blocks.append(context(sla))
     return blocks[:MAX_BLOCKS]

@@ -9,6 +9,7 @@ from typing import Any
 from bot.services.card_events import CardEvent
 from bot.slack import ids
 from bot.slack.blocks_card import about_line, score_line, timeline_lines, who_line
+from bot.slack.blocks_routing import reassign_button
 from bot.slack.text import aware, day_of, mention, mrkdwn, plain, slack_date, value
 from scoring.types import Decision, LeadProfile, Score, reason_label
 from storage.handoffs import DecisionRecord
@@ -152,8 +153,8 @@ def decision_line(decision: DecisionRecord) -> str:
     return line + decision_detail(decision)
 
 
-def actions_block(handoff_id: int) -> Block:
-    """Accept, Reject and Recycle, each carrying the handoff id."""
+def actions_block(handoff_id: int, *, reassign: bool = False) -> Block:
+    """Accept, Reject and Recycle (and Reassign on a card someone holds), each carrying the handoff id."""
     buttons = [
         (ids.ACCEPT, "Accept", "primary"),
         (ids.REJECT, "Reject", "danger"),
@@ -170,4 +171,6 @@ def actions_block(handoff_id: int) -> Block:
         if style:
             button["style"] = style
         elements.append(button)
+    if reassign:
+        elements.append(reassign_button(handoff_id))
     return {"type": "actions", "block_id": ids.DECISION_BLOCK, "elements": elements}

@@ -20,6 +20,8 @@ from slack_sdk.web import SlackResponse
 from bot.runtime import Runtime
 from bot.services.cards import CardView, card_view
 from bot.slack import blocks, history, ids
+from bot.slack.blocks_parts import lead_name
+from bot.slack.blocks_routing import assigned_dm, handed_over_line
 from bot.slack.channel_guard import ChannelGuard, SlackUnreachable
 from bot.slack.delivery_outcomes import (
     Later,
@@ -32,6 +34,8 @@ from bot.slack.delivery_outcomes import (
 )
 from storage.outbox import (
     ADMIN_NOTICE,
+    ASSIGNED,
+    HANDED_OVER,
     HANDOFF_CARD,
     OWNER_NOTE,
     SLA_ESCALATION,
@@ -70,7 +74,9 @@ class EntrySender:
             raise Later("its card is not posted yet", cause="waiting_for_card", counts=False, delay=wait)
         if entry.kind in (SLA_REMINDER, SLA_ESCALATION) and not view.is_open:
             return Sent()  # decided since: no need to nag
-        if entry.kind in (THREAD_NOTE, OWNER_NOTE, SLA_REMINDER, SLA_ESCALATION):
+        if entry.kind == ASSIGNED:
+            return self._post_dm(entry, view, view.channel, view.message_ts)
+        if entry.kind in (THREAD_NOTE, OWNER_NOTE, SLA_REMINDER, SLA_ESCALATION, HANDED_OVER):
             return self._post_follow_up(entry, view, view.channel, view.message_ts)
         message = blocks.handoff_card(view, now=self._now())
         self._call(
@@ -136,6 +142,29 @@ class EntrySender:
         )
         return Sent()
 
+    def _post_dm(self, entry: OutboxEntry, view: CardView, channel: str, message_ts: str) -> Sent:
+        user = str(entry.payload.get("user") or "")
+        if not view.is_open or view.assignee != user:
+            return Sent()  # decided, or someone else holds it now: no need to tell them
+        opened = self._call("conversations.open", self._client.conversations_open, entry, users=user)
+        direct = str(opened["channel"]["id"])
+        if entry.in_doubt and self._find_card(entry, direct, view.handoff_id, event=FOLLOW_UP_EVENT):
+            return Sent(found=True)
+        name = lead_name(view.profile, view.email)
+        text = assigned_dm(
+            lead=name, score=view.score.total, channel=channel, message_ts=message_ts, due_at=view.sla_due_at
+        )
+        metadata = _follow_up_metadata(entry)
+        self._call(
+            "chat.postMessage",
+            self._client.chat_postMessage,
+            entry,
+            channel=direct,
+            text=text,
+            metadata=metadata,
+        )
+        return Sent()
+
     def _post_notice(self, entry: OutboxEntry) -> Sent:
         channel = entry.channel or ""
         self._pace(channel)
@@ -151,7 +180,9 @@ class EntrySender:
         )
         return Sent()
 
-    def _find_card(self, entry: OutboxEntry, channel: str, handoff_id: int) -> str | None:
+    def _find_card(
+        self, entry: OutboxEntry, channel: str, handoff_id: int, *, event: str = ids.HANDOFF_CARD_EVENT
+    ) -> str | None:
         def page(cursor: str | None) -> SlackResponse:
             return self._call(
                 "conversations.history",
@@ -165,7 +196,8 @@ class EntrySender:
             )
 
         for message in history.messages(page):
-            if history.payload(message, ids.HANDOFF_CARD_EVENT).get("handoff_id") == handoff_id:
+            found = history.payload(message, event)
+            if found.get("handoff_id") == handoff_id and found.get("outbox_id", entry.id) == entry.id:
                 return str(message["ts"])
         return None
 
@@ -209,6 +241,14 @@ class EntrySender:
             return blocks.decision_thread_line(decision=view.decision)
         if entry.kind == OWNER_NOTE:
             return blocks.owner_note_text(view=view, payload=entry.payload, now=self._now())
+        if entry.kind == HANDED_OVER:
+            payload = entry.payload
+            return handed_over_line(
+                previous=payload.get("previous"),
+                assignee=str(payload.get("assignee")),
+                by=payload.get("by"),
+                reason=payload.get("reason"),
+            )
         return blocks.sla_follow_up_line(
             view=view,
             now=self._now(),

@@ -7,11 +7,15 @@ from scoring.types import Decision
 ACCEPT = "handoff_accept"
 REJECT = "handoff_reject"
 RECYCLE = "handoff_recycle"
+REASSIGN = "handoff_reassign"
 
 DECISION_BLOCK = "decision"
 
 REJECT_MODAL = "handoff_reject_modal"
 RECYCLE_MODAL = "handoff_recycle_modal"
+REASSIGN_MODAL = "handoff_reassign_modal"
+REASSIGN_REASON_BLOCK = "reassign_reason"
+REASSIGN_REASON_ACTION = "reassign_reason_input"
 MODAL_CALLBACKS = {Decision.REJECT: REJECT_MODAL, Decision.RECYCLE: RECYCLE_MODAL}
 
 REASON_BLOCK = "reason"

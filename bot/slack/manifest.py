@@ -21,6 +21,8 @@ SCOPES = (
     "groups:history",
     "users:read",
     "files:write",
+    "im:write",
+    "im:history",
 )
 NAME_LIMIT = 35  # Slack's limit on an app's display name
 
@@ -58,7 +60,11 @@ def app_manifest(*, url: str | None, name: str = "Handoff") -> dict[str, Any]:
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [lead],
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": False},
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
         },
         "oauth_config": {"scopes": {"bot": list(SCOPES)}},
         "settings": {

@@ -1,10 +1,12 @@
-"""Who may act: members of the sales channel, read with ``conversations.members`` and cached briefly."""
+"""Who may act: members of the channels cards go to, read with ``conversations.members`` and cached
+briefly. A card's buttons answer members of the card's channel; ``/lead`` and App Home answer
+members of any card channel (the sales channel, and each route's with routing on)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from slack_sdk import WebClient
 
@@ -12,28 +14,36 @@ CACHE_SECONDS = 60.0
 
 
 class SalesMembership:
-    """Answers "is this user in the sales channel?", refreshing the member list every minute."""
+    """Answers "is this user in that card channel?", refreshing each member list every minute."""
 
     def __init__(
-        self, client: WebClient, channel: str | None, *, clock: Callable[[], float] = time.monotonic
+        self,
+        client: WebClient,
+        channels: str | Iterable[str] | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._channel = channel
+        named = [channels] if isinstance(channels, str) else list(channels or [])
+        self._channels = tuple(dict.fromkeys(channel for channel in named if channel))
         self._clock = clock
-        self._members: frozenset[str] = frozenset()
-        self._fetched_at: float | None = None
+        self._members: dict[str, tuple[frozenset[str], float]] = {}
         self._lock = threading.Lock()
 
-    def allows(self, user_id: str) -> bool:
-        """Whether ``user_id`` is a member of the sales channel (nobody is, if none is set)."""
-        if not self._channel:
-            return False
+    def allows(self, user_id: str, *, channel: str | None = None) -> bool:
+        """Whether ``user_id`` is a member of ``channel`` (one of the card channels), or of any card
+        channel when none is given (nobody is, if no channel is set)."""
+        if channel is not None:
+            return channel in self._channels and user_id in self._members_of(channel)
+        return any(user_id in self._members_of(each) for each in self._channels)
+
+    def _members_of(self, channel: str) -> frozenset[str]:
         with self._lock:
-            stale = self._fetched_at is None or self._clock() - self._fetched_at > CACHE_SECONDS
-            if stale:
-                self._members = self._fetch(self._channel)
-                self._fetched_at = self._clock()
-            return user_id in self._members
+            members, fetched_at = self._members.get(channel, (frozenset(), None))
+            if fetched_at is None or self._clock() - fetched_at > CACHE_SECONDS:
+                members = self._fetch(channel)
+                self._members[channel] = (members, self._clock())
+            return members
 
     def _fetch(self, channel: str) -> frozenset[str]:
         members: set[str] = set()

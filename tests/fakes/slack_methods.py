@@ -178,9 +178,23 @@ def _page(found: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
     )
 
 
-def user_info(_: SlackState, params: dict[str, Any], __: str) -> Answer:
+def user_info(state: SlackState, params: dict[str, Any], __: str) -> Answer:
     user = params.get("user", "")
-    return Answer({"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user}})
+    zone = state.time_zones.get(user, "UTC")
+    return Answer({"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user, "tz": zone}})
+
+
+def open_conversation(state: SlackState, params: dict[str, Any], _: str) -> Answer:
+    """The app's direct message with one user (``users``), made on first use as Slack does."""
+    users = [user for user in str(params.get("users") or "").split(",") if user]
+    if len(users) != 1:
+        return _error("not_enough_users" if not users else "too_many_users")
+    channel = f"D{users[0]}"
+    with state.lock:
+        state.channels.setdefault(
+            channel, {"id": channel, "is_im": True, "is_member": True, "user": users[0]}
+        )
+    return Answer({"ok": True, "channel": {"id": channel}})
 
 
 def open_view(state: SlackState, params: dict[str, Any], _: str) -> Answer:
@@ -240,6 +254,7 @@ METHODS: dict[str, Callable[[SlackState, dict[str, Any], str], Answer]] = {
     "conversations.history": conversation_history,
     "conversations.replies": conversation_replies,
     "users.info": user_info,
+    "conversations.open": open_conversation,
     "views.open": open_view,
     "views.update": open_view,
     "views.publish": publish_view,

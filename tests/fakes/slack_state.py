@@ -56,6 +56,7 @@ class SlackState:
         self.channels: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[str]] = {}
         self.users: dict[str, str] = {}
+        self.time_zones: dict[str, str] = {}  # a user's Slack time zone (users.info "tz"); UTC if not set
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}

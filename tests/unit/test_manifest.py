@@ -52,7 +52,12 @@ def test_manifest_declares_the_bot(path: Path) -> None:
     assert manifest["display_information"]["name"] == "Handoff"
     features = manifest["features"]
     assert features["bot_user"]["always_online"] is True
-    assert features["app_home"] == {"home_tab_enabled": True, "messages_tab_enabled": False}
+    # Direct messages to the rep a card is assigned to land in the Messages tab, read-only.
+    assert features["app_home"] == {
+        "home_tab_enabled": True,
+        "messages_tab_enabled": True,
+        "messages_tab_read_only_enabled": True,
+    }
     (lead,) = features["slash_commands"]
     assert lead["command"] == "/lead"
     assert lead["usage_hint"] == "ana@acme.io | acme.io | Ana Ruiz"

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, reassign, views
 from bot.slack.listeners.deps import ListenerDeps
 
 log = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ __all__ = ["ListenerDeps", "register"]
 
 def register(app: App, deps: ListenerDeps) -> None:
     """Attach every listener, and the one error handler, to ``app``."""
-    for kind in (actions, views, commands, events):
+    for kind in (actions, views, reassign, commands, events):
         kind.register(app, deps)
 
     @app.error

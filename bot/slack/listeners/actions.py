@@ -26,7 +26,7 @@ def register(app: App, deps: ListenerDeps) -> None:
     def accept(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         click = ButtonClick.model_validate(body)
-        if (handoff_id := _handoff_id(deps, client, click)) is None:
+        if (handoff_id := handoff_id_of(deps, client, click)) is None:
             return
         _decide(deps, client, DecisionRequest(handoff_id, Decision.ACCEPT, click.user.id), click.channel.id)
 
@@ -35,11 +35,14 @@ def register(app: App, deps: ListenerDeps) -> None:
     def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         click = ButtonClick.model_validate(body)
-        if (handoff_id := _handoff_id(deps, client, click)) is None:
+        if (handoff_id := handoff_id_of(deps, client, click)) is None:
+            return
+        if refusal := deps.refusal(handoff_id=handoff_id, user_id=click.user.id):
+            tell(client, click, refusal)
             return
         message_ts = click.message.ts if click.message else None
         if not click.trigger_id or not message_ts:
-            _tell(client, click, NOT_OUR_BUTTON)
+            tell(client, click, NOT_OUR_BUTTON)
             return
         modal = blocks.decision_modal(
             action=Decision.REJECT if click.action.action_id == ids.REJECT else Decision.RECYCLE,
@@ -52,31 +55,24 @@ def register(app: App, deps: ListenerDeps) -> None:
         client.views_open(trigger_id=click.trigger_id, view=modal)
 
 
-def _handoff_id(deps: ListenerDeps, client: WebClient, click: ButtonClick) -> int | None:
+def handoff_id_of(deps: ListenerDeps, client: WebClient, click: ButtonClick) -> int | None:
     """The handoff id of a card button click; None once the user is told why not."""
-    if not deps.membership.allows(click.user.id):
-        _tell(client, click, blocks.refusal_not_in_sales_channel())
+    if not deps.membership.allows(click.user.id, channel=click.channel.id):
+        tell(client, click, blocks.refusal_not_in_sales_channel())
         return None
     value = click.action.value or ""
     if not _HANDOFF_ID.fullmatch(value):  # a tampered payload: our buttons carry the handoff id
-        _tell(client, click, NOT_OUR_BUTTON)
+        tell(client, click, NOT_OUR_BUTTON)
         return None
     return int(value)
 
 
-def _tell(client: WebClient, click: ButtonClick, text: str) -> None:
+def tell(client: WebClient, click: ButtonClick, text: str) -> None:
     client.chat_postEphemeral(channel=click.channel.id, user=click.user.id, text=text)
 
 
 def _decide(deps: ListenerDeps, client: WebClient, request: DecisionRequest, channel: str) -> None:
-    outcome = deps.record(request)
-    if outcome is None:
-        client.chat_postEphemeral(
-            channel=channel, user=request.user_id, text="That handoff no longer exists."
-        )
-    elif not outcome.recorded:
-        client.chat_postEphemeral(
-            channel=channel, user=request.user_id, text=blocks.already_decided(outcome.decision)
-        )
+    if refusal := deps.decide(request):
+        client.chat_postEphemeral(channel=channel, user=request.user_id, text=refusal)
     else:
         deps.wake_delivery()

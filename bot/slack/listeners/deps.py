@@ -7,8 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.runtime import Runtime, utcnow
-from bot.services.decisions import DecisionOutcome, DecisionRequest, HandoffNotFound, record_decision
+from bot.services.decisions import (
+    DecisionRequest,
+    HandoffNotFound,
+    HeldByAnother,
+    holder_of,
+    record_decision,
+)
+from bot.slack.blocks import already_decided
+from bot.slack.blocks_routing import held_by_another
 from bot.slack.membership import SalesMembership
+
+HANDOFF_GONE = "That handoff no longer exists."
 
 
 @dataclass
@@ -20,10 +30,16 @@ class ListenerDeps:
     wake_delivery: Callable[[], None]
     now: Callable[[], datetime] = utcnow
 
-    def record(self, request: DecisionRequest) -> DecisionOutcome | None:
-        """Record a decision; None when the handoff does not exist."""
+    def refusal(self, *, handoff_id: int, user_id: str) -> str | None:
+        """Why ``user_id`` may not decide the handoff (it is assigned to another rep), or None."""
+        holder = holder_of(uow=self.runtime.read_uow(), handoff_id=handoff_id)
+        return held_by_another(holder) if holder is not None and holder != user_id else None
+
+    def decide(self, request: DecisionRequest) -> str | None:
+        """Record a decision; None once recorded, else what to tell the rep (decided already, gone,
+        or assigned to another rep)."""
         try:
-            return record_decision(
+            outcome = record_decision(
                 uow=self.runtime.uow(),
                 request=request,
                 model=self.runtime.model,
@@ -31,4 +47,7 @@ class ListenerDeps:
                 now=self.now(),
             )
         except HandoffNotFound:
-            return None
+            return HANDOFF_GONE
+        except HeldByAnother as held:
+            return held_by_another(held.assignee)
+        return None if outcome.recorded else already_decided(outcome.decision)

@@ -30,7 +30,7 @@ def register(app: App, deps: ListenerDeps) -> None:
         except blocks.SubmissionError as exc:
             ack(response_action="errors", errors={exc.block_id: exc.message})
             return
-        if not deps.membership.allows(user):
+        if not deps.membership.allows(user, channel=submitted.channel):
             ack(response_action="errors", errors={ids.REASON_BLOCK: blocks.refusal_not_in_sales_channel()})
             return
         request = DecisionRequest(
@@ -41,10 +41,8 @@ def register(app: App, deps: ListenerDeps) -> None:
             note=submitted.note,
             recycle_until=_start_of(submitted.recycle_until, deps) if submitted.recycle_until else None,
         )
-        outcome = deps.record(request)
-        if outcome is None or not outcome.recorded:
-            text = blocks.already_decided(outcome.decision) if outcome else "That handoff no longer exists."
-            ack(response_action="errors", errors={ids.REASON_BLOCK: text})
+        if refusal := deps.decide(request):
+            ack(response_action="errors", errors={ids.REASON_BLOCK: refusal})
             return
         ack()
         deps.wake_delivery()

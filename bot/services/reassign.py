@@ -1,0 +1,68 @@
+"""Taking a card over: a rep of its channel takes a handoff another rep holds, saying why. The change
+is recorded (who, from whom, why, when), the card shows the new holder and its thread says so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from storage.assignments import AssignmentRecord
+from storage.outbox import HANDED_OVER
+from storage.uow import UnitOfWork
+
+TAKEN_OVER = "reassign"
+
+
+class TakeOver(StrEnum):
+    """How a take-over ended."""
+
+    TAKEN = "taken"
+    ALREADY_YOURS = "already_yours"
+    DECIDED = "decided"
+    GONE = "gone"
+    MOVED_ON = "moved_on"  # someone else took it over first
+
+
+@dataclass(frozen=True)
+class TakeOverRequest:
+    """Who takes which handoff over, from whom they saw holding it, and why."""
+
+    handoff_id: int
+    user_id: str
+    previous: str | None
+    reason: str
+
+
+def take_over(*, uow: UnitOfWork, request: TakeOverRequest, now: datetime) -> TakeOver:
+    """Give the handoff to the requesting rep if it is open and still held by ``previous``."""
+    with uow:
+        handoff = uow.handoffs.get(request.handoff_id)
+        if handoff is None:
+            return TakeOver.GONE
+        uow.leads.lock_by_ids([handoff.lead_id])  # the order decisions lock in: a decision waits
+        holder = uow.assignments.holder(handoff.id)
+        if holder == request.user_id:
+            return TakeOver.ALREADY_YOURS
+        record = AssignmentRecord(
+            handoff.id, request.user_id, holder, TAKEN_OVER, request.user_id, request.reason, now
+        )
+        if holder != request.previous:
+            return TakeOver.MOVED_ON
+        if not uow.assignments.hand_over(record):
+            return TakeOver.DECIDED
+        announce_hand_over(uow, record)
+        uow.commit()
+    return TakeOver.TAKEN
+
+
+def announce_hand_over(uow: UnitOfWork, record: AssignmentRecord) -> None:
+    """Queue the card's update and the thread line that says who holds it now."""
+    uow.outbox.add_card_update(handoff_id=record.handoff_id, at=record.at)
+    payload = {
+        "previous": record.previous,
+        "assignee": record.assignee,
+        "by": record.by_user,
+        "reason": record.reason,
+    }
+    uow.outbox.add(kind=HANDED_OVER, at=record.at, handoff_id=record.handoff_id, payload=payload)
