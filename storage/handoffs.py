@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from scoring.facts import RETURNS_TO_NURTURE
@@ -266,17 +266,21 @@ class HandoffRepository:
         }
         self._session.execute(insert(_decisions).values(values))
 
-    def claim_overdue(self, *, column: str, due_before: datetime, at: datetime) -> list[int]:
+    def claim_overdue(
+        self, *, column: str, due_before: datetime, at: datetime, own_due_before: datetime | None = None
+    ) -> list[int]:
         """Mark open handoffs due before ``due_before`` as followed up (``reminded_at`` or ``escalated_at``)
-        and return their ids; a handoff is claimed once, whoever runs the scan."""
+        and return their ids; a handoff is claimed once, whoever runs the scan. With
+        ``own_due_before``, a handoff with its own escalation time (routing: working time) is due
+        by that instead."""
         marker = _handoffs.c[column]
+        due = _handoffs.c.sla_due_at <= due_before
+        if own_due_before is not None:
+            own = _handoffs.c.escalation_due_at
+            due = or_(and_(own.is_(None), due), own <= own_due_before)
         statement = (
             update(_handoffs)
-            .where(
-                _handoffs.c.status == HandoffStatus.OPEN,
-                marker.is_(None),
-                _handoffs.c.sla_due_at <= due_before,
-            )
+            .where(_handoffs.c.status == HandoffStatus.OPEN, marker.is_(None), due)
             .values({column: at})
             .returning(_handoffs.c.id)
         )

@@ -1,4 +1,5 @@
-"""SLA follow-ups: a reminder in the card's thread when its SLA passes, an escalation at twice that.
+"""SLA follow-ups: a reminder in the card's thread when its SLA passes, an escalation at twice that
+(with routing, both counted in the team's working time: the due times are set when the card is).
 
 Each follow-up is claimed (``reminded_at`` / ``escalated_at`` set) in the same transaction that
 queues its message, so it happens once even with several replicas scanning, and never again after
@@ -27,7 +28,10 @@ def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: float) -> SlaScan:
     with uow:
         reminded = uow.handoffs.claim_overdue(column="reminded_at", due_before=now, at=now)
         escalated = uow.handoffs.claim_overdue(
-            column="escalated_at", due_before=now - timedelta(minutes=sla_minutes), at=now
+            column="escalated_at",
+            due_before=now - timedelta(minutes=sla_minutes),
+            at=now,
+            own_due_before=now,
         )
         for kind, handoff_ids in ((SLA_REMINDER, reminded), (SLA_ESCALATION, escalated)):
             for handoff_id in handoff_ids:

@@ -242,7 +242,8 @@ def lead_help() -> str:
         "*Look up a lead's score*\n"
         "• `/lead ana@acme.io` — by email\n"
         "• `/lead acme.io` — by company domain\n"
-        "• `/lead Ana Ruiz` — by name"
+        "• `/lead Ana Ruiz` — by name (`/lead find Back` for a lead whose name starts with a word below)\n"
+        "• `/lead away until 2026-12-02` — no new leads for you until that day; `/lead back` ends it"
     )
 
 

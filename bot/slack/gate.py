@@ -22,7 +22,6 @@ from bot.slack import ids
 from bot.slack.payloads import ButtonClick, EventCallback, LeadCommand, ModalSubmission, UrlVerification
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-_BUTTONS = {ids.ACCEPT, ids.REJECT, ids.RECYCLE}
 MALFORMED = "malformed Slack payload"
 
 
@@ -96,12 +95,12 @@ def _route(payload: dict[str, Any]) -> dict[str, Any]:
     kind = payload.get("type")
     if kind == "block_actions":
         click = ButtonClick.model_validate(payload)
-        if click.action.action_id not in _BUTTONS:
+        if click.action.action_id not in ids.BUTTONS:
             raise Answer(200)  # not one of our buttons: nothing to do
         return click.to_bolt()
     if kind == "view_submission":
         submission = ModalSubmission.model_validate(payload)
-        if submission.view.callback_id not in ids.MODAL_CALLBACKS.values():
+        if submission.view.callback_id not in ids.MODALS:
             raise Answer(400, MALFORMED)
         return submission.to_bolt()
     if kind == "event_callback":

@@ -17,6 +17,8 @@ REASSIGN_MODAL = "handoff_reassign_modal"
 REASSIGN_REASON_BLOCK = "reassign_reason"
 REASSIGN_REASON_ACTION = "reassign_reason_input"
 MODAL_CALLBACKS = {Decision.REJECT: REJECT_MODAL, Decision.RECYCLE: RECYCLE_MODAL}
+BUTTONS = frozenset({ACCEPT, REJECT, RECYCLE, REASSIGN})  # every button a card carries
+MODALS = frozenset({REJECT_MODAL, RECYCLE_MODAL, REASSIGN_MODAL})  # every modal the bot opens
 
 REASON_BLOCK = "reason"
 REASON_ACTION = "reason_select"
