@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -50,11 +50,13 @@ class Member(Strict):
 
 
 class Team(Strict):
-    """Reps taking turns, the hours they work, and the team that takes over when none can."""
+    """Reps taking turns, the hours they work, the team that takes over when none can, and what an
+    escalation does: mention (the thread line only) or reassign (the card passes to the next rep)."""
 
     members: tuple[Member, ...] = Field(min_length=1)
     hours: WorkingHours = WorkingHours()
     fallback: str | None = None
+    on_escalation: Literal["mention", "reassign"] = "mention"
 
 
 class Route(Strict):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +21,7 @@ from bot.entrypoints.problems import database_problem
 from bot.entrypoints.readiness import SlackState
 from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
+from bot.services.account_owners import check_owners, store_owners
 from bot.services.event_input import InputFormatError, Parsed, parse_body
 from bot.services.ingest import IngestResult
 from bot.services.leads import lead_report
@@ -89,6 +91,17 @@ def create_app(
             raise HTTPException(status_code=404, detail=f"no lead found for {email}")
         return report.as_dict()
 
+    @app.post("/v1/accounts", dependencies=[Depends(write_guard(runtime.settings))])
+    def post_accounts(owners: list[AccountOwnerIn]) -> dict[str, Any]:
+        """Store account owners (email domain → Slack user id), for routes with ``account_owner``;
+        refuses the whole list (422) naming each bad item."""
+        rows = [(f"item {index}", owner.model_dump()) for index, owner in enumerate(owners)]
+        checked = check_owners(rows, model=runtime.model)
+        if checked.problems:
+            raise HTTPException(status_code=422, detail=checked.problems)
+        total = store_owners(uow=runtime.uow(), owners=checked.owners, now=utcnow())
+        return {"stored": len(checked.owners), "accounts_with_owner": total}
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         """The process is alive."""
@@ -127,6 +140,13 @@ async def _read_limited(request: Request, limit: int) -> bytes:
             raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class AccountOwnerIn(BaseModel):
+    """One account's owner: its email domain and a Slack user id."""
+
+    domain: str = Field(max_length=255, examples=["acme.io"])
+    owner: str = Field(max_length=64, examples=["U0123ABCD"])
 
 
 def _too_large(limit: int) -> HTTPException:

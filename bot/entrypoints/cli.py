@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from bot.entrypoints.cli_accounts import accounts_app
 from bot.entrypoints.cli_lab import backtest, model_app
 from bot.entrypoints.cli_manifest import manifest
 from bot.entrypoints.cli_rescore import rescore
@@ -38,6 +39,7 @@ app.command()(rescore)
 app.command()(backtest)
 app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
+app.add_typer(accounts_app, name="accounts")
 console = Console()
 
 

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime, utcnow
 from bot.services.digest import monday_of
+from bot.services.escalation import EscalationHandOver
 from bot.services.sla import scan_sla
 from bot.services.ticks import pass_time
 from bot.slack.digest_post import post_digest
@@ -48,7 +49,12 @@ def due_week(now: datetime, zone: ZoneInfo, day: str, hour: int, minute: int) ->
 
 def sla_scan(runtime: Runtime, wake_delivery: Callable[[], None]) -> None:
     """Queue SLA reminders and escalations that are due."""
-    scan = scan_sla(uow=runtime.uow(), now=utcnow(), sla_minutes=runtime.settings.sla_minutes)
+    scan = scan_sla(
+        uow=runtime.uow(),
+        now=utcnow(),
+        sla_minutes=runtime.settings.sla_minutes,
+        hand_over=EscalationHandOver(runtime.policy, runtime.model),
+    )
     if scan.reminded or scan.escalated:
         log.info("SLA: %s reminders, %s escalations", len(scan.reminded), len(scan.escalated))
         wake_delivery()

@@ -80,14 +80,23 @@ class Placer:
     def _take_turn(self, routing: Routing, route: Route) -> tuple[str | None, str | None]:
         if route.team is None:
             return None, None
+        return self.next_holder(routing, route.team)
+
+    def next_holder(
+        self, routing: Routing, team_name: str, *, passing: str | None = None
+    ) -> tuple[str, str | None]:
+        """The team and rep whose turn it is (the rep None when nobody can take it); ``passing``:
+        the rep an escalation takes the card from, who is skipped."""
         users = {member.user for team in routing.teams.values() for member in team.members}
         away = self.uow.assignments.away_until(users, now=self.now)
         counts = Counter(self.uow.assignments.open_counts(users)) + self._given
-        states = {user: RepState(away=user in away, open_handoffs=counts[user]) for user in users}
-        turns = {name: self._team_turns(routing, name) for name in chain(routing, route.team)}
-        taken = assign(routing, route.team, turns=turns, states=states, now=self.now)
+        states = {
+            user: RepState(away=user in away or user == passing, open_handoffs=counts[user]) for user in users
+        }
+        turns = {name: self._team_turns(routing, name) for name in chain(routing, team_name)}
+        taken = assign(routing, team_name, turns=turns, states=states, now=self.now)
         if taken is None:
-            return route.team, None
+            return team_name, None
         team, member = taken
         self.uow.assignments.add_turn(team=team, user_id=member.user)
         self._turns[team][member.user] = self._turns[team].get(member.user, 0) + 1

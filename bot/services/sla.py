@@ -8,9 +8,10 @@ a restart. The card is updated to show it (one queued update serves every follow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.services.escalation import EscalationHandOver
 from storage.outbox import SLA_ESCALATION, SLA_REMINDER
 from storage.uow import UnitOfWork
 
@@ -21,10 +22,14 @@ class SlaScan:
 
     reminded: list[int]
     escalated: list[int]
+    passed_on: list[int] = field(default_factory=list)
 
 
-def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: float) -> SlaScan:
-    """Queue reminders for handoffs past their SLA and escalations for those past twice the SLA."""
+def scan_sla(
+    *, uow: UnitOfWork, now: datetime, sla_minutes: float, hand_over: EscalationHandOver | None = None
+) -> SlaScan:
+    """Queue reminders for handoffs past their SLA and escalations for those past twice the SLA
+    (and, with ``hand_over``, pass escalated cards of a team that reassigns to its next rep)."""
     with uow:
         reminded = uow.handoffs.claim_overdue(column="reminded_at", due_before=now, at=now)
         escalated = uow.handoffs.claim_overdue(
@@ -38,5 +43,6 @@ def scan_sla(*, uow: UnitOfWork, now: datetime, sla_minutes: float) -> SlaScan:
                 uow.outbox.add(kind=kind, at=now, handoff_id=handoff_id)
         for handoff_id in sorted(set(reminded) | set(escalated)):
             uow.outbox.add_card_update(handoff_id=handoff_id, at=now)
+        passed = hand_over.pass_on(uow, escalated, now=now) if hand_over else []
         uow.commit()
-    return SlaScan(reminded=reminded, escalated=escalated)
+    return SlaScan(reminded=reminded, escalated=escalated, passed_on=passed)
