@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from bot.webhooks.config import WebhookConfig, parse_webhooks
 from scoring import ModelError, ScoringModel, parse_model
 from scoring.loader import parse_routing
 from scoring.routing import Routing
@@ -27,6 +28,13 @@ def load_routing(path: Path | None) -> Routing | None:
     if path is None:
         return None
     return parse_routing(_read(path, what="routing file"), source=str(path))
+
+
+def load_webhooks(path: Path | None) -> WebhookConfig | None:
+    """Read and validate the webhooks file at ``path`` (None: no webhooks)."""
+    if path is None:
+        return None
+    return parse_webhooks(_read(path, what="webhooks file"), source=str(path))
 
 
 def _read(path: Path, *, what: str) -> str:

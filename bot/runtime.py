@@ -15,13 +15,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
-from bot.model_source import load_routing, load_scoring_model
+from bot.model_source import load_routing, load_scoring_model, load_webhooks
 from bot.services.event_input import Parsed
 from bot.services.ingest import IngestResult, LeadIds
 from bot.services.ingest_batch import ingest_batch
 from bot.services.policy import HandoffPolicy
 from bot.services.scorer import ScorerConfig, ScorerPass, score_pending
 from bot.settings import Settings
+from bot.webhooks.config import WebhookConfig
 from scoring import ScoringModel
 from scoring.routing import Routing
 from storage.database import make_engine, make_session_factory
@@ -40,6 +41,7 @@ class Runtime:
     read_session_factory: sessionmaker[Session]
     model: ScoringModel
     routing: Routing | None = None
+    webhooks: WebhookConfig | None = None
     holder: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
@@ -63,7 +65,10 @@ class Runtime:
         """Where cards go and the SLA, from settings."""
         settings = self.settings
         return HandoffPolicy(
-            sales_channel=settings.sales_channel, sla_minutes=settings.sla_minutes, routing=self.routing
+            sales_channel=settings.sales_channel,
+            sla_minutes=settings.sla_minutes,
+            routing=self.routing,
+            webhooks=self.webhooks,
         )
 
     @property
@@ -146,6 +151,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Load the model (failing fast if it is bad), connect, and apply migrations."""
     model = load_scoring_model(settings.scoring_model)
     routing = load_routing(settings.routing)
+    webhooks = load_webhooks(settings.webhooks)
     if settings.clock_file is not None:
         clock.read_from(settings.clock_file)
     engine = make_engine(settings.database_url)
@@ -158,6 +164,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         read_session_factory=make_session_factory(engine, read_only=True),
         model=model,
         routing=routing,
+        webhooks=webhooks,
     )
 
 

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     api_read_token: str | None = Field(None, validation_alias=_env("HANDOFF_API_READ_TOKEN"))
     scoring_model: Path | None = Field(None, validation_alias=_env("HANDOFF_SCORING_MODEL"))
     routing: Path | None = Field(None, validation_alias=_env("HANDOFF_ROUTING"))
+    webhooks: Path | None = Field(None, validation_alias=_env("HANDOFF_WEBHOOKS"))
+    webhook_timeout_seconds: float = Field(
+        10, gt=0, le=120, validation_alias=_env("HANDOFF_WEBHOOK_TIMEOUT_SECONDS")
+    )
     sla_minutes: float = Field(60, gt=0, le=7 * 24 * 60, validation_alias=_env("HANDOFF_SLA_MINUTES"))
     post_rate: float = Field(1.0, gt=0, le=50, validation_alias=_env("HANDOFF_POST_RATE"))
     timezone: str = Field("UTC", validation_alias=_env("HANDOFF_TIMEZONE"))
@@ -112,6 +116,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "HANDOFF_DELIVERY_LEASE_SECONDS must be at least twice HANDOFF_SLACK_TIMEOUT_SECONDS, "
                 "so that no other worker takes an entry over while its request may still reach Slack"
+            )
+        if self.delivery_lease_seconds < 2 * self.webhook_timeout_seconds:
+            raise ValueError(
+                "HANDOFF_DELIVERY_LEASE_SECONDS must be at least twice HANDOFF_WEBHOOK_TIMEOUT_SECONDS, "
+                "so that no other worker sends a webhook again while its request may still be answered"
             )
         return self
 

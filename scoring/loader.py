@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from scoring.model import ScoringModel
 from scoring.routing import Routing
 
-Parsed = TypeVar("Parsed", ScoringModel, Routing)
+Parsed = TypeVar("Parsed", bound=BaseModel)
 
 
 class ModelError(ValueError):
@@ -28,17 +28,19 @@ class ModelError(ValueError):
 
 def parse_model(text: str, *, source: str = "<text>") -> ScoringModel:
     """Parse and validate a scoring model; raises :class:`ModelError` naming each bad field."""
-    return _parse(
+    return parse_yaml(
         text, ScoringModel, source=source, what="scoring model", shape="name, thresholds, fit and engagement"
     )
 
 
 def parse_routing(text: str, *, source: str = "<text>") -> Routing:
     """Parse and validate a routing file; raises :class:`ModelError` naming each bad field."""
-    return _parse(text, Routing, source=source, what="routing file", shape="teams and routes")
+    return parse_yaml(text, Routing, source=source, what="routing file", shape="teams and routes")
 
 
-def _parse(text: str, kind: type[Parsed], *, source: str, what: str, shape: str) -> Parsed:
+def parse_yaml(text: str, kind: type[Parsed], *, source: str, what: str, shape: str) -> Parsed:
+    """Parse YAML text into ``kind``; raises :class:`ModelError` naming each bad field by its path
+    (``what`` names the file, ``shape`` says what its top level holds)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -110,6 +110,7 @@ class HandoffRecord:
     team: str | None = None
     route: str | None = None
     escalation_due_at: datetime | None = None
+    score: float = 0.0  # the score when it became an SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +370,7 @@ class HandoffRepository:
                 _handoffs.c.team,
                 _handoffs.c.route,
                 _handoffs.c.escalation_due_at,
+                _handoffs.c.score,
                 *decision_columns,
             )
             .outerjoin(_decisions, _decisions.c.handoff_id == _handoffs.c.id)
@@ -412,6 +414,7 @@ class HandoffRepository:
                     team=row.team,
                     route=row.route,
                     escalation_due_at=row.escalation_due_at,
+                    score=row.score,
                 )
             )
         return records

@@ -32,6 +32,7 @@ SLA_ESCALATION = "sla_escalation"
 ADMIN_NOTICE = "admin_notice"
 OWNER_NOTE = "owner_note"  # an accepted lead raised its hand again: a line to its owner in the card's thread
 ASSIGNED = "assigned"  # a direct message to the rep who now holds a card, with a link to it
+WEBHOOK = "webhook"  # an event for an outbound webhook endpoint (delivered by its own worker)
 HANDED_OVER = "handed_over"  # a line in the card's thread: another rep holds it now
 
 
@@ -99,9 +100,13 @@ class OutboxRepository:
         handoff_id: int | None = None,
         channel: str | None = None,
         payload: dict[str, Any] | None = None,
+        lane: str | None = None,
     ) -> int:
-        """Queue a message for delivery; returns the entry's id."""
+        """Queue a message for delivery (in order within ``lane``, else its kind's lane); returns the
+        entry's id."""
         values = _entry(kind=kind, at=at, handoff_id=handoff_id, channel=channel, payload=payload)
+        if lane is not None:
+            values["lane"] = lane
         return int(self._session.execute(insert(_outbox).values(values).returning(_outbox.c.id)).scalar_one())
 
     def add_cards(self, handoff_ids: list[int], *, at: datetime, channel: str | None) -> None:
@@ -132,12 +137,16 @@ class OutboxRepository:
         self.add(kind=CARD_UPDATE, at=at, handoff_id=handoff_id)
         return True
 
-    def claim_next(self, *, now: datetime, lease: timedelta) -> OutboxEntry | None:
-        """Claim the oldest due entry for ``lease``; None when nothing is due.
+    def claim_next(self, *, now: datetime, lease: timedelta, webhooks: bool = False) -> OutboxEntry | None:
+        """Claim the oldest due entry for ``lease`` (a webhook's, with ``webhooks``, else a Slack
+        message's: each has its own worker, so a slow endpoint never holds a card back); None when
+        nothing is due.
 
         A due parked entry is claimed too (its slow retry) and becomes pending with one attempt.
         """
-        row = self._session.execute(_claimable(now).limit(1).with_for_update(skip_locked=True)).first()
+        kind = _outbox.c.kind == WEBHOOK if webhooks else _outbox.c.kind != WEBHOOK
+        claimable = _claimable(now).where(kind).limit(1).with_for_update(skip_locked=True)
+        row = self._session.execute(claimable).first()
         if row is None:
             return None
         unparking = row.status == "parked"
@@ -263,3 +272,65 @@ def _claimable(now: datetime) -> Any:
         )
         .order_by(case((_outbox.c.kind == CARD_UPDATE, 0), else_=1), _outbox.c.id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One webhook message as the outbox holds it."""
+
+    id: int
+    endpoint: str
+    type: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+class WebhookOutbox:
+    """Webhook messages in the outbox (the endpoint's name is kept in ``channel``); never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Messages by (endpoint, status)."""
+        query = (
+            select(_outbox.c.channel, _outbox.c.status, func.count())
+            .where(_outbox.c.kind == WEBHOOK)
+            .group_by(_outbox.c.channel, _outbox.c.status)
+        )
+        return {
+            (str(endpoint), str(status)): int(count)
+            for endpoint, status, count in self._session.execute(query)
+        }
+
+    def latest(self, *, limit: int, failing_only: bool = False) -> list[WebhookDelivery]:
+        """The newest messages (only those not delivered yet that have failed, with ``failing_only``)."""
+        query = select(_outbox).where(_outbox.c.kind == WEBHOOK)
+        if failing_only:
+            query = query.where(_outbox.c.status != "sent", _outbox.c.last_error.is_not(None))
+        rows = self._session.execute(query.order_by(_outbox.c.id.desc()).limit(limit))
+        return [
+            WebhookDelivery(
+                row.id,
+                str(row.channel),
+                str((row.payload or {}).get("body", {}).get("type", "?")),
+                row.status,
+                row.attempts,
+                row.created_at,
+                row.sent_at,
+                row.last_error,
+            )
+            for row in rows
+        ]
+
+    def replay(self, entry_id: int, *, now: datetime) -> bool:
+        """Send a webhook message again now, with the same id (receivers deduplicate by it)."""
+        statement = (
+            update(_outbox)
+            .where(_outbox.c.id == entry_id, _outbox.c.kind == WEBHOOK)
+            .values(status="pending", next_attempt_at=now, claimed_until=None, attempts=0, in_doubt=False)
+        )
+        return bool(self._session.execute(statement).rowcount)  # type: ignore[attr-defined]

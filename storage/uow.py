@@ -13,7 +13,7 @@ from storage.event_log import EventRepository
 from storage.handoffs import HandoffRepository
 from storage.leads import LeadRepository
 from storage.notices import NoticeRepository
-from storage.outbox import OutboxRepository
+from storage.outbox import OutboxRepository, WebhookOutbox
 from storage.pace import ChannelPaceRepository
 from storage.quarantine import QuarantineRepository
 from storage.replay_reads import ReplayReads
@@ -43,6 +43,7 @@ class UnitOfWork:
     accounts: AccountRepository
     quarantine: QuarantineRepository
     assignments: AssignmentRepository
+    webhooks: WebhookOutbox
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -63,6 +64,7 @@ class UnitOfWork:
         self.replays = ReplayReads(self.session)
         self.quarantine = QuarantineRepository(self.session)
         self.assignments = AssignmentRepository(self.session)
+        self.webhooks = WebhookOutbox(self.session)
         return self
 
     def __exit__(

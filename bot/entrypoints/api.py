@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from bot.entrypoints.api_auth import read_guard, write_guard
-from bot.entrypoints.api_docs import EVENTS_BODY, document_event_schema
+from bot.entrypoints.api_docs import EVENTS_BODY, document_event_schema, document_webhooks
 from bot.entrypoints.problems import database_problem
 from bot.entrypoints.readiness import SlackState
 from bot.metrics import Metrics
@@ -53,6 +53,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = metrics
     document_event_schema(app)
+    document_webhooks(app)
     app.add_exception_handler(SQLAlchemyError, _database_failed(runtime.settings.database_url))
 
     @app.post("/v1/events", dependencies=[Depends(write_guard(runtime.settings))], openapi_extra=EVENTS_BODY)

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.entrypoints.problems import database_problem, slack_problem
-from bot.model_source import load_routing, load_scoring_model
+from bot.model_source import load_routing, load_scoring_model, load_webhooks
 from bot.settings import Settings
 from bot.slack.channel_guard import HINTS, SlackUnreachable, TokenRefused, inspect_channel
 from scoring import ModelError
@@ -37,6 +37,8 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
     yield _attempt("scoring model", lambda: _model(settings))
     if settings.routing is not None:
         yield _attempt("routing", lambda: _routing(settings))
+    if settings.webhooks is not None:
+        yield _attempt("webhooks", lambda: _webhooks(settings))
     yield _attempt("database", lambda: _database(settings))
     yield _attempt("scorer", lambda: _scorer(settings))
     if not settings.slack_bot_token:
@@ -73,6 +75,12 @@ def _routing(settings: Settings) -> str:
     reps = {member.user for team in routing.teams.values() for member in team.members}
     teams = f"{len(routing.teams)} teams, {len(reps)} reps"
     return f"{len(routing.routes)} routes to {len(channels)} channels; {teams}"
+
+
+def _webhooks(settings: Settings) -> str:
+    config = load_webhooks(settings.webhooks)
+    assert config is not None
+    return ", ".join(f"{endpoint.name} ({len(endpoint.events)} event types)" for endpoint in config.endpoints)
 
 
 def _model(settings: Settings) -> str:

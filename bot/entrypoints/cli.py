@@ -21,6 +21,7 @@ from bot.entrypoints.cli_lab import backtest, model_app
 from bot.entrypoints.cli_manifest import manifest
 from bot.entrypoints.cli_rescore import rescore
 from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
+from bot.entrypoints.cli_webhooks import webhooks_app
 from bot.entrypoints.problems import slack_problem
 from bot.runtime import Runtime, utcnow
 from bot.services.csv_input import decode_lines, parse_csv
@@ -40,6 +41,7 @@ app.command()(backtest)
 app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(webhooks_app, name="webhooks")
 console = Console()
 
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.entrypoints.api import create_app
 from bot.entrypoints.jobs import build_scheduler
@@ -18,6 +19,7 @@ from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
 from bot.slack.app import create_bolt_app, make_client, mount
 from bot.slack.delivery import DeliveryWorker
+from bot.webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,16 @@ def build_server(
     metrics = Metrics(runtime.uow, now=utcnow)
     client = make_client(runtime, on_call=metrics.record_slack_call)
     worker = DeliveryWorker(runtime=runtime, client=client, poll_seconds=poll_seconds, metrics=metrics)
-    scorer = ScoringWorker(runtime=runtime, wake_delivery=worker.wake, metrics=metrics)
-    bolt_app = create_bolt_app(runtime, client, wake_delivery=worker.wake)
-    scheduler = build_scheduler(runtime, client, worker.wake)
+    hooks = webhook_worker(runtime, client, poll_seconds=poll_seconds, metrics=metrics)
+    workers = [worker, *([hooks] if hooks else [])]
+
+    def wake() -> None:
+        for each in workers:
+            each.wake()
+
+    scorer = ScoringWorker(runtime=runtime, wake_delivery=wake, metrics=metrics)
+    bolt_app = create_bolt_app(runtime, client, wake_delivery=wake)
+    scheduler = build_scheduler(runtime, client, wake)
     settings = runtime.settings
     readiness = SlackReadiness(
         client,
@@ -47,13 +56,15 @@ def build_server(
             uow.commit()
         if parked:
             log.info("retrying %s parked Slack messages now", parked)
-        worker.start()
+        for each in workers:
+            each.start()
         scorer.start()
         scheduler.start()
         yield
         scheduler.shutdown(wait=False)
         scorer.stop()
-        worker.stop()
+        for each in workers:
+            each.stop()
         readiness.close()
 
     app = create_app(
@@ -67,3 +78,15 @@ def build_server(
         max_age_seconds=settings.slack_request_max_age,
     )
     return app, worker, bolt_app
+
+
+def webhook_worker(
+    runtime: Runtime, client: WebClient, *, poll_seconds: float | None, metrics: Metrics
+) -> DeliveryWorker | None:
+    """A second delivery worker for the webhooks file's endpoints (None without HANDOFF_WEBHOOKS)."""
+    if runtime.webhooks is None:
+        return None
+    sender = WebhookSender(config=runtime.webhooks, timeout=runtime.settings.webhook_timeout_seconds)
+    return DeliveryWorker(
+        runtime=runtime, client=client, poll_seconds=poll_seconds, metrics=metrics, sender=sender
+    )

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from bot.services.lifecycle_writes import LeadWriter, decision_fact
 from bot.services.policy import HandoffPolicy
+from bot.services.webhook_queue import queue_webhook
+from bot.webhooks.events import HandoffDecided, LeadRef
 from scoring import Decision, ScoringModel
 from storage.handoffs import DecisionRecord
 from storage.outbox import CARD_UPDATE, THREAD_NOTE
@@ -86,5 +88,16 @@ def record_decision(
         writer.flush()
         for kind in (CARD_UPDATE, THREAD_NOTE):
             uow.outbox.add(kind=kind, at=now, handoff_id=handoff.id, channel=handoff.channel)
+        decided = HandoffDecided(
+            lead=LeadRef(id=lead.id, email=lead.email),
+            handoff_id=handoff.id,
+            decision=decision.action.value,
+            reason=decision.reason,
+            note=decision.note,
+            recycle_until=decision.recycle_until,
+            decided_by=decision.decided_by,
+            decided_at=now,
+        )
+        queue_webhook(uow, policy.webhooks, decided, lead_id=lead.id, at=now, now=now)
         uow.commit()
     return DecisionOutcome(recorded=True, decision=decision)

@@ -42,8 +42,10 @@ class EscalationHandOver:
             if rep is None:
                 continue
             record = AssignmentRecord(handoff_id, rep, handoff.assignee, ESCALATED, None, WHY, now)
-            if uow.assignments.hand_over(record):
-                announce_hand_over(uow, record)
+            lead = uow.leads.get(handoff.lead_id)
+            if lead is not None and uow.assignments.hand_over(record):
+                webhooks = self.policy.webhooks
+                announce_hand_over(uow, record, lead_id=lead.id, email=lead.email, webhooks=webhooks)
                 uow.outbox.add(kind=ASSIGNED, at=now, handoff_id=handoff_id, payload={"user": rep})
                 passed.append(handoff_id)
         return passed

@@ -18,8 +18,11 @@ from bot.services.lead_life import base_profile, earlier_json, life_of, start_li
 from bot.services.lifecycle_walk import Walk, walk
 from bot.services.placement import Placer, announce_cards
 from bot.services.policy import HandoffPolicy, is_live
+from bot.services.webhook_queue import outcome_of, queue_webhook
+from bot.webhooks.events import LeadRef, StageChanged
 from scoring import HandoffStatus, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
+from scoring.outcomes import OUTCOME_EVENTS
 from storage.event_log import LoggedEvent
 from storage.handoffs import DecisionRecord, HistoryRow, NewHandoff, StoredHandoff
 from storage.leads import LeadState
@@ -69,6 +72,7 @@ class LeadWriter:
     ) -> None:
         """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it (or
         when ``whole``: its stored state is not to be trusted, as for a lead kept aside)."""
+        self._tell_outcomes(lead, facts)
         if not whole and self.folds(lead, facts):
             self._fold(lead, facts)
         else:
@@ -120,6 +124,7 @@ class LeadWriter:
         first recorded (``known_since``) and is not counted again."""
         if known_since is None:
             self.recorded[move.to_stage.value] += 1
+            self._tell_move(lead, move)
         self._bulk.append(self._row(lead, move) | ({"recorded_at": known_since} if known_since else {}))
         if move.to_stage is Stage.SQL:
             self._then.append((len(self._bulk) - 1, lead, move, handoff))
@@ -163,8 +168,37 @@ class LeadWriter:
             for handoff_id, handoff in zip(ids, handoffs, strict=True)
             if handoff.status is HandoffStatus.OPEN
         ]
-        announce_cards(self.uow, cards, now=self.now)
+        emails = {lead.id: lead.email for lead, _, _ in opening}
+        announce_cards(self.uow, cards, emails=emails, now=self.now, webhooks=self.policy.webhooks)
         self.new_cards.extend(lead.email for lead, new, _ in opening if new.status is HandoffStatus.OPEN)
+
+    def _tell_move(self, lead: LeadState, move: Move) -> None:
+        if self.policy.webhooks is None or not is_live(move.at, model=self.model, now=self.now):
+            return
+        score = move.score
+        changed = StageChanged(
+            lead=LeadRef(id=lead.id, email=lead.email),
+            from_stage=move.from_stage.value,
+            to_stage=move.to_stage.value,
+            reason=move.reason,
+            score=score.total,
+            fit=score.fit,
+            engagement=score.engagement,
+            changed_at=move.at,
+        )
+        queue_webhook(self.uow, self.policy.webhooks, changed, lead_id=lead.id, at=move.at, now=self.now)
+
+    def _tell_outcomes(self, lead: LeadState, facts: Sequence[Fact]) -> None:
+        if self.policy.webhooks is None:
+            return
+        for fact in facts:
+            if not isinstance(fact, EventFact) or fact.type not in OUTCOME_EVENTS:
+                continue
+            if is_live(fact.at, model=self.model, now=self.now):
+                outcome = outcome_of(lead=LeadRef(id=lead.id, email=lead.email), fact=fact)
+                queue_webhook(
+                    self.uow, self.policy.webhooks, outcome, lead_id=lead.id, at=fact.at, now=self.now
+                )
 
     def _placed(self, lead: LeadState, handoff: NewHandoff, move: Move) -> NewHandoff:
         if handoff.status is not HandoffStatus.OPEN:

@@ -6,10 +6,12 @@ owner, calendar minutes (as before routing existed)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.services.policy import HandoffPolicy
+from bot.services.webhook_queue import assigned, queue_webhook
+from bot.webhooks.config import WebhookConfig
 from scoring import ScoringModel
 from scoring.facts import Move
 from scoring.routing import RepState, Route, RoutedLead, Routing, assign, chain, route_for
@@ -109,7 +111,14 @@ class Placer:
         return self._turns[team]
 
 
-def announce_cards(uow: UnitOfWork, cards: Sequence[tuple[int, NewHandoff]], *, now: datetime) -> None:
+def announce_cards(
+    uow: UnitOfWork,
+    cards: Sequence[tuple[int, NewHandoff]],
+    *,
+    emails: Mapping[int, str],
+    now: datetime,
+    webhooks: WebhookConfig | None = None,
+) -> None:
     """Queue the cards of new handoffs, in order per channel; record who holds each, and queue a
     direct message to them with a link to it (sent once the card is posted)."""
     by_channel: dict[str | None, list[int]] = {}
@@ -127,3 +136,5 @@ def announce_cards(uow: UnitOfWork, cards: Sequence[tuple[int, NewHandoff]], *, 
         )
         uow.assignments.record(taken)
         uow.outbox.add(kind=ASSIGNED, at=now, handoff_id=handoff_id, payload={"user": placed.assignee})
+        said = assigned(record=taken, email=emails.get(handoff.lead_id, ""), lead_id=handoff.lead_id)
+        queue_webhook(uow, webhooks, said, lead_id=handoff.lead_id, at=now, now=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.webhooks.config import WebhookConfig
 from scoring import ScoringModel
 from scoring.routing import Routing
 
@@ -17,6 +18,7 @@ class HandoffPolicy:
     sales_channel: str | None
     sla_minutes: float
     routing: Routing | None = None
+    webhooks: WebhookConfig | None = None  # where events go besides Slack
 
 
 def is_live(moment: datetime, *, model: ScoringModel, now: datetime) -> bool:

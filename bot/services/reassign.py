@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.services.webhook_queue import assigned, queue_webhook
+from bot.webhooks.config import WebhookConfig
 from storage.assignments import AssignmentRecord
 from storage.outbox import HANDED_OVER
 from storage.uow import UnitOfWork
@@ -34,13 +36,15 @@ class TakeOverRequest:
     reason: str
 
 
-def take_over(*, uow: UnitOfWork, request: TakeOverRequest, now: datetime) -> TakeOver:
+def take_over(
+    *, uow: UnitOfWork, request: TakeOverRequest, now: datetime, webhooks: WebhookConfig | None = None
+) -> TakeOver:
     """Give the handoff to the requesting rep if it is open and still held by ``previous``."""
     with uow:
         handoff = uow.handoffs.get(request.handoff_id)
         if handoff is None:
             return TakeOver.GONE
-        uow.leads.lock_by_ids([handoff.lead_id])  # the order decisions lock in: a decision waits
+        lead = uow.leads.lock_by_ids([handoff.lead_id])[handoff.lead_id]  # as decisions lock: one waits
         holder = uow.assignments.holder(handoff.id)
         if holder == request.user_id:
             return TakeOver.ALREADY_YOURS
@@ -51,13 +55,17 @@ def take_over(*, uow: UnitOfWork, request: TakeOverRequest, now: datetime) -> Ta
             return TakeOver.MOVED_ON
         if not uow.assignments.hand_over(record):
             return TakeOver.DECIDED
-        announce_hand_over(uow, record)
+        announce_hand_over(uow, record, lead_id=lead.id, email=lead.email, webhooks=webhooks)
         uow.commit()
     return TakeOver.TAKEN
 
 
-def announce_hand_over(uow: UnitOfWork, record: AssignmentRecord) -> None:
-    """Queue the card's update and the thread line that says who holds it now."""
+def announce_hand_over(
+    uow: UnitOfWork, record: AssignmentRecord, *, lead_id: int, email: str, webhooks: WebhookConfig | None
+) -> None:
+    """Queue the card's update, the thread line that says who holds it now, and the webhooks."""
+    said = assigned(record=record, email=email, lead_id=lead_id)
+    queue_webhook(uow, webhooks, said, lead_id=lead_id, at=record.at, now=record.at)
     uow.outbox.add_card_update(handoff_id=record.handoff_id, at=record.at)
     payload = {
         "previous": record.previous,

@@ -17,11 +17,13 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from slack_sdk import WebClient
 
 from bot.metrics import Metrics
 from bot.runtime import Runtime, utcnow
+from bot.services.webhook_queue import queue_card_posted
 from bot.slack.delivery_outcomes import Later, Outcome, Park, Problem, Sent, gave_up_problem
 from bot.slack.delivery_send import EntrySender
 from bot.slack.pacing import backoff, rate_limit_wait
@@ -29,6 +31,12 @@ from storage.outbox import ADMIN_NOTICE, HANDOFF_CARD, OutboxEntry
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    """Delivers one claimed entry, raising Later or Park when it cannot."""
+
+    def deliver(self, entry: OutboxEntry) -> Sent: ...
 
 
 class DeliveryWorker:
@@ -42,7 +50,9 @@ class DeliveryWorker:
         poll_seconds: float | None = None,
         now: Callable[[], datetime] = utcnow,
         metrics: Metrics | None = None,
+        sender: Sender | None = None,
     ) -> None:
+        """``sender``: deliver webhook entries with it instead of Slack messages (a second worker)."""
         settings = runtime.settings
         self._runtime = runtime
         self._poll_seconds = settings.delivery_poll_seconds if poll_seconds is None else poll_seconds
@@ -50,7 +60,8 @@ class DeliveryWorker:
         self._metrics = metrics
         self._lease = timedelta(seconds=settings.delivery_lease_seconds)
         self._min_interval = 1.0 / settings.post_rate
-        self._sender = EntrySender(runtime=runtime, client=client, now=now, pace=self._pace)
+        self._webhooks = sender is not None
+        self._sender: Sender = sender or EntrySender(runtime=runtime, client=client, now=now, pace=self._pace)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -58,7 +69,8 @@ class DeliveryWorker:
     def start(self) -> None:
         """Run HANDOFF_DELIVERY_THREADS daemon threads until :meth:`stop` (lanes keep them in order)."""
         for number in range(self._runtime.settings.delivery_threads):
-            thread = threading.Thread(target=self._loop, name=f"handoff-delivery-{number}", daemon=True)
+            name = f"handoff-{'webhooks' if self._webhooks else 'delivery'}-{number}"
+            thread = threading.Thread(target=self._loop, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
@@ -87,7 +99,7 @@ class DeliveryWorker:
     def run_once(self) -> bool:
         """Claim and deliver one due entry; False when nothing was due."""
         with self._runtime.uow() as uow:
-            entry = uow.outbox.claim_next(now=self._now(), lease=self._lease)
+            entry = uow.outbox.claim_next(now=self._now(), lease=self._lease, webhooks=self._webhooks)
             uow.commit()
         if entry is None:
             return False
@@ -130,6 +142,10 @@ class DeliveryWorker:
         if outcome.ts and entry.handoff_id is not None and entry.kind == HANDOFF_CARD:
             channel = entry.channel or self._runtime.settings.sales_channel or ""
             uow.handoffs.record_delivery(handoff_id=entry.handoff_id, channel=channel, message_ts=outcome.ts)
+            webhooks = self._runtime.webhooks
+            queue_card_posted(
+                uow, webhooks, handoff_id=entry.handoff_id, channel=channel, ts=outcome.ts, now=now
+            )
         uow.outbox.mark_sent(entry.id, at=now)
         if entry.parked_count:
             uow.notices.clear(

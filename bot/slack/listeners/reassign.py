@@ -63,7 +63,8 @@ def register(app: App, deps: ListenerDeps) -> None:
             ack(response_action="errors", errors={ids.REASSIGN_REASON_BLOCK: refusal})
             return
         request = TakeOverRequest(taken.handoff_id, user, taken.previous, taken.reason)
-        outcome = take_over(uow=deps.runtime.uow(), request=request, now=deps.now())
+        runtime = deps.runtime
+        outcome = take_over(uow=runtime.uow(), request=request, now=deps.now(), webhooks=runtime.webhooks)
         if outcome is not TakeOver.TAKEN:
             ack(response_action="errors", errors={ids.REASSIGN_REASON_BLOCK: ANSWERS[outcome]})
             return
