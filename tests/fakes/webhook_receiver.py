@@ -32,6 +32,8 @@ class WebhookReceiver:
         self.secret, self.port = secret, port
         self.slow_left, self.delay = slow_first, delay
         self.received = Received()
+        self.status: int = 204
+        self.headers: dict[str, str] = {}  # what to answer (a test may ask for 410, 429, 500)
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -51,7 +53,9 @@ class WebhookReceiver:
                     receiver.slow_left -= 1 if slow else 0
                 if slow:
                     time.sleep(receiver.delay)  # the sender has given up waiting by now
-                self.send_response(204)
+                self.send_response(receiver.status)
+                for name, value in dict(receiver.headers).items():
+                    self.send_header(name, value)
                 self.end_headers()
 
             def log_message(self, *_: object) -> None:
