@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from bot.slack import ids
 from tests.builders import FIT_LEAD
 from tests.conftest import SALES_CHANNEL
 from tests.e2e.conftest import AUTH, serve_env, start_serve_process, stop_process, wait_until
+from tests.e2e.delivery_helpers import sql_events
 from tests.e2e.lifecycle_service import handoff_of, shown, write_instant
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import block_action, interactive, slash_command, view_submission
@@ -230,3 +232,63 @@ def test_a_card_waiting_over_days_off_is_reminded_on_the_next_working_morning(
         )
     finally:
         stop_process(process)
+
+
+WEIGHTED = f"""
+teams:
+  core:
+    members: [{{user: U0ANA, weight: 2}}, {{user: U0BEN}}, {{user: U0CAL}}]
+    hours: {{days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "23:59"}}
+routes: [{{name: everyone, channel: {SALES_CHANNEL}, team: core}}]
+"""
+LEADS = 300
+
+
+def test_three_replicas_assigning_300_leads_at_once_give_each_rep_their_weighted_share(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    routing = tmp_path / "routing.yaml"
+    routing.write_text(WEIGHTED, encoding="utf-8")
+    env = serve_env(
+        database_url,
+        fake_slack,
+        HANDOFF_ROUTING=str(routing),
+        HANDOFF_SCORER_POLL_SECONDS="0.2",
+        HANDOFF_SCORER_CHUNK="40",  # many small chunks: the replicas take the scorer's lease in turn
+        HANDOFF_POST_RATE="50",
+    )
+    replicas = [start_serve_process(env, tmp_path, log=tmp_path / "serve.log") for _ in range(3)]
+    try:
+        batches = [sql_events(LEADS // 3, start=n * LEADS // 3) for n in range(3)]
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(
+                pool.map(
+                    lambda pair: httpx.post(
+                        f"{pair[0][1]}/v1/events", json=pair[1], headers=AUTH, timeout=60
+                    ),
+                    zip(replicas, batches, strict=True),
+                )
+            )
+        assert [answer.status_code for answer in answers] == [200, 200, 200]
+        engine = create_engine(database_url)
+
+        def shares() -> dict[str, int]:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text(
+                        "SELECT assignee, count(*) FROM handoffs WHERE assignee IS NOT NULL GROUP BY assignee"
+                    )
+                ).all()
+            return {str(user): int(count) for user, count in rows}
+
+        taken = wait_until(
+            lambda: sum(shares().values()) == LEADS and shares(), timeout=120, what="300 assignments"
+        )
+        engine.dispose()
+    finally:
+        for process, _ in replicas:
+            stop_process(process)
+
+    assert abs(taken["U0ANA"] - LEADS / 2) <= 1
+    assert abs(taken["U0BEN"] - LEADS / 4) <= 1
+    assert abs(taken["U0CAL"] - LEADS / 4) <= 1
