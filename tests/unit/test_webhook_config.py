@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -85,3 +86,15 @@ def _refusal(parse: Callable[..., object], text: str) -> str | None:
     except ModelError as refused:
         return str(refused)
     return None
+
+
+def test_the_readmes_example_files_are_valid() -> None:
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    routing = parse_routing((examples / "routing.yaml").read_text(encoding="utf-8"), source="routing.yaml")
+    secrets = {"HANDOFF_CRM_WEBHOOK_SECRET": SECRET, "HANDOFF_AUTOMATION_WEBHOOK_SECRET": SECRET}
+    hooks = parse_webhooks(
+        (examples / "webhooks.yaml").read_text(encoding="utf-8"), source="w", environ=secrets
+    )
+
+    assert [route.name for route in routing.routes][-1] == "everyone-else"
+    assert [endpoint.name for endpoint in hooks.endpoints] == ["crm", "automation"]
