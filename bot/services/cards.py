@@ -47,6 +47,7 @@ class CardView:
     account: AccountActivity | None = None  # others at the lead's company who engaged lately
     earlier_handoffs: tuple[EarlierDecision, ...] = ()  # decisions on the lead's earlier cards, newest first
     assignee: str | None = None  # the rep who holds it (None: anyone in its channel decides)
+    team: str | None = None  # the routing team whose working hours its SLA counts
 
     @property
     def is_open(self) -> bool:
@@ -109,6 +110,7 @@ def card_view(
         account=account_activity(uow=uow, lead=lead, model=model, now=now),
         earlier_handoffs=earlier_handoffs(uow=uow, handoff=handoff),
         assignee=handoff.assignee,
+        team=handoff.team,
     )
 
 

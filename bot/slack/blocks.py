@@ -41,6 +41,7 @@ from bot.slack.text import (
     whole,
 )
 from scoring.types import Decision, LeadProfile, Score, Stage, reason_label
+from scoring.working_hours import WorkingHours
 from storage.handoffs import DecisionRecord
 
 __all__ = [
@@ -198,15 +199,29 @@ def decision_thread_line(*, decision: DecisionRecord) -> str:
     return fit_mrkdwn(f"{who} {verb}{until}{detail}", MAX_SECTION_TEXT)
 
 
-def sla_follow_up_line(*, view: CardView, now: datetime, escalation: bool, escalate_to: str | None) -> str:
-    """The thread line of an SLA reminder, or of an escalation (with its mention)."""
-    waited = max(0, int((aware(now) - aware(view.created_at)).total_seconds() // 60))
+def sla_follow_up_line(
+    *,
+    view: CardView,
+    now: datetime,
+    escalation: bool,
+    escalate_to: str | None,
+    working: WorkingHours | None = None,
+) -> str:
+    """The thread line of an SLA reminder, or of an escalation (with its mention); with the team's
+    ``working`` hours, the wait in working time and the card's holder mentioned."""
+    if working is not None:
+        waited = int(working.minutes_between(aware(view.created_at), aware(now)))
+    else:
+        waited = max(0, int((aware(now) - aware(view.created_at)).total_seconds() // 60))
     hours, minutes = divmod(waited, 60)
-    span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    span = (f"{hours} h {minutes} min" if hours else f"{minutes} min") + (
+        " of working time" if working else ""
+    )
+    holder = f"{mention(view.assignee)} " if view.assignee else ""
     if escalation:
         who = f"{escalate_to} " if escalate_to else ""
-        return f"🚨 {who}This lead has waited {span} without a decision. Please pick it up."
-    return f"⏰ This lead has waited {span} without a decision: Accept, Reject or Recycle it above."
+        return f"🚨 {who}{holder}This lead has waited {span} without a decision. Please pick it up."
+    return f"⏰ {holder}This lead has waited {span} without a decision: Accept, Reject or Recycle it above."
 
 
 def owner_note_text(*, view: CardView, payload: Mapping[str, Any], now: datetime) -> str:

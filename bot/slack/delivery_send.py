@@ -249,11 +249,14 @@ class EntrySender:
                 by=payload.get("by"),
                 reason=payload.get("reason"),
             )
+        routing = self._runtime.routing
+        team = routing.teams.get(view.team) if routing and view.team else None
         return blocks.sla_follow_up_line(
             view=view,
             now=self._now(),
             escalation=entry.kind == SLA_ESCALATION,
             escalate_to=self._runtime.settings.escalation_mention_text,
+            working=team.hours if team else None,
         )
 
     def _view(self, entry: OutboxEntry) -> CardView:

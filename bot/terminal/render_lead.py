@@ -66,6 +66,9 @@ def _handoffs(report: LeadReport) -> Table:
 
 def _decision_text(handoff: HandoffRecord) -> str:
     lines = []
+    if handoff.assignee:
+        route = f" (route {escape(handoff.route)})" if handoff.route else ""
+        lines.append(f"held by {escape(handoff.assignee)}{route}")
     if (decision := handoff.decision) is not None:
         lines.append(_decided(decision.action, decision.decided_by, decision.reason, decision.note))
     if (earlier := earlier_decision(handoff.earlier)) is not None:

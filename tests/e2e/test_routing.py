@@ -227,9 +227,10 @@ def test_a_card_waiting_over_days_off_is_reminded_on_the_next_working_morning(
         assert not [t for t in thread_of(fake_slack, EMEA, card) if "waited" in t]
 
         service.move_to(due)
-        wait_until(
+        reminder = wait_until(
             lambda: [t for t in thread_of(fake_slack, EMEA, card) if "waited" in t], what="the reminder"
         )
+        assert "<@U0ANA> This lead has waited 1 h 1 min of working time" in reminder[0]
     finally:
         stop_process(process)
 

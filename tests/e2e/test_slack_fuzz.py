@@ -199,7 +199,9 @@ MODAL_NOISE = [
 def broken_requests(draw: st.DrawFn, targets: Targets) -> Case:
     """A click or submission on the ``broken`` handoff with one essential field spoiled."""
     if draw(st.booleans()):
-        template = click(draw(st.sampled_from([ids.ACCEPT, ids.REJECT, ids.RECYCLE])), targets.broken)
+        template = click(
+            draw(st.sampled_from([ids.ACCEPT, ids.REJECT, ids.RECYCLE, ids.REASSIGN])), targets.broken
+        )
         path, still_decides = draw(st.sampled_from(CLICK_ESSENTIALS))
     else:
         template, (path, still_decides) = modal(targets.broken), draw(st.sampled_from(MODAL_ESSENTIALS))
@@ -211,7 +213,9 @@ def broken_requests(draw: st.DrawFn, targets: Targets) -> Case:
 def noisy_requests(draw: st.DrawFn, targets: Targets) -> Case:
     """A click or submission on the ``noise`` handoff with a field it does not need spoiled."""
     if draw(st.booleans()):
-        template = click(draw(st.sampled_from([ids.ACCEPT, ids.REJECT, ids.RECYCLE])), targets.noise)
+        template = click(
+            draw(st.sampled_from([ids.ACCEPT, ids.REJECT, ids.RECYCLE, ids.REASSIGN])), targets.noise
+        )
         path = draw(st.sampled_from(CLICK_NOISE))
     else:
         template, path = modal(targets.noise), draw(st.sampled_from(MODAL_NOISE))
