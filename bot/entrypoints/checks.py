@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -47,6 +48,10 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     yield _attempt("slack token", lambda: _auth(client))
     yield _attempt("sales channel", lambda: _channel(client, settings.sales_channel, "HANDOFF_SALES_CHANNEL"))
+    for channel, routes in _route_channels(settings).items():
+        if channel != settings.sales_channel:
+            named = f"route {', '.join(routes)}"
+            yield _attempt(f"channel of {named}", partial(_channel, client, channel, named))
     if settings.digest_channel:
         digest = settings.digest_channel
         yield _attempt("digest channel", lambda: _channel(client, digest, "HANDOFF_DIGEST_CHANNEL"))
@@ -75,6 +80,17 @@ def _routing(settings: Settings) -> str:
     reps = {member.user for team in routing.teams.values() for member in team.members}
     teams = f"{len(routing.teams)} teams, {len(reps)} reps"
     return f"{len(routing.routes)} routes to {len(channels)} channels; {teams}"
+
+
+def _route_channels(settings: Settings) -> dict[str, list[str]]:
+    try:
+        routing = load_routing(settings.routing)
+    except ModelError:
+        return {}  # the routing line has said why
+    channels: dict[str, list[str]] = {}
+    for route in routing.routes if routing else ():
+        channels.setdefault(route.channel, []).append(route.name)
+    return channels
 
 
 def _webhooks(settings: Settings) -> str:
