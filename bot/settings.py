@@ -117,7 +117,7 @@ class Settings(BaseSettings):
                 "HANDOFF_DELIVERY_LEASE_SECONDS must be at least twice HANDOFF_SLACK_TIMEOUT_SECONDS, "
                 "so that no other worker takes an entry over while its request may still reach Slack"
             )
-        if self.delivery_lease_seconds < 2 * self.webhook_timeout_seconds:
+        if self.webhooks is not None and self.delivery_lease_seconds < 2 * self.webhook_timeout_seconds:
             raise ValueError(
                 "HANDOFF_DELIVERY_LEASE_SECONDS must be at least twice HANDOFF_WEBHOOK_TIMEOUT_SECONDS, "
                 "so that no other worker sends a webhook again while its request may still be answered"

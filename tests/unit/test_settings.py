@@ -149,6 +149,18 @@ def test_a_lease_shorter_than_two_request_timeouts_is_refused(monkeypatch: pytes
         load_settings()
 
 
+def test_with_webhooks_a_lease_shorter_than_two_webhook_timeouts_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HANDOFF_DELIVERY_LEASE_SECONDS", "30")
+    monkeypatch.setenv("HANDOFF_WEBHOOK_TIMEOUT_SECONDS", "20")
+    assert load_settings().webhook_timeout_seconds == 20  # no webhooks file: nothing to wait for
+    monkeypatch.setenv("HANDOFF_WEBHOOKS", "webhooks.yaml")
+
+    with pytest.raises(SettingsError, match="at least twice HANDOFF_WEBHOOK_TIMEOUT_SECONDS"):
+        load_settings()
+
+
 def _documented_defaults(text: str) -> dict[str, str]:
     return dict(re.findall(r"^# ([A-Z][A-Z_]+)=(.*)$", text, flags=re.MULTILINE))
 
