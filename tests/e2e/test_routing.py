@@ -202,6 +202,8 @@ def test_an_enterprise_emea_lead_goes_to_its_route_and_the_rep_who_is_not_away(
         lambda: [t for t in thread_of(fake, EMEA, card) if "took this lead over" in t], what="the line"
     )
     assert "<@URITA> took this lead over from <@U0BEN>: I know Grande" in line[0]
+    assert "Your queue (1)" in monday.home("URITA")  # in no team, but holding a card: a rep now
+    assert "Your queue (0)" in monday.home("U0BEN")
     monday.click(ids.ACCEPT, card, user="URITA")
     wait_until(lambda: "Accepted by <@URITA>" in now_card(fake, EMEA, card), what="the accepted card")
 

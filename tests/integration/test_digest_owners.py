@@ -145,7 +145,10 @@ def test_the_week_before_and_after_have_no_owner_section(routed: Runtime) -> Non
 
 def home_of(runtime: Runtime, user: str, now: datetime) -> list[str]:
     waiting, mine = home_views(uow=runtime.read_uow(), user_id=user, model=runtime.model, now=now)
-    queue = rep_queue(uow=runtime.read_uow(), user_id=user, model=runtime.model, now=now)
+    assert runtime.routing is not None
+    queue = rep_queue(
+        uow=runtime.read_uow(), user_id=user, routing=runtime.routing, model=runtime.model, now=now
+    )
     return texts(home_view(waiting=waiting, mine=mine, now=now, queue=queue)["blocks"])
 
 
@@ -163,3 +166,10 @@ def test_a_rep_sees_their_queue_and_status_first(routed: Runtime) -> None:
     assert away[1].startswith("🌴 Away until <!date^")
     assert away[1].endswith("|2026-11-23 00:00 UTC> — `/lead back` ends it")
     assert home_of(routed, "U0BEN", back)[1] == "🟢 Taking new leads"
+
+
+def test_someone_in_no_team_holding_nothing_sees_the_home_as_without_routing(routed: Runtime) -> None:
+    rita = home_of(routed, "URITA", DIGEST_AT)
+
+    assert rita[0] == "Waiting for a decision (1)"
+    assert "Your queue" not in " ".join(rita)

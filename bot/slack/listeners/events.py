@@ -35,5 +35,7 @@ def _home(deps: ListenerDeps, user: str) -> dict[str, Any]:
     waiting, mine = home_views(uow=runtime.read_uow(), user_id=user, model=runtime.model, now=now)
     queue = None
     if runtime.routing is not None:
-        queue = rep_queue(uow=runtime.read_uow(), user_id=user, model=runtime.model, now=now)
+        queue = rep_queue(
+            uow=runtime.read_uow(), user_id=user, routing=runtime.routing, model=runtime.model, now=now
+        )
     return home_view(waiting=waiting, mine=mine, now=now, queue=queue)
