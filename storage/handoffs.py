@@ -291,6 +291,11 @@ class HandoffRepository:
         """Handoffs waiting for a decision, oldest first."""
         return self._select(_handoffs.c.status == HandoffStatus.OPEN, limit=limit)
 
+    def open_assigned_to(self, user_id: str, *, limit: int) -> list[HandoffRecord]:
+        """The handoffs waiting for ``user_id``'s decision, oldest first."""
+        condition = and_(_handoffs.c.status == HandoffStatus.OPEN, _handoffs.c.assignee == user_id)
+        return self._select(condition, limit=limit)
+
     def decided_by(self, user_id: str, *, limit: int) -> list[HandoffRecord]:
         """A rep's latest decisions, newest first."""
         return self._select(_decisions.c.decided_by == user_id, limit=limit, newest_first=True)

@@ -239,7 +239,9 @@ def digest(
         except ValueError:
             fail(f"--week-of must be a date like 2026-11-16, not {week_of!r}")
         monday = monday_of(day)
-        report = compute_digest(uow=rt.uow(), week_of=monday, zone=rt.settings.zone, model=rt.model, now=now)
+        report = compute_digest(
+            uow=rt.uow(), week_of=monday, zone=rt.settings.zone, model=rt.model, now=now, routing=rt.routing
+        )
         print_digest(console, report, week_label=week_label(monday))
         path = chart or Path(f"mql-quality-{monday}.png")
         try:

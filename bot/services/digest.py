@@ -8,11 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.digest_lanes import fit_band_edges, lane_acceptance, lane_outcomes, score_band_edges
+from bot.services.digest_owners import owner_rows
 from bot.services.digest_report import BandRow, Breakdown, Deals, DigestReport, ReasonCount, WeekCounts
 from scoring import REASONS, Decision, ScoringModel
 from scoring.calibration import BandOutcome, advise
+from scoring.routing import Routing
 from storage.calibration_queries import CalibrationQueries
 from storage.digest_queries import DecisionGroup, DigestQueries, OutcomeCount, SourceGroup, StageCounts, Week
+from storage.owner_queries import OwnerQueries
 from storage.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
@@ -39,10 +42,18 @@ def last_full_week(now: datetime, zone: ZoneInfo) -> date:
 
 
 def compute_digest(
-    *, uow: UnitOfWork, week_of: date, zone: ZoneInfo, model: ScoringModel, now: datetime
+    *,
+    uow: UnitOfWork,
+    week_of: date,
+    zone: ZoneInfo,
+    model: ScoringModel,
+    now: datetime,
+    routing: Routing | None = None,
 ) -> DigestReport:
     """The digest of the week containing ``week_of``, with the 7 weeks before it for comparison.
-    Every number is counted in the week its moment fell in (event time), not when it was imported."""
+    Every number is counted in the week its moment fell in (event time), not when it was imported;
+    routed handoffs per rep and route by the week their card was opened, their time to decide in
+    working hours of the teams ``routing`` has."""
     monday = monday_of(week_of)
     mondays = [monday - timedelta(weeks=back) for back in range(HISTORY_WEEKS - 1, -1, -1)]
     weeks = [week_bounds(day, zone) for day in mondays]
@@ -62,6 +73,10 @@ def compute_digest(
             rule: (o.known, o.converted, o.won_amount)
             for rule, o in calibration.rule_outcomes(window).items()
         }
+        owners = OwnerQueries(uow.session)
+        by_owner, by_route = owner_rows(
+            groups=owners.groups(weeks[-1], now=now), decided=owners.decided(weeks[-1]), routing=routing
+        )
     decisions = _decision_counts(decided)
     history = [
         _week_counts(
@@ -93,6 +108,8 @@ def compute_digest(
             outcomes=crm,
         ),
         timezone=zone.key,
+        by_owner=by_owner,
+        by_route=by_route,
     )
 
 

@@ -7,7 +7,12 @@ from datetime import date
 
 from scoring.calibration import Advice
 
-__all__ = ["Advice", "BandRow", "Breakdown", "DigestReport", "ReasonCount", "WeekCounts"]
+__all__ = ["Advice", "BandRow", "Breakdown", "DigestReport", "OwnerRow", "ReasonCount", "WeekCounts"]
+
+
+WORKING = "working hours"
+CALENDAR = "calendar"
+BOTH_CLOCKS = "working hours and calendar"
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -143,6 +148,34 @@ class BandRow:
 
 
 @dataclass(frozen=True)
+class OwnerRow:
+    """One rep's (or route's) handoffs opened in the week: what became of them, the median time to
+    decide them, and SLA breaches. ``clock`` says how that time is counted: :data:`WORKING` (the
+    team's), :data:`CALENDAR` (no team, or one the routing file no longer has), :data:`BOTH_CLOCKS`,
+    or None (none decided)."""
+
+    name: str
+    handoffs: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    recycled: int = 0
+    open: int = 0
+    breaches: int = 0
+    median_seconds_to_decide: float | None = None
+    clock: str | None = None
+
+    @property
+    def decided(self) -> int:
+        """Accepted + rejected + recycled."""
+        return self.accepted + self.rejected + self.recycled
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Share of the decided handoffs that were accepted."""
+        return _rate(self.accepted, self.decided)
+
+
+@dataclass(frozen=True)
 class DigestReport:
     """Everything the weekly digest shows."""
 
@@ -156,6 +189,8 @@ class DigestReport:
     history: list[WeekCounts] = field(default_factory=list)  # the last 8 weeks, oldest first, this one last
     advice: list[Advice] = field(default_factory=list)
     timezone: str = "UTC"
+    by_owner: list[OwnerRow] = field(default_factory=list)  # routed handoffs per rep, most first
+    by_route: list[OwnerRow] = field(default_factory=list)  # and per route
 
     @property
     def is_empty(self) -> bool:

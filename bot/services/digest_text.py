@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.digest_report import Deals, DigestReport, WeekCounts
+from bot.services.digest_report import CALENDAR, Deals, DigestReport, OwnerRow, WeekCounts
 from scoring import Decision, reason_label
 
 
@@ -20,6 +20,12 @@ def duration(seconds: float | None) -> str:
     if days:
         return f"{days} d {hours} h"
     return f"{hours} h {rest} min" if hours else f"{rest} min"
+
+
+def hours(seconds: float) -> str:
+    """'27 h 10 min', '45 min': working time, where a day is no unit."""
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
 def change(now: int, before: int) -> str:
@@ -104,3 +110,48 @@ def reason_lines(report: DigestReport, limit: int = 8) -> list[str]:
         label = reason_label(item.reason) if item.reason else "no reason"
         lines.append(f"{verbs.get(item.action, item.action)} — {label}: {item.count}")
     return lines
+
+
+TOP_OWNERS = 8
+
+
+def owner_outcomes(row: OwnerRow) -> str:
+    """'5 handoffs: 2 accepted (67%), 1 rejected, 0 recycled, 2 open'."""
+    accepted = f"{row.accepted} accepted" + (f" ({percent(row.acceptance_rate)})" if row.decided else "")
+    return (
+        f"{_count(row.handoffs, 'handoff')}: {accepted}, {row.rejected} rejected, "
+        f"{row.recycled} recycled, {row.open} open"
+    )
+
+
+def owner_speed(row: OwnerRow) -> str:
+    """'median time to decide 2 h 10 min (working hours)', or 'none decided'."""
+    return (
+        "none decided" if row.median_seconds_to_decide is None else f"median time to decide {owner_time(row)}"
+    )
+
+
+def owner_time(row: OwnerRow) -> str:
+    """'2 h 10 min (working hours)', '1 d 2 h (calendar)', or '—' when none was decided."""
+    seconds = row.median_seconds_to_decide
+    if seconds is None:
+        return "—"
+    shown = duration(seconds) if row.clock == CALENDAR else hours(seconds)
+    return f"{shown} ({row.clock})"
+
+
+def owner_breaches(row: OwnerRow) -> str:
+    """'1 SLA breach', '3 SLA breaches', 'no SLA breach'."""
+    return _count(row.breaches, "SLA breach", "SLA breaches") if row.breaches else "no SLA breach"
+
+
+def more_owners(rows: list[OwnerRow], limit: int = TOP_OWNERS) -> str | None:
+    """'+3 more (7 handoffs)' for the rows past the first ``limit``."""
+    rest = rows[limit:]
+    if not rest:
+        return None
+    return f"+{len(rest)} more ({_count(sum(row.handoffs for row in rest), 'handoff')})"
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"

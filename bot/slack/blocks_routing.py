@@ -138,5 +138,14 @@ def away_set(until: datetime, zone: str) -> str:
     )
 
 
+def rep_status(away_until: datetime | None) -> str:
+    """A rep's status on their App Home: taking new leads, or away until a day."""
+    if away_until is None:
+        return "🟢 Taking new leads"
+    stamp = int(away_until.timestamp())
+    day = f"<!date^{stamp}^{{date_long}}|{away_until:%Y-%m-%d %H:%M} UTC>"
+    return f"🌴 Away until {day} — `/lead back` ends it"
+
+
 AWAY_USAGE = "Say when you are back, e.g. `/lead away until 2026-12-02` (a date, in your Slack time zone)."
 BACK = "Welcome back: new leads are assigned to you again."

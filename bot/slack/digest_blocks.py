@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from bot.services.digest_report import Breakdown, DigestReport
-from bot.services.digest_text import campaign_line, headline_rows, percent, reason_lines
+from bot.services.digest_report import Breakdown, DigestReport, OwnerRow
+from bot.services.digest_text import (
+    TOP_OWNERS,
+    campaign_line,
+    headline_rows,
+    more_owners,
+    owner_breaches,
+    owner_outcomes,
+    owner_speed,
+    percent,
+    reason_lines,
+)
 from bot.slack.blocks_parts import MAX_FIELDS, context, section
-from bot.slack.text import plain, truncate, value
+from bot.slack.text import mention, plain, truncate, value
 
 MAX_BLOCKS = 50
 
@@ -43,6 +54,12 @@ def digest_message(report: DigestReport, *, week_label: str) -> tuple[str, list[
             for band in report.bands
         ]
         blocks.append(section("*Acceptance by score at handoff*\n" + "\n".join(lines)))
+    for heading, owners, name in (
+        ("By owner", report.by_owner, mention),
+        ("By route", report.by_route, _route_name),
+    ):
+        if owners:
+            blocks.append(section(_owners_text(heading, owners, name)))
     blocks.append(section(_advice_text(report)))
     blocks.append(
         context(f"Weeks run Monday to Sunday in {value(report.timezone)}. The chart is in the thread.")
@@ -60,6 +77,20 @@ def _group_line(group: Breakdown) -> str:
         f"• {value(group.name, 80)}: {group.mqls} MQLs, {group.sqls} SQLs, "
         f"{group.accepted} of {group.decided} accepted"
     )
+
+
+def _owners_text(heading: str, rows: list[OwnerRow], name: Callable[[str], str]) -> str:
+    lines = [
+        f"• {name(row.name)} — {owner_outcomes(row)} · {owner_speed(row)} · {owner_breaches(row)}"
+        for row in rows[:TOP_OWNERS]
+    ]
+    if (more := more_owners(rows)) is not None:
+        lines.append(more)
+    return f"*{heading}* (handoffs whose card opened this week)\n" + "\n".join(lines)
+
+
+def _route_name(route: str) -> str:
+    return f"*{value(route, 80)}*"
 
 
 def _advice_text(report: DigestReport) -> str:

@@ -53,7 +53,12 @@ def post_digest(
                 uow.commit()
             return None
     report = compute_digest(
-        uow=runtime.uow(), week_of=monday, zone=settings.zone, model=runtime.model, now=now
+        uow=runtime.uow(),
+        week_of=monday,
+        zone=settings.zone,
+        model=runtime.model,
+        now=now,
+        routing=runtime.routing,
     )
     try:
         ts = _post_message(client, channel, monday, report)

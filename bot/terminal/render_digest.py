@@ -6,8 +6,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.services.digest_report import Breakdown, DigestReport
-from bot.services.digest_text import campaign_line, headline_rows, percent, reason_lines
+from bot.services.digest_report import Breakdown, DigestReport, OwnerRow
+from bot.services.digest_text import (
+    TOP_OWNERS,
+    campaign_line,
+    headline_rows,
+    more_owners,
+    owner_time,
+    percent,
+    reason_lines,
+)
 
 
 def print_digest(console: Console, report: DigestReport, *, week_label: str) -> None:
@@ -35,6 +43,11 @@ def print_digest(console: Console, report: DigestReport, *, week_label: str) -> 
             rate = percent(band.accepted / band.decided if band.decided else None)
             bands.add_row(band.label, str(band.accepted), str(band.decided), rate)
         console.print(bands)
+    for heading, rows in (("owner", report.by_owner), ("route", report.by_route)):
+        if rows:
+            console.print(_owners(heading, rows))
+            if (more := more_owners(rows)) is not None:
+                console.print(f"  {more}")
     if not report.advice:
         console.print("Calibration: no model changes suggested, not enough decisions yet.")
     for item in report.advice:
@@ -45,4 +58,23 @@ def _groups(heading: str, groups: list[Breakdown]) -> Table:
     table = Table(heading, "MQLs", "SQLs", "accepted", "decided", header_style="bold")
     for group in groups:
         table.add_row(group.name, str(group.mqls), str(group.sqls), str(group.accepted), str(group.decided))
+    return table
+
+
+def _owners(heading: str, rows: list[OwnerRow]) -> Table:
+    table = Table(
+        heading,
+        "handoffs",
+        "accepted",
+        "rejected",
+        "recycled",
+        "open",
+        "median to decide",
+        "SLA breaches",
+        title=f"By {heading} (handoffs whose card opened this week)",
+        header_style="bold",
+    )
+    for row in rows[:TOP_OWNERS]:
+        counts = (row.handoffs, row.accepted, row.rejected, row.recycled, row.open)
+        table.add_row(escape(row.name), *map(str, counts), owner_time(row), str(row.breaches))
     return table

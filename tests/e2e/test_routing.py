@@ -22,7 +22,7 @@ from tests.e2e.conftest import AUTH, serve_env, start_serve_process, stop_proces
 from tests.e2e.delivery_helpers import sql_events
 from tests.e2e.lifecycle_service import handoff_of, shown, write_instant
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_requests import block_action, interactive, slash_command, view_submission
+from tests.slack_requests import block_action, interactive, signed, slash_command, view_submission
 
 EMEA = "C0EMEA0001"
 ROUTING = f"""
@@ -81,6 +81,29 @@ class Routed:
             action_id=action_id, value=str(handoff_of(card)), user=user, channel=EMEA, message_ts=card["ts"]
         )
         self.slack(interactive(payload))
+
+    def home(self, user: str) -> str:
+        """The App Home ``user`` is shown when they open it."""
+        before = len(self.fake.calls("views.publish"))
+        opened = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1.0",
+        }
+        payload = {
+            "type": "event_callback",
+            "team_id": "T0TEAM",
+            "api_app_id": "A0HANDOFF",
+            "event": opened,
+            "event_id": f"Ev{user}{before}",
+            "event_time": 1,
+        }
+        self.slack(signed(json.dumps(payload), content_type="application/json"))
+        published = wait_until(lambda: self.fake.calls("views.publish")[before:], what=f"{user}'s home")[0]
+        view = published.params["view"]
+        return json.dumps(json.loads(view) if isinstance(view, str) else view)
 
     def command(self, words: str, user: str) -> str:
         before = len(self.fake.responses())
@@ -152,6 +175,13 @@ def test_an_enterprise_emea_lead_goes_to_its_route_and_the_rep_who_is_not_away(
     dm = wait_until(lambda: fake.channel_messages("DU0BEN"), what="the direct message to Ben")[0]
     assert f"/archives/{EMEA}/p{card['ts'].replace('.', '')}" in dm["text"]
     assert cards_in(fake, SALES_CHANNEL) == []
+    ben_home, ana_home = monday.home("U0BEN"), monday.home("U0ANA")
+    assert "Your queue (1)" in ben_home
+    assert "Taking new leads" in ben_home
+    assert ben_home.index("Grande") < ben_home.index("Waiting for a decision")
+    assert "Your queue (0)" in ana_home
+    assert "Away until <!date^" in ana_home
+    assert "`/lead back` ends it" in ana_home
 
     refusals = len(fake.calls("chat.postEphemeral"))
     monday.click(ids.ACCEPT, card, user="URITA")
@@ -174,6 +204,8 @@ def test_an_enterprise_emea_lead_goes_to_its_route_and_the_rep_who_is_not_away(
         lambda: [t for t in thread_of(fake, EMEA, card) if "took this lead over" in t], what="the line"
     )
     assert "<@URITA> took this lead over from <@U0BEN>: I know Grande" in line[0]
+    assert "Your queue (1)" in monday.home("URITA")  # in no team, but holding a card: a rep now
+    assert "Your queue (0)" in monday.home("U0BEN")
     monday.click(ids.ACCEPT, card, user="URITA")
     wait_until(lambda: "Accepted by <@URITA>" in now_card(fake, EMEA, card), what="the accepted card")
 

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a modal or a Home tab
 MAX_SECTION_TEXT = 3000
 MAX_TEXT = 40000
 
@@ -117,11 +118,12 @@ class SlackState:
         return most
 
 
-def block_errors(blocks: list[dict[str, Any]]) -> list[str]:
-    """What Slack would refuse in ``blocks``, checked with slack_sdk's own models and Slack's limits."""
+def block_errors(blocks: list[dict[str, Any]], *, limit: int = MAX_BLOCKS) -> list[str]:
+    """What Slack would refuse in ``blocks`` (a message's, unless ``limit`` says otherwise), checked
+    with slack_sdk's own models and Slack's limits."""
     errors = []
-    if len(blocks) > MAX_BLOCKS:
-        errors.append(f"{len(blocks)} blocks, more than {MAX_BLOCKS}")
+    if len(blocks) > limit:
+        errors.append(f"{len(blocks)} blocks, more than {limit}")
     for index, block in enumerate(blocks):
         try:
             parsed = Block.parse(block)
@@ -142,4 +144,4 @@ def view_errors(view: dict[str, Any]) -> list[str]:
         View(**view).validate_json()
     except Exception as exc:
         return [str(exc)]
-    return block_errors(view.get("blocks", []))
+    return block_errors(view.get("blocks", []), limit=MAX_VIEW_BLOCKS)

@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services.cards import home_views
+from bot.services.rep_home import rep_queue
 from bot.slack import blocks
 from bot.slack.home import home_view
 from bot.slack.listeners.deps import ListenerDeps
@@ -30,5 +31,11 @@ def _home(deps: ListenerDeps, user: str) -> dict[str, Any]:
     if not deps.membership.allows(user):
         refusal = {"type": "mrkdwn", "text": blocks.refusal_not_in_sales_channel()}
         return {"type": "home", "blocks": [{"type": "section", "text": refusal}]}
-    waiting, mine = home_views(uow=deps.runtime.read_uow(), user_id=user, model=deps.runtime.model, now=now)
-    return home_view(waiting=waiting, mine=mine, now=now)
+    runtime = deps.runtime
+    waiting, mine = home_views(uow=runtime.read_uow(), user_id=user, model=runtime.model, now=now)
+    queue = None
+    if runtime.routing is not None:
+        queue = rep_queue(
+            uow=runtime.read_uow(), user_id=user, routing=runtime.routing, model=runtime.model, now=now
+        )
+    return home_view(waiting=waiting, mine=mine, now=now, queue=queue)
