@@ -38,6 +38,9 @@ def list_webhooks(
         console.print(
             f"[bold]{escape(endpoint.name)}[/] {escape(str(endpoint.url))}: {shown}", highlight=False
         )
+    if not latest:
+        console.print("No failing webhook messages." if failing else "No webhook messages yet.")
+        return
     table = Table("webhook-id", "endpoint", "type", "state", "attempts", "queued", "last error")
     for item in latest:
         table.add_row(
