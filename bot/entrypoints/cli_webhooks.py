@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from bot.entrypoints.cli_runtime import fail, runtime
 from bot.runtime import utcnow
@@ -24,7 +23,7 @@ def list_webhooks(
         bool, typer.Option("--failing", help="only messages not delivered that failed")
     ] = False,
 ) -> None:
-    """The endpoints with their messages by state, then the latest messages."""
+    """The endpoints with their messages by state, then the latest messages, newest first."""
     with runtime() as rt:
         if rt.webhooks is None:
             fail("HANDOFF_WEBHOOKS is not set: no webhooks are sent")
@@ -41,18 +40,15 @@ def list_webhooks(
     if not latest:
         console.print("No failing webhook messages." if failing else "No webhook messages yet.")
         return
-    table = Table("webhook-id", "endpoint", "type", "state", "attempts", "queued", "last error")
     for item in latest:
-        table.add_row(
-            message_id(item.id),
-            item.endpoint,
-            item.type,
-            item.status,
-            str(item.attempts),
-            item.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            escape(item.last_error or ""),
+        queued = item.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        error = f" · {escape(item.last_error)}" if item.last_error else ""
+        console.print(
+            f"{message_id(item.id)}  {escape(item.endpoint)}  {escape(item.type)}  {item.status}"
+            f" · {item.attempts} attempts · queued {queued}{error}",
+            highlight=False,
+            soft_wrap=True,
         )
-    console.print(table)
 
 
 @webhooks_app.command("replay")
