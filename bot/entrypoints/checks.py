@@ -10,18 +10,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.entrypoints.problems import database_problem, slack_problem
-from bot.model_source import load_routing, load_scoring_model, load_webhooks
+from bot.entrypoints.checks_routing import (
+    reps_in_their_channels,
+    route_channels,
+    routing_summary,
+    webhooks_summary,
+)
+from bot.entrypoints.problems import CheckRefused, database_problem, slack_problem
+from bot.model_source import load_scoring_model
 from bot.settings import Settings
 from bot.slack.channel_guard import HINTS, SlackUnreachable, TokenRefused, inspect_channel
 from scoring import ModelError
 from storage.database import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision
 from storage.uow import UnitOfWork
-
-
-class _Refused(Exception):
-    """A check that failed for a reason already said in a sentence."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,9 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
     """Check the scoring model, the database and, when a token is set, Slack and the channels."""
     yield _attempt("scoring model", lambda: _model(settings))
     if settings.routing is not None:
-        yield _attempt("routing", lambda: _routing(settings))
+        yield _attempt("routing", lambda: routing_summary(settings))
     if settings.webhooks is not None:
-        yield _attempt("webhooks", lambda: _webhooks(settings))
+        yield _attempt("webhooks", lambda: webhooks_summary(settings))
     yield _attempt("database", lambda: _database(settings))
     yield _attempt("scorer", lambda: _scorer(settings))
     if not settings.slack_bot_token:
@@ -48,10 +50,12 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     yield _attempt("slack token", lambda: _auth(client))
     yield _attempt("sales channel", lambda: _channel(client, settings.sales_channel, "HANDOFF_SALES_CHANNEL"))
-    for channel, routes in _route_channels(settings).items():
+    for channel, routes in route_channels(settings).items():
         if channel != settings.sales_channel:
             named = f"route {', '.join(routes)}"
             yield _attempt(f"channel of {named}", partial(_channel, client, channel, named))
+    if settings.routing is not None:
+        yield _attempt("reps", lambda: reps_in_their_channels(settings, client))
     if settings.digest_channel:
         digest = settings.digest_channel
         yield _attempt("digest channel", lambda: _channel(client, digest, "HANDOFF_DIGEST_CHANNEL"))
@@ -65,38 +69,12 @@ def _attempt(name: str, check: Callable[[], str]) -> CheckResult:
     except SlackApiError as exc:
         error = str(exc.response.get("error", exc))
         return CheckResult(name, False, f"Slack answered {error}: {HINTS.get(error, 'see the README')}")
-    except _Refused as exc:
+    except CheckRefused as exc:
         return CheckResult(name, False, str(exc))
     except OSError as exc:
         return CheckResult(name, False, slack_problem(exc))
     except Exception as exc:
         return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
-
-
-def _routing(settings: Settings) -> str:
-    routing = load_routing(settings.routing)
-    assert routing is not None
-    channels = sorted({route.channel for route in routing.routes})
-    reps = {member.user for team in routing.teams.values() for member in team.members}
-    teams = f"{len(routing.teams)} teams, {len(reps)} reps"
-    return f"{len(routing.routes)} routes to {len(channels)} channels; {teams}"
-
-
-def _route_channels(settings: Settings) -> dict[str, list[str]]:
-    try:
-        routing = load_routing(settings.routing)
-    except ModelError:
-        return {}  # the routing line has said why
-    channels: dict[str, list[str]] = {}
-    for route in routing.routes if routing else ():
-        channels.setdefault(route.channel, []).append(route.name)
-    return channels
-
-
-def _webhooks(settings: Settings) -> str:
-    config = load_webhooks(settings.webhooks)
-    assert config is not None
-    return ", ".join(f"{endpoint.name} ({len(endpoint.events)} event types)" for endpoint in config.endpoints)
 
 
 def _model(settings: Settings) -> str:
@@ -109,7 +87,7 @@ def _database(settings: Settings) -> str:
     try:
         revision, head = current_revision(engine), head_revision()
     except SQLAlchemyError as exc:
-        raise _Refused(database_problem(exc, url=settings.database_url)) from None
+        raise CheckRefused(database_problem(exc, url=settings.database_url)) from None
     finally:
         engine.dispose()
     if revision == head:
@@ -130,11 +108,11 @@ def _scorer(settings: Settings) -> str:
             oldest = uow.quarantine.of_lead(aside[0]) if aside else None
             email = uow.leads.email_of(aside[0]) if aside else None
     except SQLAlchemyError as exc:
-        raise _Refused(database_problem(exc, url=settings.database_url)) from None
+        raise CheckRefused(database_problem(exc, url=settings.database_url)) from None
     finally:
         engine.dispose()
     if oldest is not None:
-        raise _Refused(
+        raise CheckRefused(
             f"{len(aside)} lead(s) could not be stored and are retried at every pass; the oldest, {email},"
             f" since {oldest.since:%Y-%m-%d %H:%M}: {oldest.error} (see `handoff lead {email}`)"
         )
@@ -150,9 +128,9 @@ def _channel(client: WebClient, channel: str | None, setting: str) -> str:
     try:
         verdict = inspect_channel(client, channel, setting=setting)
     except SlackUnreachable as exc:
-        raise _Refused(f"Slack could not say whether {channel} is usable: {exc}") from None
+        raise CheckRefused(f"Slack could not say whether {channel} is usable: {exc}") from None
     except TokenRefused as exc:
-        raise _Refused(str(exc)) from None
+        raise CheckRefused(str(exc)) from None
     if verdict.problem:
-        raise _Refused(verdict.problem)
+        raise CheckRefused(verdict.problem)
     return f"{verdict.name} reachable, the bot is a member, shared with no other organisation"

@@ -9,6 +9,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 _SQLITE_CANNOT_OPEN = "unable to open database file"
 
 
+class CheckRefused(Exception):
+    """A ``handoff check`` line that failed for a reason already said in a sentence."""
+
+
 def database_problem(exc: SQLAlchemyError, *, url: str) -> str:
     """What is wrong with the database at ``url``, as one sentence without lead data or parameters."""
     where = _shown_url(url)

@@ -67,3 +67,4 @@ def test_check_reads_the_routing_and_webhooks_files_and_each_routes_channel(
     assert "endpoints[0].secret_env: NOPE_UNSET: the secret is empty or unset" in result.output
     assert "channel of route emea" in result.output
     assert "/invite the bot" in result.output
+    assert "invite U0ANA to C0EMEA0001 (route emea)" in result.output
