@@ -10,7 +10,7 @@ from enum import StrEnum
 from bot.services.webhook_queue import assigned, queue_webhook
 from bot.webhooks.config import WebhookConfig
 from storage.assignments import AssignmentRecord
-from storage.outbox import HANDED_OVER
+from storage.outbox import ASSIGNED, HANDED_OVER
 from storage.uow import UnitOfWork
 
 TAKEN_OVER = "reassign"
@@ -34,6 +34,12 @@ class TakeOverRequest:
     user_id: str
     previous: str | None
     reason: str
+    to: str | None = None  # another rep the card is given to (None: the requesting rep takes it)
+
+    @property
+    def taker(self) -> str:
+        """Who holds the card after the change."""
+        return self.to or self.user_id
 
 
 def take_over(
@@ -46,16 +52,18 @@ def take_over(
             return TakeOver.GONE
         lead = uow.leads.lock_by_ids([handoff.lead_id])[handoff.lead_id]  # as decisions lock: one waits
         holder = uow.assignments.holder(handoff.id)
-        if holder == request.user_id:
+        if holder == request.taker:
             return TakeOver.ALREADY_YOURS
         record = AssignmentRecord(
-            handoff.id, request.user_id, holder, TAKEN_OVER, request.user_id, request.reason, now
+            handoff.id, request.taker, holder, TAKEN_OVER, request.user_id, request.reason, now
         )
         if holder != request.previous:
             return TakeOver.MOVED_ON
         if not uow.assignments.hand_over(record):
             return TakeOver.DECIDED
         announce_hand_over(uow, record, lead_id=lead.id, email=lead.email, webhooks=webhooks)
+        if request.taker != request.user_id:
+            uow.outbox.add(kind=ASSIGNED, at=now, handoff_id=handoff.id, payload={"user": request.taker})
         uow.commit()
     return TakeOver.TAKEN
 

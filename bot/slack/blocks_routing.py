@@ -5,6 +5,7 @@ Pure functions."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from bot.slack.text import fit_mrkdwn, mention, mrkdwn, plain, value
 
 REASSIGN_REASON_MAX = 300
 MAX_HANDOFF_ID = 2**53
+_USER = re.compile(r"[UW][A-Z0-9]{2,20}")
 _STALE_FORM = "This form is out of date. Close it and press Reassign on the card again."
 
 
@@ -29,6 +31,7 @@ class ReassignInput:
     channel: str
     previous: str | None
     reason: str
+    to: str | None = None  # the rep picked to take it (None: whoever submitted)
 
 
 def held_by_another(assignee: str) -> str:
@@ -51,20 +54,36 @@ def reassign_button(handoff_id: int) -> dict[str, Any]:
     }
 
 
-def reassign_modal(*, handoff_id: int, channel: str, assignee: str | None, lead_name: str) -> dict[str, Any]:
-    """The modal asking why, before the clicking rep takes the card over."""
+def reassign_modal(
+    *, handoff_id: int, channel: str, assignee: str | None, lead_name: str, user: str | None
+) -> dict[str, Any]:
+    """The modal asking who takes the card over (``user``, the clicking rep, unless they pick another
+    member of the channel; nobody picked yet when the holder passes it on) and why."""
     holder = f" from {mention(assignee)}" if assignee else ""
-    intro = f"Taking *{value(lead_name, 150)}* over{holder}. You will decide it; the change is recorded."
+    intro = (
+        f"Reassigning *{value(lead_name, 150)}*{holder}. The new holder decides it; the change is recorded."
+    )
     metadata = {"handoff_id": handoff_id, "channel": channel, "previous": assignee}
     return {
         "type": "modal",
         "callback_id": ids.REASSIGN_MODAL,
-        "title": plain("Take this lead over", 24),
-        "submit": plain("Take it", 24),
+        "title": plain("Reassign lead", 24),
+        "submit": plain("Reassign", 24),
         "close": plain("Cancel", 24),
         "private_metadata": json.dumps(metadata, separators=(",", ":")),
         "blocks": [
             {"type": "section", "text": mrkdwn(intro)},
+            {
+                "type": "input",
+                "block_id": ids.REASSIGN_TO_BLOCK,
+                "label": plain("Give it to", 2000),
+                "hint": plain("You, or another member of the channel.", 2000),
+                "element": {
+                    "type": "users_select",
+                    "action_id": ids.REASSIGN_TO_ACTION,
+                    **({"initial_user": user} if user else {}),
+                },
+            },
             {
                 "type": "input",
                 "block_id": ids.REASSIGN_REASON_BLOCK,
@@ -103,7 +122,12 @@ def parse_reassign_submission(view: dict[str, Any]) -> ReassignInput:
     reason = field.get("value") if isinstance(field, dict) else None
     if not isinstance(reason, str) or not reason.strip():
         raise ReassignError("Say why you take it over.")
-    return ReassignInput(handoff_id, channel, previous, reason.strip()[:REASSIGN_REASON_MAX])
+    picked = values.get(ids.REASSIGN_TO_BLOCK) if isinstance(values, dict) else None
+    chosen = picked.get(ids.REASSIGN_TO_ACTION) if isinstance(picked, dict) else None
+    to = chosen.get("selected_user") if isinstance(chosen, dict) else None
+    if to is not None and not (isinstance(to, str) and _USER.fullmatch(to)):
+        raise ReassignError(_STALE_FORM)
+    return ReassignInput(handoff_id, channel, previous, reason.strip()[:REASSIGN_REASON_MAX], to)
 
 
 def handed_over_line(*, previous: str | None, assignee: str, by: str | None, reason: str | None) -> str:
@@ -114,6 +138,8 @@ def handed_over_line(*, previous: str | None, assignee: str, by: str | None, rea
         return fit_mrkdwn(f"🔁 Now assigned to {mention(assignee)}{was}{why}", 3000)
     if by == assignee:
         return fit_mrkdwn(f"🔁 {mention(by)} took this lead over{was}{why}", 3000)
+    if by == previous:
+        return fit_mrkdwn(f"🔁 {mention(by)} passed this lead to {mention(assignee)}{why}", 3000)
     return fit_mrkdwn(f"🔁 {mention(by)} gave this lead to {mention(assignee)}{was}{why}", 3000)
 
 

@@ -193,9 +193,10 @@ def test_an_enterprise_emea_lead_goes_to_its_route_and_the_rep_who_is_not_away(
     modal = wait_until(lambda: fake.calls("views.open")[opened:], what="the Reassign modal")[0].params["view"]
     modal = json.loads(modal) if isinstance(modal, str) else modal
     reason = {
+        ids.REASSIGN_TO_BLOCK: {ids.REASSIGN_TO_ACTION: {"type": "users_select", "selected_user": "URITA"}},
         ids.REASSIGN_REASON_BLOCK: {
             ids.REASSIGN_REASON_ACTION: {"type": "plain_text_input", "value": "I know Grande"}
-        }
+        },
     }
     monday.slack(interactive(view_submission(view=modal, values=reason, user="URITA")))
 

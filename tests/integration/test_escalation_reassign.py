@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.runtime import build_runtime, utcnow
 from bot.services.escalation import EscalationHandOver
+from bot.services.reassign import TakeOver, TakeOverRequest, take_over
 from bot.services.sla import scan_sla
 from storage.tables import OutboxRow
 from tests.builders import FIT_LEAD, event, parsed
@@ -67,3 +68,29 @@ def test_an_escalation_only_mentions_by_default(database_url: str, tmp_path: Pat
     assert passed == []
     assert changes == [("U0ANA", None, "route")]
     assert "handed_over" not in kinds
+
+
+def test_the_holder_can_pass_a_card_to_another_rep_who_is_told(database_url: str, tmp_path: Path) -> None:
+    routing = tmp_path / "routing.yaml"
+    routing.write_text(ROUTING % "mention", encoding="utf-8")
+    runtime = build_runtime(make_settings(database_url, routing=routing))
+    try:
+        runtime.ingest(parsed(event(lead=FIT_LEAD), event(type="demo_request")))
+        with runtime.read_uow() as uow:
+            (handoff,) = uow.handoffs.open_for_home(limit=5)
+        request = TakeOverRequest(handoff.id, "U0ANA", "U0ANA", "Ben covers EMEA", to="U0BEN")
+        passed = take_over(uow=runtime.uow(), request=request, now=utcnow())
+        again = take_over(uow=runtime.uow(), request=request, now=utcnow())
+        with runtime.read_uow() as uow:
+            changes = [
+                (c.assignee, c.previous, c.cause, c.by_user) for c in uow.assignments.history(handoff.id)
+            ]
+            query = select(OutboxRow.payload).where(
+                OutboxRow.handoff_id == handoff.id, OutboxRow.kind == "assigned"
+            )
+            told = [payload["user"] for payload in uow.session.execute(query).scalars()]
+    finally:
+        runtime.close()
+    assert (passed, again) == (TakeOver.TAKEN, TakeOver.ALREADY_YOURS)
+    assert changes == [("U0ANA", None, "route", None), ("U0BEN", "U0ANA", "reassign", "U0ANA")]
+    assert told == ["U0ANA", "U0BEN"]

@@ -76,7 +76,7 @@ def submitted(modal: dict[str, object], reason: str | None) -> dict[str, object]
 
 
 def test_a_reassign_submission_needs_a_reason_and_keeps_who_held_the_card() -> None:
-    modal = reassign_modal(handoff_id=7, channel="C0EMEA", assignee="U0BEN", lead_name="Eva")
+    modal = reassign_modal(handoff_id=7, channel="C0EMEA", assignee="U0BEN", lead_name="Eva", user="URITA")
 
     taken = parse_reassign_submission(submitted(modal, "  I know Grande "))
 
@@ -92,9 +92,30 @@ def test_a_reassign_submission_needs_a_reason_and_keeps_who_held_the_card() -> N
         parse_reassign_submission(submitted({**modal, "private_metadata": '{"handoff_id": true}'}, "x"))
 
 
+def test_a_reassign_can_give_the_card_to_another_rep_by_a_real_user_id() -> None:
+    modal = reassign_modal(handoff_id=7, channel="C0EMEA", assignee="U0BEN", lead_name="Eva", user=None)
+    picker = modal["blocks"][1]["element"]
+    assert "initial_user" not in picker  # the holder passes it on: nobody is picked for them
+
+    def given(user: object) -> dict[str, object]:
+        form = submitted(modal, "Ana knows them")
+        form["state"]["values"][ids.REASSIGN_TO_BLOCK] = {ids.REASSIGN_TO_ACTION: {"selected_user": user}}  # type: ignore[index]
+        return form
+
+    assert parse_reassign_submission(given("U0ANA")).to == "U0ANA"
+    with pytest.raises(ReassignError, match="out of date"):
+        parse_reassign_submission(given("<@U0ANA>"))
+
+
 def test_the_thread_says_who_took_a_card_from_whom_and_why() -> None:
     assert handed_over_line(previous="U0BEN", assignee="URITA", by="URITA", reason="I know them") == (
         "🔁 <@URITA> took this lead over from <@U0BEN>: I know them"
+    )
+    assert handed_over_line(previous="U0BEN", assignee="U0ANA", by="U0BEN", reason="Ana knows them") == (
+        "🔁 <@U0BEN> passed this lead to <@U0ANA>: Ana knows them"
+    )
+    assert handed_over_line(previous="U0BEN", assignee="U0ANA", by="URITA", reason="Ana knows them") == (
+        "🔁 <@URITA> gave this lead to <@U0ANA> from <@U0BEN>: Ana knows them"
     )
     assert handed_over_line(previous="U0BEN", assignee="U0ANA", by=None, reason="no decision in time") == (
         "🔁 Now assigned to <@U0ANA> from <@U0BEN>: no decision in time"

@@ -16,8 +16,9 @@ from bot.slack.listeners.actions import NOT_OUR_BUTTON, handoff_id_of, tell
 from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.payloads import ButtonClick, ModalSubmission
 
+NOT_IN_CHANNEL = "Pick a member of the card's channel: only they can decide it."
 ANSWERS = {
-    TakeOver.ALREADY_YOURS: "This lead is already yours.",
+    TakeOver.ALREADY_YOURS: "That rep holds this lead already.",
     TakeOver.DECIDED: "This lead has been decided already.",
     TakeOver.GONE: "That handoff no longer exists.",
     TakeOver.MOVED_ON: "Someone else took this lead over meanwhile; look at the card again.",
@@ -34,9 +35,6 @@ def register(app: App, deps: ListenerDeps) -> None:
         if (handoff_id := handoff_id_of(deps, client, click)) is None:
             return
         holder = holder_of(uow=deps.runtime.read_uow(), handoff_id=handoff_id)
-        if holder == click.user.id:
-            tell(client, click, ANSWERS[TakeOver.ALREADY_YOURS])
-            return
         if not click.trigger_id:
             tell(client, click, NOT_OUR_BUTTON)
             return
@@ -46,6 +44,7 @@ def register(app: App, deps: ListenerDeps) -> None:
             channel=click.channel.id,
             assignee=holder,
             lead_name=name_from_header(header or "this lead"),
+            user=None if holder == click.user.id else click.user.id,  # the holder passes it on
         )
         client.views_open(trigger_id=click.trigger_id, view=modal)
 
@@ -62,7 +61,10 @@ def register(app: App, deps: ListenerDeps) -> None:
             refusal = blocks.refusal_not_in_sales_channel()
             ack(response_action="errors", errors={ids.REASSIGN_REASON_BLOCK: refusal})
             return
-        request = TakeOverRequest(taken.handoff_id, user, taken.previous, taken.reason)
+        if taken.to and taken.to != user and not deps.membership.allows(taken.to, channel=taken.channel):
+            ack(response_action="errors", errors={ids.REASSIGN_TO_BLOCK: NOT_IN_CHANNEL})
+            return
+        request = TakeOverRequest(taken.handoff_id, user, taken.previous, taken.reason, taken.to)
         runtime = deps.runtime
         outcome = take_over(uow=runtime.uow(), request=request, now=deps.now(), webhooks=runtime.webhooks)
         if outcome is not TakeOver.TAKEN:
