@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from scoring.types import Decision, HandoffStatus, Stage
 from storage.signals import HAND_RAISE_BELOW_FIT
 from storage.tables import (
+    OUTCOME_ROWS,
     DecisionRow,
     EventRow,
     HandoffRow,
@@ -48,7 +49,6 @@ Week = tuple[datetime, datetime]
 _SLA_LOOKBACK = timedelta(days=30)
 _MQL_OR_SQL = ("mql", "sql")
 _COUNTED = ("mql", "sql", "expired")
-OUTCOME_TYPES = ("opportunity_created", "closed_won", "closed_lost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +199,9 @@ class DigestQueries:
                 event.properties["amount"].as_float().label("amount"),
             )
             .where(
-                event.type.in_(OUTCOME_TYPES),
+                # SQLite takes a partial index only for a WHERE repeating its literals (a bound
+                # parameter proves nothing): without them this read every event of the window.
+                OUTCOME_ROWS,
                 event.occurred_at >= weeks[0][0],
                 event.occurred_at < weeks[-1][1],
             )
