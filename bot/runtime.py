@@ -19,6 +19,7 @@ from bot.model_source import load_scoring_model
 from bot.services.event_input import Parsed
 from bot.services.ingest import IngestResult, LeadIds
 from bot.services.ingest_batch import ingest_batch
+from bot.services.lead_cache import LeadCache
 from bot.services.policy import HandoffPolicy
 from bot.services.scorer import ScorerConfig, ScorerPass, score_pending
 from bot.settings import Settings
@@ -42,6 +43,7 @@ class Runtime:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
     lead_ids: LeadIds = field(default_factory=LeadIds)
+    lead_cache: LeadCache = field(default_factory=LeadCache)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per request or job)."""
@@ -85,6 +87,7 @@ class Runtime:
             now=(lambda: now) if now is not None else utcnow,
             config=self.scorer_config,
             on_chunk=on_chunk,
+            cache=self.lead_cache,
         )
 
     def drain(

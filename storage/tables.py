@@ -8,6 +8,7 @@ from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Float,
@@ -111,6 +112,8 @@ class LeadRow(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     first_source: Mapped[str | None] = mapped_column(String(100))
     first_campaign: Mapped[str | None] = mapped_column(String(200))
+    # Drawn anew by every write of the derived state: a copy kept in memory holds while it matches.
+    version: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LeadSearchTermRow(Base):

@@ -99,6 +99,11 @@ class LeadWriter:
         self._signals(lead, result.signals)
         self._store(lead, result.state)
 
+    @property
+    def leads(self) -> list[LeadState]:
+        """The leads this writer stored (once flushed)."""
+        return list(self._leads.values())
+
     def flush(self) -> None:
         """Write what was gathered: the stage changes and the signals in bulk, then every lead
         touched."""
