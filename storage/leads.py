@@ -73,6 +73,7 @@ class LeadState:
     stored_seldom: tuple[Any, ...] = ()  # the columns that seldom change (``_SELDOM``) as stored
     indexed_names: tuple[str | None, ...] = (None, None)  # (name, company) as the search terms have them
     version: int | None = None  # the stamp of the write this state is (see ``LeadRepository.save``)
+    derived_from: Any = None  # the lifecycle state this was last written from, in memory only
 
     def indexed(self) -> tuple[Any, ...]:
         """The values of the indexed columns (``_INDEXED``) as they are now."""
