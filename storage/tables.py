@@ -145,6 +145,7 @@ class EventRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # A key on SQLite only: PostgreSQL dropped it for the append's speed (migration 0009).
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime]
