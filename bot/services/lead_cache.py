@@ -5,11 +5,15 @@ JSON) cost a tenth of the scorer's time. A kept lead is used only while its stor
 the one this process wrote: any other write (a decision or a tick in ``serve``, a rescore, another
 process's scorer) draws another stamp or clears it, and the lead is read from the table again. A
 chunk that fails leaves kept leads changed in memory but not in the table: the cache is emptied.
+Two passes of one process (``serve``'s worker and a request that waits for the scorer) never
+share it: the second gets an empty cache of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from storage.leads import LeadState
 from storage.uow import UnitOfWork
@@ -21,6 +25,18 @@ class LeadCache:
     def __init__(self, *, limit: int = 200_000) -> None:
         self._leads: dict[int, LeadState] = {}
         self._limit = limit
+        self._in_use = threading.Lock()
+
+    @contextmanager
+    def claimed(self) -> Iterator[LeadCache]:
+        """This cache for one scorer pass at a time; a pass that finds it in use gets a new one."""
+        if not self._in_use.acquire(blocking=False):
+            yield LeadCache(limit=self._limit)
+            return
+        try:
+            yield self
+        finally:
+            self._in_use.release()
 
     def lock(self, uow: UnitOfWork, lead_ids: Iterable[int]) -> dict[int, LeadState]:
         """The leads, locked as ``lock_by_ids`` locks them: the kept ones whose stamp still holds,

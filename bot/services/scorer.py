@@ -86,19 +86,35 @@ def score_pending(
     if horizon is None:
         return done
     size = min(config.chunk, FIRST_CHUNK)
-    started = time.monotonic()
-    cache = cache if cache is not None else LeadCache()
     try:
-        while _chunk(uow_factory, model, policy, now(), config, horizon, size, done, cache):
-            size = config.next_chunk(size, seconds=time.monotonic() - started)
-            if on_chunk is not None:
-                on_chunk(done)
-            started = time.monotonic()
+        with (cache if cache is not None else LeadCache()).claimed() as kept:
+            _chunks(uow_factory, model, policy, now, config, horizon, size, done, kept, on_chunk)
     finally:
         with uow_factory() as uow:
             uow.scorer.release(holder=config.holder)
             uow.commit()
     return done
+
+
+def _chunks(
+    uow_factory: Callable[[], UnitOfWork],
+    model: ScoringModel,
+    policy: HandoffPolicy,
+    now: Callable[[], datetime],
+    config: ScorerConfig,
+    horizon: int,
+    size: int,
+    done: ScorerPass,
+    cache: LeadCache,
+    on_chunk: Callable[[ScorerPass], None] | None,
+) -> None:
+    """Chunk after chunk until the horizon, each sized by the pace of the last."""
+    started = time.monotonic()
+    while _chunk(uow_factory, model, policy, now(), config, horizon, size, done, cache):
+        size = config.next_chunk(size, seconds=time.monotonic() - started)
+        if on_chunk is not None:
+            on_chunk(done)
+        started = time.monotonic()
 
 
 def _chunk(

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.runtime import Runtime, build_runtime
+from bot.services.lead_cache import LeadCache
 from tests.builders import event, parsed
 from tests.conftest import make_settings
 
@@ -49,3 +50,13 @@ def test_a_lead_rederived_elsewhere_is_read_again(runtime: Runtime, other: Runti
     runtime.ingest(parsed(event("ana@acme.io", "email_open")))
 
     assert _opens(runtime, "ana@acme.io") == 3
+
+
+def test_two_passes_of_one_process_never_share_the_kept_leads() -> None:
+    cache = LeadCache()
+
+    with cache.claimed() as first, cache.claimed() as second:
+        assert first is cache
+        assert second is not cache
+    with cache.claimed() as later:
+        assert later is cache
