@@ -19,6 +19,7 @@ from bot.model_source import load_routing, load_scoring_model, load_webhooks
 from bot.services.event_input import Parsed
 from bot.services.ingest import IngestResult, LeadIds
 from bot.services.ingest_batch import ingest_batch
+from bot.services.lead_cache import LeadCache
 from bot.services.policy import HandoffPolicy
 from bot.services.scorer import ScorerConfig, ScorerPass, score_pending
 from bot.settings import Settings
@@ -46,6 +47,7 @@ class Runtime:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
     lead_ids: LeadIds = field(default_factory=LeadIds)
+    lead_cache: LeadCache = field(default_factory=LeadCache)
 
     def card_channels(self) -> list[str]:
         """Every channel a card may go to: the sales channel, and each route's."""
@@ -100,6 +102,7 @@ class Runtime:
             now=(lambda: now) if now is not None else utcnow,
             config=self.scorer_config,
             on_chunk=on_chunk,
+            cache=self.lead_cache,
         )
 
     def drain(

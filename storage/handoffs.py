@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from scoring.facts import RETURNS_TO_NURTURE
 from scoring.stages import Transition
 from scoring.types import Decision, HandoffStatus, Score
+from storage.bulk import insert_rows
 from storage.sql import chunked
 from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, OutboxRow, StageChangeRow, table
 
@@ -153,8 +154,7 @@ class HandoffRepository:
         their ids in the order of ``rows``."""
         if not rows:
             return []
-        statement = insert(_changes).returning(_changes.c.id, sort_by_parameter_order=True)
-        return [int(change_id) for change_id in self._session.execute(statement, rows).scalars()]
+        return insert_rows(self._session, _changes, rows, ids=True)
 
     def delete_stage_changes(self, ids: list[int]) -> None:
         """Remove stage changes a replay no longer derives."""
@@ -229,16 +229,14 @@ class HandoffRepository:
             }
             for handoff in handoffs
         ]
-        statement = insert(_handoffs).returning(_handoffs.c.id, sort_by_parameter_order=True)
-        ids = [int(handoff_id) for handoff_id in self._session.execute(statement, rows).scalars()]
+        ids = insert_rows(self._session, _handoffs, rows, ids=True)
         signals = [
             {"handoff_id": handoff_id, "rule_id": c.rule_id, "points": c.points}
             for handoff_id, handoff in zip(ids, handoffs, strict=True)
             for c in handoff.score.contributions
             if c.points != 0
         ]
-        if signals:
-            self._session.execute(insert(_signals), signals)
+        insert_rows(self._session, _signals, signals)
         return ids
 
     def close_if_open(self, *, handoff_id: int, status: HandoffStatus, at: datetime) -> bool:

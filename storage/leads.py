@@ -3,6 +3,7 @@ lifecycle's state (``life``), all derived by the scorer from the event log."""
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ _STATE_COLUMNS = (
     _leads.c.next_due_at,
     _leads.c.first_source,
     _leads.c.first_campaign,
+    _leads.c.version,
 )
 # Indexed columns are written only when they change: on SQLite an UPDATE that sets an indexed
 # column rewrites its index entry even when the value is the same.
@@ -70,6 +72,8 @@ class LeadState:
     stored: tuple[Any, ...] = ()  # the indexed columns as stored
     stored_seldom: tuple[Any, ...] = ()  # the columns that seldom change (``_SELDOM``) as stored
     indexed_names: tuple[str | None, ...] = (None, None)  # (name, company) as the search terms have them
+    version: int | None = None  # the stamp of the write this state is (see ``LeadRepository.save``)
+    derived_from: Any = None  # the lifecycle state this was last written from, in memory only
 
     def indexed(self) -> tuple[Any, ...]:
         """The values of the indexed columns (``_INDEXED``) as they are now."""
@@ -101,8 +105,8 @@ class LeadSearch:
 
 
 def _state(row: Sequence[Any]) -> LeadState:
-    lead_id, email, *profile, stage, score, fit, engagement, disqualified, ledger, recycle = row[:-6]
-    as_of, life, derived, next_due_at, first_source, first_campaign = row[-6:]
+    lead_id, email, *profile, stage, score, fit, engagement, disqualified, ledger, recycle = row[:-7]
+    as_of, life, derived, next_due_at, first_source, first_campaign, version = row[-7:]
     lead = LeadState(
         id=lead_id,
         email=email,
@@ -123,6 +127,7 @@ def _state(row: Sequence[Any]) -> LeadState:
         first_source=first_source,
         first_campaign=first_campaign,
         indexed_names=(profile[_NAME], profile[_COMPANY]),
+        version=version,
     )
     lead.stored = lead.indexed()
     lead.stored_seldom = (*profile, first_source, first_campaign, disqualified, life)
@@ -159,6 +164,23 @@ class LeadRepository:
         for query in batches:
             for row in self._session.execute(query.order_by(_leads.c.id).with_for_update()):
                 found[row.id] = _state(row)
+        return found
+
+    def lock_versions(self, lead_ids: Iterable[int]) -> dict[int, int | None]:
+        """The version stamps of these leads, locking their rows (PostgreSQL) like ``lock_by_ids``."""
+        wanted = sorted(set(lead_ids))
+        if self._postgres:
+            matches = _leads.c.id == any_(bindparam("ids", wanted, type_=ARRAY(Integer)))
+            batches = [select(_leads.c.id, _leads.c.version).where(matches)]
+        else:
+            batches = [
+                select(_leads.c.id, _leads.c.version).where(_leads.c.id.in_(batch))
+                for batch in chunked(wanted, 500)
+            ]
+        found: dict[int, int | None] = {}
+        for query in batches:
+            rows = self._session.execute(query.order_by(_leads.c.id).with_for_update())
+            found.update((row[0], row[1]) for row in rows)
         return found
 
     def ids_for(self, emails: Iterable[str]) -> dict[str, int]:
@@ -222,10 +244,13 @@ class LeadRepository:
         """Write back what the lifecycle derived for ``leads``, each in one UPDATE; the columns that
         seldom change and the indexed ones only where they changed."""
         groups: dict[tuple[bool, bool], list[dict[str, Any]]] = defaultdict(list)
+        version = secrets.randbits(62)
         for lead in leads:
             seldom, indexed = lead.seldom(), lead.indexed()
+            lead.version = version
             row = {
                 "id": lead.id,
+                "version": version,
                 "score": lead.score,
                 "fit": lead.fit,
                 "engagement": lead.engagement,
@@ -253,7 +278,8 @@ class LeadRepository:
 
     def mark_all_underived(self) -> int:
         """Have every lead re-derived from its events by the next scorer pass."""
-        return int(self._session.execute(update(_leads).values(derived=False)).rowcount)  # type: ignore[attr-defined]
+        statement = update(_leads).values(derived=False, version=None)
+        return int(self._session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
     def get(self, lead_id: int) -> LeadState | None:
         """One lead by id."""

@@ -35,20 +35,22 @@ class SignalRepository:
         self._session = session
 
     def add_new(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Store the signals not stored yet (a replay derives them again); returns those that were new."""
+        """Store the signals not stored yet (a replay derives them again), all in one statement;
+        returns those that were new (the first of any given twice)."""
+        given: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in rows:
+            given.setdefault((row["lead_id"], row["kind"], row["event_id"]), row)
+        if not given:
+            return []
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        new = []
-        for row in rows:
-            statement = (
-                insert(_signals)
-                .values(row)
-                .on_conflict_do_nothing(index_elements=["lead_id", "kind", "event_id"])
-                .returning(_signals.c.id)
-            )
-            if self._session.execute(statement).first() is not None:
-                new.append(row)
-        return new
+        statement = (
+            insert(_signals)
+            .on_conflict_do_nothing(index_elements=["lead_id", "kind", "event_id"])
+            .returning(_signals.c.lead_id, _signals.c.kind, _signals.c.event_id)
+        )
+        stored = {tuple(key) for key in self._session.execute(statement, list(given.values()))}
+        return [row for key, row in given.items() if key in stored]
 
     def for_lead(self, lead_id: int, *, since: datetime | None = None) -> list[StoredSignal]:
         """A lead's signals, oldest first (those at or after ``since`` when given)."""

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Float,
@@ -111,6 +112,8 @@ class LeadRow(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     first_source: Mapped[str | None] = mapped_column(String(100))
     first_campaign: Mapped[str | None] = mapped_column(String(200))
+    # Drawn anew by every write of the derived state: a copy kept in memory holds while it matches.
+    version: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LeadSearchTermRow(Base):
@@ -142,6 +145,7 @@ class EventRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # A key on SQLite only: PostgreSQL dropped it for the append's speed (migration 0010).
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime]

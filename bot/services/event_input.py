@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from bot.services.schemas import EventIn, Refusal, refusals_from
+from bot.services.event_fast import plain_event, plain_events
+from bot.services.schemas import EventIn, Refusal, ValidEvent, refusals_from, valid_event
 
 # A JSON string, or one bracket or comma: enough to find the top-level elements of an array.
 _ARRAY_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[][{},]', re.DOTALL)
@@ -31,7 +32,7 @@ class Parsed:
     """One input item: its position (line number or index) and the event, or why it was refused."""
 
     position: int
-    event: EventIn | None
+    event: ValidEvent | None
     refusals: Sequence[Refusal] = ()
 
 
@@ -44,8 +45,11 @@ def parse_json_lines(lines: Iterable[str | bytes], *, first: int = 1) -> Iterato
 
 
 def _validate_json(position: int, text: str | bytes) -> Parsed:
+    plain = plain_event(text)
+    if plain is not None:
+        return Parsed(position, plain)
     try:
-        return Parsed(position, EventIn.model_validate_json(text))
+        return Parsed(position, valid_event(EventIn.model_validate_json(text)))
     except ValidationError as exc:
         problem = _json_problem(exc)
         if problem is not None:
@@ -77,7 +81,7 @@ def parse_objects(items: Iterable[Any], *, first: int = 0) -> Iterator[Parsed]:
             )
             continue
         try:
-            yield Parsed(position, EventIn.model_validate(item))
+            yield Parsed(position, valid_event(EventIn.model_validate(item)))
         except ValidationError as exc:
             yield Parsed(position, None, refusals_from(position, exc))
 
@@ -89,6 +93,9 @@ def parse_body(body: bytes) -> Iterator[Parsed]:
     if not text:
         raise InputFormatError(_EMPTY)
     if text.startswith(b"["):
+        plain = plain_events(text)
+        if plain is not None:
+            return (Parsed(position, event) for position, event in enumerate(plain))
         try:
             return parse_objects(from_json(text))
         except ValueError as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.services.schemas import EventIn, Refusal
+from bot.services.schemas import Refusal, ValidEvent
 from scoring import ScoringModel
 from storage.event_log import NewEvent
 from storage.uow import UnitOfWork
@@ -81,7 +81,7 @@ class LeadIds:
 def append_events(
     *,
     uow: UnitOfWork,
-    events: Sequence[EventIn],
+    events: Sequence[ValidEvent],
     model: ScoringModel,
     now: datetime,
     lead_ids: LeadIds | None = None,
@@ -106,12 +106,11 @@ def append_events(
     return result
 
 
-def _new(event: EventIn, lead_id: int) -> NewEvent:
-    profile = event.lead.model_dump(exclude_none=True) or None if event.lead is not None else None
-    return (event.event_id, lead_id, event.type, event.occurred_at, event.properties, profile)
+def _new(event: ValidEvent, lead_id: int) -> NewEvent:
+    return (event.event_id, lead_id, event.type, event.occurred_at, event.properties, event.profile)
 
 
-def _first_of_each_id(events: Sequence[EventIn], result: IngestResult) -> Sequence[EventIn]:
+def _first_of_each_id(events: Sequence[ValidEvent], result: IngestResult) -> Sequence[ValidEvent]:
     if len({event.event_id for event in events}) == len(events):
         return events
     seen: set[str] = set()

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.services.event_input import Parsed
 from bot.services.ingest import IngestResult, LeadIds, append_events
-from bot.services.schemas import EventIn, Refusal
+from bot.services.schemas import Refusal, ValidEvent
 from scoring import ScoringModel
 from storage.errors import caused_by_data, one_sentence
 from storage.uow import UnitOfWork
@@ -51,7 +51,7 @@ class _Store:
     ) -> None:
         self.unit_of_work, self.model, self.now, self.lead_ids = unit_of_work, model, now, lead_ids
 
-    def isolating(self, events: list[tuple[int, EventIn]]) -> IngestResult:
+    def isolating(self, events: list[tuple[int, ValidEvent]]) -> IngestResult:
         """Ingest ``events`` in one transaction; on a data error, each half in its own."""
         try:
             return append_events(
@@ -72,7 +72,7 @@ class _Store:
         return result
 
 
-def _refused(item: tuple[int, EventIn], exc: Exception) -> IngestResult:
+def _refused(item: tuple[int, ValidEvent], exc: Exception) -> IngestResult:
     position, event = item
     log.warning("event %r at %d could not be stored", event.event_id, position, exc_info=exc)
     refusal = Refusal(index=position, field="(event)", error=f"could not be stored: {one_sentence(exc)}")

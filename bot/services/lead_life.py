@@ -14,7 +14,10 @@ from storage.leads import PROFILE_FIELDS, LeadState
 
 
 def life_of(lead: LeadState) -> LeadLife:
-    """What the lifecycle knows of a stored lead (a lead never derived yet starts afresh)."""
+    """What the lifecycle knows of a stored lead (a lead never derived yet starts afresh); the
+    state it was just written from, when the scorer kept it in memory."""
+    if isinstance(lead.derived_from, LeadLife):
+        return lead.derived_from
     if not lead.derived:
         return LeadLife(profile=LeadProfile(email=lead.email))
     life = lead.life
@@ -76,6 +79,7 @@ def store_life(lead: LeadState, life: LeadLife, *, model: ScoringModel, now: dat
         lead.life["attributes"] = [list(pair) for pair in life.profile.attributes]
     if life.outcome is not None:
         lead.life["outcome"] = life.outcome.as_json()
+    lead.derived_from = life
 
 
 def earlier_json(earlier: EarlierDecision | None) -> dict[str, Any] | None:

@@ -63,6 +63,7 @@ class LeadWriter:
     _bulk: list[dict[str, Any]] = field(default_factory=list)
     _then: list[tuple[int, LeadState, Move, int | None]] = field(default_factory=list)
     _opening: list[tuple[LeadState, NewHandoff, Move]] = field(default_factory=list)
+    _noticed: list[tuple[LeadState, dict[str, Any]]] = field(default_factory=list)
     _leads: dict[int, LeadState] = field(default_factory=dict)
     _lives: dict[int, StoredLife] = field(default_factory=dict)
     _placer: Placer | None = None
@@ -104,9 +105,16 @@ class LeadWriter:
         self._signals(lead, result.signals)
         self._store(lead, result.state)
 
+    @property
+    def leads(self) -> list[LeadState]:
+        """The leads this writer stored (once flushed)."""
+        return list(self._leads.values())
+
     def flush(self) -> None:
-        """Write what was gathered: the stage changes in bulk, then every lead touched."""
+        """Write what was gathered: the stage changes and the signals in bulk, then every lead
+        touched."""
         self.write_moves()
+        self._write_signals()
         self.uow.leads.save(list(self._leads.values()), scored_at=self.now)
 
     def _fold(self, lead: LeadState, facts: Sequence[Fact]) -> None:
@@ -228,20 +236,28 @@ class LeadWriter:
         }
 
     def _signals(self, lead: LeadState, signals: Iterable[Signal]) -> None:
-        rows = [
-            {
-                "lead_id": lead.id,
-                "kind": signal.kind.value,
-                "at": signal.at,
-                "detail": signal.detail,
-                "event_id": signal.event_id or "",
-                "owner": signal.owner,
-                "recorded_at": self.now,
-            }
+        self._noticed += [
+            (
+                lead,
+                {
+                    "lead_id": lead.id,
+                    "kind": signal.kind.value,
+                    "at": signal.at,
+                    "detail": signal.detail,
+                    "event_id": signal.event_id or "",
+                    "owner": signal.owner,
+                    "recorded_at": self.now,
+                },
+            )
             for signal in signals
         ]
-        for row in self.uow.signals.add_new(rows) if rows else []:
-            if is_live(row["at"], model=self.model, now=self.now):
+
+    def _write_signals(self) -> None:
+        """Store the signals gathered, and tell of the new ones that are recent."""
+        noticed, self._noticed = self._noticed, []
+        new = {id(row) for row in self.uow.signals.add_new([row for _, row in noticed])}
+        for lead, row in noticed:
+            if id(row) in new and is_live(row["at"], model=self.model, now=self.now):
                 self._tell(lead, row)
 
     def _tell(self, lead: LeadState, signal: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import msgspec
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -110,6 +111,24 @@ class EventIn(BaseModel):
         if self.type in OUTCOME_EVENTS:
             check_outcome(self.properties)
         return self
+
+
+class ValidEvent(msgspec.Struct, frozen=True, gc=False):
+    """A validated event as ingestion stores it: the profile fields it gives (None: none). A
+    msgspec struct: ingestion makes one per event, and builds it several times faster."""
+
+    event_id: str
+    email: str
+    type: str
+    occurred_at: datetime
+    properties: dict[str, Any]
+    profile: dict[str, Any] | None
+
+
+def valid_event(event: EventIn) -> ValidEvent:
+    """What ingestion stores of a validated ``EventIn``."""
+    profile = event.lead.model_dump(exclude_none=True) or None if event.lead is not None else None
+    return ValidEvent(event.event_id, event.email, event.type, event.occurred_at, event.properties, profile)
 
 
 class Refusal(BaseModel):

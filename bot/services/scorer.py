@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
+from bot.services.lead_cache import LeadCache
 from bot.services.lifecycle_writes import LeadWriter, event_fact
 from bot.services.policy import HandoffPolicy
 from bot.services.quarantine import Apart, retry_quarantined, store_each_apart, writer_for
@@ -70,8 +71,10 @@ def score_pending(
     now: Callable[[], datetime],
     config: ScorerConfig,
     on_chunk: Callable[[ScorerPass], None] | None = None,
+    cache: LeadCache | None = None,
 ) -> ScorerPass:
-    """Fold every event appended so far, if this process may score; see ``caught_up``."""
+    """Fold every event appended so far, if this process may score; see ``caught_up``. ``cache``:
+    the leads this process scored before, kept across passes."""
     done = ScorerPass()
     if not _take_lease(uow_factory, config, now()):
         return done
@@ -83,18 +86,35 @@ def score_pending(
     if horizon is None:
         return done
     size = min(config.chunk, FIRST_CHUNK)
-    started = time.monotonic()
     try:
-        while _chunk(uow_factory, model, policy, now(), config, horizon, size, done):
-            size = config.next_chunk(size, seconds=time.monotonic() - started)
-            if on_chunk is not None:
-                on_chunk(done)
-            started = time.monotonic()
+        with (cache if cache is not None else LeadCache()).claimed() as kept:
+            _chunks(uow_factory, model, policy, now, config, horizon, size, done, kept, on_chunk)
     finally:
         with uow_factory() as uow:
             uow.scorer.release(holder=config.holder)
             uow.commit()
     return done
+
+
+def _chunks(
+    uow_factory: Callable[[], UnitOfWork],
+    model: ScoringModel,
+    policy: HandoffPolicy,
+    now: Callable[[], datetime],
+    config: ScorerConfig,
+    horizon: int,
+    size: int,
+    done: ScorerPass,
+    cache: LeadCache,
+    on_chunk: Callable[[ScorerPass], None] | None,
+) -> None:
+    """Chunk after chunk until the horizon, each sized by the pace of the last."""
+    started = time.monotonic()
+    while _chunk(uow_factory, model, policy, now(), config, horizon, size, done, cache):
+        size = config.next_chunk(size, seconds=time.monotonic() - started)
+        if on_chunk is not None:
+            on_chunk(done)
+        started = time.monotonic()
 
 
 def _chunk(
@@ -106,17 +126,23 @@ def _chunk(
     horizon: int,
     size: int,
     done: ScorerPass,
+    cache: LeadCache,
 ) -> bool:
     """One chunk in one transaction; when the database refuses some of its writes, again with each
     lead apart, the refused ones set aside in the quarantine (see ``_score``)."""
-    attempt = partial(_chunk_once, uow_factory, model, policy, now, config, horizon, size, done)
+    attempt = partial(_chunk_once, uow_factory, model, policy, now, config, horizon, size, done, cache)
     try:
         return attempt(one_by_one=False)
     except Exception as exc:
+        cache.clear()  # kept leads were changed in memory by what the database did not keep
         if not caused_by_data(exc):
             raise
         log.warning("the database refused a chunk's writes (%s): scoring it lead by lead", one_sentence(exc))
+    try:
         return attempt(one_by_one=True)
+    except Exception:
+        cache.clear()
+        raise
 
 
 def _chunk_once(
@@ -128,6 +154,7 @@ def _chunk_once(
     horizon: int,
     size: int,
     done: ScorerPass,
+    cache: LeadCache,
     *,
     one_by_one: bool,
 ) -> bool:
@@ -143,9 +170,11 @@ def _chunk_once(
             events,
             upto=reached,
             one_by_one=one_by_one,
+            cache=cache,
         )
         uow.scorer.advance(to=reached, holder=config.holder)
         uow.commit()
+    cache.keep(lead for writer in writers for lead in writer.leads)
     done.events += len(events)
     for writer in writers:
         done.recorded.update(writer.recorded)
@@ -162,6 +191,7 @@ def _score(
     *,
     upto: int,
     one_by_one: bool,
+    cache: LeadCache,
 ) -> list[LeadWriter]:
     """Fold or replay each lead the events touch. A quarantined lead is always replayed (its state
     lacks the events it could not store). ``one_by_one``: each lead in a savepoint of its own, and a
@@ -169,7 +199,7 @@ def _score(
     by_lead: dict[int, list[LoggedEvent]] = defaultdict(list)
     for event in events:
         by_lead[event.lead_id].append(event)
-    leads = uow.leads.lock_by_ids(by_lead)
+    leads = uow.leads.lock_by_ids(by_lead) if one_by_one else cache.lock(uow, by_lead)
     facts = {lead_id: [event_fact(event) for event in by_lead[lead_id]] for lead_id in sorted(by_lead)}
     aside = set(uow.quarantine.lead_ids()) & facts.keys()
     if one_by_one:

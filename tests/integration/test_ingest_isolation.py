@@ -1,6 +1,6 @@
 """The safety net under validation: a value the database refuses costs only its own event.
 
-The events here skip validation (``model_copy`` does not validate), as a value that validation
+The events here skip validation (``msgspec.structs.replace`` does not validate), as a value that validation
 missed would: the batch's transaction fails, and the batch is retried in halves until that event
 is found and refused alone.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime, build_runtime
 from bot.services.event_input import Parsed
-from bot.services.schemas import LeadIn
 from storage.tables import EventRow, HandoffRow, OutboxRow, StageChangeRow
 from tests.builders import FIT_LEAD, event, parsed
 from tests.conftest import make_settings
@@ -29,7 +29,7 @@ def _count(runtime: Runtime, table: type) -> int:
 def _unchecked(item: Parsed, **update: Any) -> Parsed:
     """``item`` with ``update`` applied after validation, as if validation had missed it."""
     assert item.event is not None
-    return Parsed(item.position, item.event.model_copy(update=update))
+    return Parsed(item.position, msgspec.structs.replace(item.event, **update))
 
 
 def _deep(levels: int) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def postgres_runtime(postgres_url: str) -> Iterator[Runtime]:
 @pytest.mark.parametrize("field", ["name", "company"])
 def test_postgresql_refusing_a_nul_byte_costs_only_that_event(postgres_runtime: Runtime, field: str) -> None:
     batch = parsed(event(lead=FIT_LEAD), event(email="bo@acme.io"), event(email="cy@acme.io"))
-    batch[1] = _unchecked(batch[1], lead=LeadIn.model_construct(**{field: "Bo\x00"}))
+    batch[1] = _unchecked(batch[1], profile={field: "Bo\x00"})
 
     result = postgres_runtime.ingest(batch)
 

@@ -82,16 +82,16 @@ def test_csv_separator_and_encoding_are_found(separator: str, encoding: str) -> 
 
     assert _outcome(items) == [(2, None)]
     assert items[0].event is not None
-    assert items[0].event.lead is not None
-    assert items[0].event.lead.name == "Jürgen Müller"
+    assert items[0].event.profile is not None
+    assert items[0].event.profile["name"] == "Jürgen Müller"
 
 
 def test_windows_1252_only_characters_are_read_as_excel_wrote_them() -> None:
     items = _csv(",".join(HEADER) + "\n" + ",".join([*ROW[:4], "“Ana” – €"]) + "\n", encoding="cp1252")
 
     assert items[0].event is not None
-    assert items[0].event.lead is not None
-    assert items[0].event.lead.name == "“Ana” – €"
+    assert items[0].event.profile is not None
+    assert items[0].event.profile["name"] == "“Ana” – €"
 
 
 @pytest.mark.parametrize(
