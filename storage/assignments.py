@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scoring.types import HandoffStatus
+from storage.sql import upsert_into
 from storage.tables import (
     AccountOwnerRow,
     AssignmentRow,
@@ -49,10 +49,9 @@ class AssignmentRepository:
     def lock_turns(self, team: str, *, members: Sequence[str]) -> dict[str, int]:
         """The turns each rep of ``team`` has had, locked until commit on PostgreSQL (SQLite has one
         writer at a time), so replicas assigning at once take turns one after the other."""
-        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
         rows = [{"team": team, "user_id": user, "turns": 0} for user in members]
         # Every member gets a row first: FOR UPDATE locks rows, and a missing row locks nothing.
-        self._session.execute(insert(_turns).values(rows).on_conflict_do_nothing())
+        self._session.execute(upsert_into(self._session, _turns).values(rows).on_conflict_do_nothing())
         query = select(_turns.c.user_id, _turns.c.turns).where(_turns.c.team == team)
         if self._dialect() == "postgresql":
             query = query.with_for_update()
@@ -60,8 +59,7 @@ class AssignmentRepository:
 
     def add_turn(self, *, team: str, user_id: str) -> None:
         """Count one more turn for ``user_id`` in ``team``."""
-        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
-        statement = insert(_turns).values(team=team, user_id=user_id, turns=1)
+        statement = upsert_into(self._session, _turns).values(team=team, user_id=user_id, turns=1)
         statement = statement.on_conflict_do_update(
             index_elements=["team", "user_id"], set_={"turns": _turns.c.turns + 1}
         )
@@ -76,8 +74,9 @@ class AssignmentRepository:
 
     def set_away(self, *, user_id: str, until: datetime | None, now: datetime) -> None:
         """Mark ``user_id`` away until ``until`` (None: back now)."""
-        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
-        statement = insert(_status).values(user_id=user_id, away_until=until, updated_at=now)
+        statement = upsert_into(self._session, _status).values(
+            user_id=user_id, away_until=until, updated_at=now
+        )
         statement = statement.on_conflict_do_update(
             index_elements=["user_id"], set_={"away_until": until, "updated_at": now}
         )
@@ -99,9 +98,10 @@ class AssignmentRepository:
 
     def put_owners(self, owners: Sequence[tuple[str, str]], *, now: datetime) -> None:
         """Store (domain, owner) pairs, replacing a domain's earlier owner."""
-        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
         for domain, owner in owners:
-            statement = insert(_owners).values(domain=domain.lower(), owner=owner, updated_at=now)
+            statement = upsert_into(self._session, _owners).values(
+                domain=domain.lower(), owner=owner, updated_at=now
+            )
             statement = statement.on_conflict_do_update(
                 index_elements=["domain"], set_={"owner": owner, "updated_at": now}
             )

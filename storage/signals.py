@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.sql import chunked
+from storage.sql import chunked, upsert_into
 from storage.tables import LeadSignalRow, table
 
 _signals = table(LeadSignalRow)
@@ -42,10 +41,8 @@ class SignalRepository:
             given.setdefault((row["lead_id"], row["kind"], row["event_id"]), row)
         if not given:
             return []
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(_signals)
+            upsert_into(self._session, _signals)
             .on_conflict_do_nothing(index_elements=["lead_id", "kind", "event_id"])
             .returning(_signals.c.lead_id, _signals.c.kind, _signals.c.event_id)
         )

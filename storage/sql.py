@@ -6,6 +6,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 import orjson
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
@@ -19,3 +22,10 @@ def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 def json_text(value: Any) -> str:
     """``value`` as JSON text (orjson: JSON columns are written for every event ingested)."""
     return orjson.dumps(value).decode()
+
+
+def upsert_into(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``table`` that can take ``ON CONFLICT`` on the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -54,11 +54,11 @@ def take_over(
         holder = uow.assignments.holder(handoff.id)
         if holder == request.taker:
             return TakeOver.ALREADY_YOURS
+        if holder != request.previous:
+            return TakeOver.MOVED_ON
         record = AssignmentRecord(
             handoff.id, request.taker, holder, TAKEN_OVER, request.user_id, request.reason, now
         )
-        if holder != request.previous:
-            return TakeOver.MOVED_ON
         if not uow.assignments.hand_over(record):
             return TakeOver.DECIDED
         announce_hand_over(uow, record, lead_id=lead.id, email=lead.email, webhooks=webhooks)
