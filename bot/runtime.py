@@ -27,6 +27,7 @@ from bot.webhooks.config import WebhookConfig
 from scoring import ScoringModel
 from scoring.routing import Routing
 from storage.database import make_engine, make_session_factory
+from storage.event_log import EventValues, event_values
 from storage.migrate import upgrade
 from storage.signals import HAND_RAISE_BELOW_FIT
 from storage.uow import UnitOfWork
@@ -53,6 +54,11 @@ class Runtime:
         """Every channel a card may go to: the sales channel, and each route's."""
         routed = [route.channel for route in self.routing.routes] if self.routing else []
         return [channel for channel in (self.settings.sales_channel, *routed) if channel]
+
+    @property
+    def event_values(self) -> EventValues:
+        """How this database's driver takes an event's values."""
+        return event_values(self.engine.dialect.name)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per request or job)."""
@@ -87,7 +93,12 @@ class Runtime:
         """Append the valid events of a parsed batch to the event log; refusals keep their positions,
         and an event the database will not store is refused alone (the others are stored)."""
         return ingest_batch(
-            unit_of_work=self.uow, batch=batch, model=self.model, now=now or utcnow(), lead_ids=self.lead_ids
+            unit_of_work=self.uow,
+            batch=batch,
+            model=self.model,
+            now=now or utcnow(),
+            values=self.event_values,
+            lead_ids=self.lead_ids,
         )
 
     def score(

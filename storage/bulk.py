@@ -19,10 +19,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from storage.sql import json_text
+from storage.sql import chunked, json_text
 
 Rows = Sequence[Mapping[str, Any]]
 Values = Sequence[Sequence[Any]]
+_SQLITE_PARAMETERS = 32_766  # the most one SQLite statement takes (since 3.32)
 _ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
@@ -46,6 +47,37 @@ def insert_ignoring_conflicts(session: Session, table: Table, rows: Rows, keys: 
     return _execute_many(
         session, sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=keys), rows
     )
+
+
+def insert_new(
+    session: Session, table: Table, rows: Rows, *, keys: list[str], returning: Sequence[str]
+) -> list[Sequence[Any]]:
+    """INSERT rows (all with the keys of the first), skipping any that clash on ``keys``; returns
+    the ``returning`` columns of those inserted (in no particular order)."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    dialect = _dialect(session)
+    quote = dialect.identifier_preparer.quote
+    into = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))})"
+    clash = (
+        f"ON CONFLICT ({', '.join(map(quote, keys))}) DO NOTHING RETURNING {', '.join(map(quote, returning))}"
+    )
+    connection = session.connection()
+    if dialect.name == "postgresql":
+        staged = _stage(session, table, names, rows, dialect)
+        columns = ", ".join(map(quote, names))
+        return list(connection.exec_driver_sql(f"{into} SELECT {columns} FROM {staged} {clash}"))
+    processors = [_processor(table.c[name].type, dialect) or _same for name in names]
+    marks = f"({', '.join('?' * len(names))})"
+    found: list[Sequence[Any]] = []
+    for batch in chunked(rows, _SQLITE_PARAMETERS // len(names)):
+        values = tuple(
+            process(row[name]) for row in batch for name, process in zip(names, processors, strict=True)
+        )
+        statement = f"{into} VALUES {', '.join([marks] * len(batch))} {clash}"
+        found += connection.exec_driver_sql(statement, values)
+    return found
 
 
 def insert_rows(session: Session, table: Table, rows: Rows, *, ids: bool = False) -> list[int]:
@@ -115,7 +147,11 @@ def _dialect(session: Session) -> Dialect:
 def value_writer(session: Session, column: Column[Any]) -> Callable[[Any], Any]:
     """What a value of ``column`` becomes on its way to the driver: SQLAlchemy's bind processing,
     or on PostgreSQL the text COPY reads (for JSON: refusing NUL)."""
-    dialect = _dialect(session)
+    return dialect_value_writer(_dialect(session), column)
+
+
+def dialect_value_writer(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any]:
+    """``value_writer`` for a dialect (no session needed: a worker process can prepare values)."""
     if dialect.name == "postgresql":
         return _copy_value(column, dialect)
     if isinstance(column.type, JSON) and not column.type.none_as_null:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from storage.bulk import copy_values, insert_values, value_writer
+from storage.bulk import copy_values, dialect_value_writer, insert_values
 from storage.tables import EventRow, table
 
 _events = table(EventRow)
@@ -34,8 +35,53 @@ LOGGED_COLUMNS = (
     _events.c.profile,
 )
 APPENDED = ("event_id", "lead_id", "type", "occurred_at", "properties", "profile", "rule_id", "received_at")
-NewEvent = tuple[str, int, str, datetime, dict[str, Any], dict[str, Any] | None]
-"""An event to append: its event_id, lead_id, type, occurred_at, properties and profile."""
+ReadyEvent = tuple[str, str, str, Any, Any, Any]
+"""An event as the database driver takes it: event_id, email, type, and occurred_at, properties and
+profile converted by :class:`EventValues`."""
+ReadyRow = tuple[str, int, str, Any, Any, Any]
+"""A :data:`ReadyEvent` with its lead's id in place of the email: what ``append`` stores."""
+_DRIVERS = {"sqlite": "sqlite://", "postgresql": "postgresql+psycopg://"}
+
+
+class EventValues:
+    """An event's values as one dialect's driver takes them. Built from the dialect's name, so a
+    worker process can prepare events for the process that stores them."""
+
+    def __init__(self, dialect_name: str) -> None:
+        dialect = make_url(_DRIVERS[dialect_name]).get_dialect()()
+        self.dialect_name = dialect_name
+        self._moment = dialect_value_writer(dialect, _events.c.occurred_at)
+        self._properties = dialect_value_writer(dialect, _events.c.properties)
+        self._profile = dialect_value_writer(dialect, _events.c.profile)
+
+    def __call__(
+        self,
+        event_id: str,
+        email: str,
+        kind: str,
+        occurred_at: datetime,
+        properties: dict[str, Any],
+        profile: dict[str, Any] | None,
+    ) -> ReadyEvent:
+        """The event ready for the driver (ValueError: a value the database could not keep)."""
+        return (
+            event_id,
+            email,
+            kind,
+            self._moment(occurred_at),
+            self._properties(properties),
+            self._profile(profile),
+        )
+
+    def moment(self, at: datetime) -> Any:
+        """A time as the driver takes it."""
+        return self._moment(at)
+
+
+@cache
+def event_values(dialect_name: str) -> EventValues:
+    """The :class:`EventValues` of a dialect (``sqlite`` or ``postgresql``), made once."""
+    return EventValues(dialect_name)
 
 
 class LoggedEvent(NamedTuple):
@@ -67,28 +113,24 @@ class EventRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def append(self, events: Sequence[NewEvent], *, received_at: datetime) -> int:
-        """Append the events not stored yet (each event_id once); returns how many were new."""
-        rows = self._driver_rows(events, received_at)
+    @property
+    def values(self) -> EventValues:
+        """How this database's driver takes an event's values."""
+        return event_values(self._session.get_bind().dialect.name)
+
+    def append(self, rows: Sequence[ReadyRow], *, received_at: Any) -> int:
+        """Append the events not stored yet (each event_id once); returns how many were new.
+        ``received_at``: as the driver takes it (``EventValues.moment``)."""
+        ready = [(*row, None, received_at) for row in rows]
         if not self._postgres:
-            return insert_values(self._session, _events, APPENDED, rows, ["event_id"])
+            return insert_values(self._session, _events, APPENDED, ready, ["event_id"])
         self._session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": HORIZON_LOCK_KEY})
         try:
             with self._session.begin_nested():
-                copy_values(self._session, _events, APPENDED, rows)
+                copy_values(self._session, _events, APPENDED, ready)
         except UniqueViolation:  # some are stored already: a re-send, or another process was first
-            return insert_values(self._session, _events, APPENDED, rows, ["event_id"])
-        return len(rows)
-
-    def _driver_rows(self, events: Sequence[NewEvent], received_at: datetime) -> list[tuple[Any, ...]]:
-        moment = value_writer(self._session, _events.c.occurred_at)
-        as_json = value_writer(self._session, _events.c.properties)
-        profile_json = value_writer(self._session, _events.c.profile)
-        received = value_writer(self._session, _events.c.received_at)(received_at)
-        return [
-            (event_id, lead, kind, moment(at), as_json(properties), profile_json(profile), None, received)
-            for event_id, lead, kind, at, properties, profile in events
-        ]
+            return insert_values(self._session, _events, APPENDED, ready, ["event_id"])
+        return len(ready)
 
     def horizon(self, *, wait_seconds: float) -> int | None:
         """The highest event id below which every append has committed; None if appends held the

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from scoring.types import LeadProfile, Stage
-from storage.bulk import insert_ignoring_conflicts, update_rows
+from storage.bulk import insert_new, update_rows
 from storage.lead_search import find_lead_ids, names_changed, reindex
 from storage.sql import chunked
 from storage.tables import LeadRow, table
@@ -220,8 +220,9 @@ class LeadRepository:
         query = select(*_STATE_COLUMNS).where(_leads.c.id > after_id).order_by(_leads.c.id).limit(limit)
         return [_state(row) for row in self._session.execute(query.with_for_update() if lock else query)]
 
-    def create_missing(self, emails: Sequence[str], *, at: datetime) -> None:
-        """Insert bare leads for emails not yet known (a concurrent insert of the same one is fine)."""
+    def create_missing(self, emails: Sequence[str], *, at: datetime) -> dict[str, int]:
+        """Insert bare leads for emails not yet known; returns the ids of those this call created
+        (one another process created meanwhile is left as it is, and not returned)."""
         rows = [
             {
                 "email": email,
@@ -238,7 +239,8 @@ class LeadRepository:
             }
             for email in emails
         ]
-        insert_ignoring_conflicts(self._session, _leads, rows, ["email"])
+        created = insert_new(self._session, _leads, rows, keys=["email"], returning=["email", "id"])
+        return {email: lead_id for email, lead_id in created}  # noqa: C416 (rows, not pairs)
 
     def save(self, leads: Sequence[LeadState], *, scored_at: datetime) -> None:
         """Write back what the lifecycle derived for ``leads``, each in one UPDATE; the columns that

@@ -132,7 +132,9 @@ class LeadSearchTermRow(Base):
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
 
 
-OUTCOME_ROWS = text("type IN ('opportunity_created', 'closed_won', 'closed_lost')")
+# Written with OR, not IN: SQLite evaluates it for every event appended, and an IN list costs it a
+# temporary table each time (migration 0011).
+OUTCOME_ROWS = text("(type = 'opportunity_created' OR type = 'closed_won' OR type = 'closed_lost')")
 
 
 class EventRow(Base):

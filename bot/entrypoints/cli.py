@@ -25,9 +25,10 @@ from bot.entrypoints.cli_webhooks import webhooks_app
 from bot.entrypoints.problems import slack_problem
 from bot.runtime import Runtime, utcnow
 from bot.services.csv_input import decode_lines, parse_csv
-from bot.services.event_input import InputFormatError, Parsed, parse_json_lines
+from bot.services.event_input import InputFormatError, Parsed
 from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_ingest
 from bot.services.leads import lead_report
+from bot.services.parse_ahead import parsed_json_lines
 from bot.services.scorer import ScorerPass
 from bot.settings import SettingsError, load_settings
 from bot.terminal import render
@@ -76,7 +77,7 @@ def ingest(
         with runtime() as rt:
             with source, _progress(source) as (progress, task):
                 try:
-                    items = _parse(source, is_csv)
+                    items = _parse(source, is_csv, batch=batch_size, dialect=rt.engine.dialect.name)
                 except InputFormatError as exc:
                     fail(f"{path}: {exc}", code=2)
                 while batch := list(islice(items, batch_size)):
@@ -121,10 +122,10 @@ def _open_source(path: str) -> BinaryIO:
         fail(f"cannot read {path}: {exc.strerror}")
 
 
-def _parse(source: BinaryIO, is_csv: bool) -> Iterator[Parsed]:
+def _parse(source: BinaryIO, is_csv: bool, *, batch: int, dialect: str) -> Iterator[Parsed]:
     if is_csv:
         return parse_csv(decode_lines(source))
-    return parse_json_lines(source)
+    return parsed_json_lines(source, batch=batch, dialect=dialect)
 
 
 def _position(source: BinaryIO) -> int:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.services.schemas import Refusal, ValidEvent
+from bot.services.schemas import Refusal
 from scoring import ScoringModel
-from storage.event_log import NewEvent
+from storage.event_log import ReadyEvent
 from storage.uow import UnitOfWork
 
 
@@ -81,7 +81,7 @@ class LeadIds:
 def append_events(
     *,
     uow: UnitOfWork,
-    events: Sequence[ValidEvent],
+    events: Sequence[ReadyEvent],
     model: ScoringModel,
     now: datetime,
     lead_ids: LeadIds | None = None,
@@ -92,8 +92,12 @@ def append_events(
     if not unique:
         return result
     with uow:
-        ids = _lead_ids(uow, {event.email for event in unique}, now, lead_ids or LeadIds())
-        inserted = uow.events.append([_new(event, ids[event.email]) for event in unique], received_at=now)
+        ids = _lead_ids(uow, {event[1] for event in unique}, now, lead_ids or LeadIds())
+        rows = [
+            (key, ids[email], kind, at, properties, profile)
+            for key, email, kind, at, properties, profile in unique
+        ]
+        inserted = uow.events.append(rows, received_at=uow.events.values.moment(now))
         result.last_event_id = uow.events.last_id()
         uow.commit()
     if lead_ids is not None:
@@ -101,25 +105,21 @@ def append_events(
     result.accepted = inserted
     result.duplicates += len(unique) - inserted
     result.lead_ids = set(ids.values())
-    types = Counter(event.type for event in unique)
+    types = Counter(event[2] for event in unique)
     result.unknown_types.update({kind: n for kind, n in types.items() if not model.knows_event(kind)})
     return result
 
 
-def _new(event: ValidEvent, lead_id: int) -> NewEvent:
-    return (event.event_id, lead_id, event.type, event.occurred_at, event.properties, event.profile)
-
-
-def _first_of_each_id(events: Sequence[ValidEvent], result: IngestResult) -> Sequence[ValidEvent]:
-    if len({event.event_id for event in events}) == len(events):
+def _first_of_each_id(events: Sequence[ReadyEvent], result: IngestResult) -> Sequence[ReadyEvent]:
+    if len({event[0] for event in events}) == len(events):
         return events
     seen: set[str] = set()
     unique = []
     for event in events:
-        if event.event_id in seen:
+        if event[0] in seen:
             result.duplicates += 1
             continue
-        seen.add(event.event_id)
+        seen.add(event[0])
         unique.append(event)
     return unique
 
@@ -128,10 +128,10 @@ def _lead_ids(uow: UnitOfWork, emails: set[str], now: datetime, cache: LeadIds) 
     ids = cache.known(emails)
     if len(ids) < len(emails):
         ids.update(uow.leads.ids_for(emails - ids.keys()))
-    missing = sorted(emails - ids.keys())
-    if missing:
-        uow.leads.create_missing(missing, at=now)
-        ids.update(uow.leads.ids_for(missing))
+    if len(ids) < len(emails):
+        ids.update(uow.leads.create_missing(sorted(emails - ids.keys()), at=now))
+    if len(ids) < len(emails):  # another process created some of them meanwhile
+        ids.update(uow.leads.ids_for(emails - ids.keys()))
     return ids
 
 

@@ -1,7 +1,9 @@
 """A parsed batch into the event log: the valid events are stored even if the database refuses some.
 
-Validation should leave nothing for the database to refuse. Should a value get past it all the
-same, the batch's transaction fails; the batch is then split in halves, each retried in a fresh
+Each event is first made ready for the database's driver (``prepared``: a value the driver could
+not take, such as a NUL inside JSON for PostgreSQL, is refused then). Validation should leave
+nothing for the database to refuse. Should a value get past it all the same, the batch's
+transaction fails; the batch is then split in halves, each retried in a fresh
 transaction, until the events the database will not take are found and refused alone.
 """
 
@@ -11,11 +13,14 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+import msgspec
+
 from bot.services.event_input import Parsed
 from bot.services.ingest import IngestResult, LeadIds, append_events
-from bot.services.schemas import Refusal, ValidEvent
+from bot.services.schemas import Refusal
 from scoring import ScoringModel
 from storage.errors import caused_by_data, one_sentence
+from storage.event_log import EventValues, ReadyEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -27,17 +32,33 @@ def ingest_batch(
     batch: Sequence[Parsed],
     model: ScoringModel,
     now: datetime,
+    values: EventValues,
     lead_ids: LeadIds | None = None,
 ) -> IngestResult:
     """Store the valid events of ``batch``; refusals (the parser's and the database's) by position.
-    ``lead_ids``: lead ids this process has seen committed, kept across batches."""
-    events = [(item.position, item.event) for item in batch if item.event is not None]
+    ``values``: how the database's driver takes them; ``lead_ids``: lead ids this process has seen
+    committed, kept across batches."""
+    ready = [prepared(item, values) for item in batch]
+    events = [(item.position, item.ready) for item in ready if item.ready is not None]
     store = _Store(unit_of_work=unit_of_work, model=model, now=now, lead_ids=lead_ids)
     result = store.isolating(events)
-    for item in batch:
+    for item in ready:
         result.refused.extend(item.refusals)
     result.refused.sort(key=lambda refusal: refusal.index)
     return result
+
+
+def prepared(item: Parsed, values: EventValues) -> Parsed:
+    """``item`` with its event as the driver takes it (see ``Parsed.ready``); an event with a value
+    the database could not keep is refused."""
+    if item.event is None:
+        return item
+    try:
+        return Parsed(item.position, None, item.refusals, values(*msgspec.structs.astuple(item.event)))
+    except Exception as exc:
+        if not caused_by_data(exc):
+            raise
+        return Parsed(item.position, None, [_refusal(item.position, exc)])
 
 
 class _Store:
@@ -51,7 +72,7 @@ class _Store:
     ) -> None:
         self.unit_of_work, self.model, self.now, self.lead_ids = unit_of_work, model, now, lead_ids
 
-    def isolating(self, events: list[tuple[int, ValidEvent]]) -> IngestResult:
+    def isolating(self, events: list[tuple[int, ReadyEvent]]) -> IngestResult:
         """Ingest ``events`` in one transaction; on a data error, each half in its own."""
         try:
             return append_events(
@@ -72,8 +93,11 @@ class _Store:
         return result
 
 
-def _refused(item: tuple[int, ValidEvent], exc: Exception) -> IngestResult:
+def _refused(item: tuple[int, ReadyEvent], exc: Exception) -> IngestResult:
     position, event = item
-    log.warning("event %r at %d could not be stored", event.event_id, position, exc_info=exc)
-    refusal = Refusal(index=position, field="(event)", error=f"could not be stored: {one_sentence(exc)}")
-    return IngestResult(refused=[refusal])
+    log.warning("event %r at %d could not be stored", event[0], position, exc_info=exc)
+    return IngestResult(refused=[_refusal(position, exc)])
+
+
+def _refusal(position: int, exc: Exception) -> Refusal:
+    return Refusal(index=position, field="(event)", error=f"could not be stored: {one_sentence(exc)}")

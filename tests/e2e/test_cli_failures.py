@@ -144,6 +144,48 @@ def test_ctrl_c_during_ingest_keeps_committed_batches_and_a_rerun_finishes_the_j
     assert re.search(r"duplicates\s+200", rerun.stdout), rerun.stdout
 
 
+def test_ctrl_c_while_a_file_is_read_ahead_reports_what_is_stored_and_leaves_no_worker(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    line = json.dumps(event(event_id="evt-{n}", email="lead{lead}@acme.io")) + "\n"
+    big = tmp_path / "big.jsonl"
+    big.write_text(
+        "".join(line.replace("{n}", str(n)).replace("{lead}", str(n % 997)) for n in range(200_000))
+    )
+    env = handoff_env(HANDOFF_DATABASE_URL=url, HANDOFF_SALES_CHANNEL=SALES_CHANNEL)
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ingest", str(big), "--batch-size", "500"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: stored_events(url) >= 1000, timeout=60, what="two batches to be committed")
+
+    ingest.send_signal(signal.SIGINT)
+    _, stderr = ingest.communicate(timeout=60)
+
+    assert ingest.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    stored = stored_events(url)
+    assert 1000 <= stored < 200_000
+    assert f"the {stored:,} events of the batches committed so far are stored" in stderr
+    assert not processes_reading(big), "the worker reading ahead ended with the command"
+
+
+def processes_reading(path: Path) -> list[str]:
+    """Processes whose command line names ``path`` (a worker outliving its command would)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(path).encode() in (entry / "cmdline").read_bytes():
+                found.append(entry.name)
+        except OSError:
+            continue
+    return found
+
+
 def stored_events(url: str) -> int:
     engine = create_engine(url)
     try:

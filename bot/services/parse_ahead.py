@@ -1,0 +1,85 @@
+"""JSON Lines read and validated a batch ahead by a worker process, while this process stores.
+
+Validating an event and turning it into the driver's values costs about as much CPU as SQLite
+takes to store it, so on a machine with a second core a worker does it for the next batches while
+this process writes the current one. The worker hands back each event as the driver takes it
+(plain tuples: cheap to pass between processes); line numbers, refusals and order are those of
+``parse_json_lines``.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+import stat
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
+from typing import BinaryIO
+
+from bot.services.event_input import Parsed, parse_json_lines
+from bot.services.ingest_batch import prepared
+from storage.event_log import event_values
+
+AHEAD = 2  # batches the worker may have in hand: one being read, one waiting
+
+
+def parsed_json_lines(source: BinaryIO, *, batch: int, dialect: str) -> Iterator[Parsed]:
+    """``parse_json_lines`` of ``source``, each valid event ready for ``dialect``'s driver. A file
+    of more than one ``batch`` of lines is read ahead by a worker process when there is a core to
+    spare (a pipe is not: waiting for its next batch would hold back the one in hand)."""
+    if not (_is_file(source) and _worker_can_help()):
+        return _prepared_here(source, dialect)
+    head = list(islice(source, batch))
+    if len(head) < batch:
+        return _prepared_here(head, dialect)
+    return _read_ahead(chain(head, source), batch=batch, dialect=dialect)
+
+
+def _prepared_here(lines: Iterable[bytes], dialect: str) -> Iterator[Parsed]:
+    values = event_values(dialect)
+    return (prepared(item, values) for item in parse_json_lines(lines))
+
+
+def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator[Parsed]:
+    # fork: the worker starts at once with what this process has imported (a spawned one would
+    # import everything again); it only parses, and never touches what it inherits.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_settle_worker) as worker:
+        pending: deque[Future[list[Parsed]]] = deque()
+        first = 1
+        while True:
+            while len(pending) < AHEAD and (chunk := list(islice(lines, batch))):
+                pending.append(worker.submit(_parse_chunk, chunk, first, dialect))
+                first += len(chunk)
+            if not pending:
+                return
+            yield from pending.popleft().result()
+
+
+def _parse_chunk(lines: list[bytes], first: int, dialect: str) -> list[Parsed]:
+    values = event_values(dialect)
+    return [prepared(item, values) for item in parse_json_lines(lines, first=first)]
+
+
+def _settle_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report, not a traceback here
+    # Never collect what was inherited: a database connection finalized here would roll back the
+    # parent's transaction from a second process.
+    gc.freeze()
+
+
+def _is_file(source: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(source.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _worker_can_help() -> bool:
+    alone = multiprocessing.current_process().daemon  # a daemonic process may not start one
+    return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1 and not alone
