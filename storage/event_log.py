@@ -8,7 +8,7 @@ highest id it may read) under the same lock held exclusively, so every id below 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -38,8 +38,6 @@ APPENDED = ("event_id", "lead_id", "type", "occurred_at", "properties", "profile
 ReadyEvent = tuple[str, str, str, Any, Any, Any]
 """An event as the database driver takes it: event_id, email, type, and occurred_at, properties and
 profile converted by :class:`EventValues`."""
-ReadyRow = tuple[str, int, str, Any, Any, Any]
-"""A :data:`ReadyEvent` with its lead's id in place of the email: what ``append`` stores."""
 _DRIVERS = {"sqlite": "sqlite://", "postgresql": "postgresql+psycopg://"}
 
 
@@ -118,10 +116,13 @@ class EventRepository:
         """How this database's driver takes an event's values."""
         return event_values(self._session.get_bind().dialect.name)
 
-    def append(self, rows: Sequence[ReadyRow], *, received_at: Any) -> int:
-        """Append the events not stored yet (each event_id once); returns how many were new.
-        ``received_at``: as the driver takes it (``EventValues.moment``)."""
-        ready = [(*row, None, received_at) for row in rows]
+    def append(self, events: Sequence[ReadyEvent], *, lead_ids: Mapping[str, int], received_at: Any) -> int:
+        """Append the events not stored yet (each event_id once), each under the id ``lead_ids``
+        gives its email; returns how many were new. ``received_at``: as the driver takes it."""
+        ready = [
+            (event_id, lead_ids[email], kind, at, properties, profile, None, received_at)
+            for event_id, email, kind, at, properties, profile in events
+        ]
         if not self._postgres:
             return insert_values(self._session, _events, APPENDED, ready, ["event_id"])
         self._session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": HORIZON_LOCK_KEY})

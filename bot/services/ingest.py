@@ -93,11 +93,7 @@ def append_events(
         return result
     with uow:
         ids = _lead_ids(uow, {event[1] for event in unique}, now, lead_ids or LeadIds())
-        rows = [
-            (key, ids[email], kind, at, properties, profile)
-            for key, email, kind, at, properties, profile in unique
-        ]
-        inserted = uow.events.append(rows, received_at=uow.events.values.moment(now))
+        inserted = uow.events.append(unique, lead_ids=ids, received_at=uow.events.values.moment(now))
         result.last_event_id = uow.events.last_id()
         uow.commit()
     if lead_ids is not None:

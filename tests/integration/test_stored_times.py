@@ -25,9 +25,8 @@ def test_appended_times_read_back_as_the_same_instant(
         uow.leads.create_missing(["ana@acme.io"], at=received_at)
         lead_id = uow.leads.ids_for(["ana@acme.io"])["ana@acme.io"]
         values = uow.events.values
-        _, _, kind, moment, properties, profile = values(event_id, "", "page_view", occurred_at, {}, None)
-        row = (event_id, lead_id, kind, moment, properties, profile)
-        uow.events.append([row], received_at=values.moment(received_at))
+        ready = values(event_id, "ana@acme.io", "page_view", occurred_at, {}, None)
+        uow.events.append([ready], lead_ids={"ana@acme.io": lead_id}, received_at=values.moment(received_at))
         uow.commit()
 
     with runtime.read_uow() as uow:
