@@ -19,11 +19,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from storage.sql import chunked, json_text
+from storage.sql import json_text
 
 Rows = Sequence[Mapping[str, Any]]
 Values = Sequence[Sequence[Any]]
-_SQLITE_PARAMETERS = 32_766  # the most one SQLite statement takes (since 3.32)
 _ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
@@ -50,34 +49,38 @@ def insert_ignoring_conflicts(session: Session, table: Table, rows: Rows, keys: 
 
 
 def insert_new(
-    session: Session, table: Table, rows: Rows, *, keys: list[str], returning: Sequence[str]
+    session: Session,
+    table: Table,
+    *,
+    shared: Mapping[str, Any],
+    varying: Sequence[str],
+    rows: Values,
+    keys: list[str],
+    returning: Sequence[str],
 ) -> list[Sequence[Any]]:
-    """INSERT rows (all with the keys of the first), skipping any that clash on ``keys``; returns
-    the ``returning`` columns of those inserted (in no particular order)."""
+    """INSERT one row per item of ``rows`` (its values of the ``varying`` columns, plain JSON
+    values) with the ``shared`` values in the other columns, skipping any that clash on ``keys``;
+    returns the ``returning`` columns of those inserted (in no particular order)."""
     if not rows:
         return []
-    names = list(rows[0])
     dialect = _dialect(session)
     quote = dialect.identifier_preparer.quote
+    names = [*varying, *shared]
     into = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))})"
-    clash = (
-        f"ON CONFLICT ({', '.join(map(quote, keys))}) DO NOTHING RETURNING {', '.join(map(quote, returning))}"
-    )
+    returned = ", ".join(map(quote, returning))
+    clash = f"ON CONFLICT ({', '.join(map(quote, keys))}) DO NOTHING RETURNING {returned}"
     connection = session.connection()
     if dialect.name == "postgresql":
-        staged = _stage(session, table, names, rows, dialect)
+        full = [{**dict(zip(varying, row, strict=True)), **shared} for row in rows]
+        staged = _stage(session, table, names, full, dialect)
         columns = ", ".join(map(quote, names))
         return list(connection.exec_driver_sql(f"{into} SELECT {columns} FROM {staged} {clash}"))
-    processors = [_processor(table.c[name].type, dialect) or _same for name in names]
-    marks = f"({', '.join('?' * len(names))})"
-    found: list[Sequence[Any]] = []
-    for batch in chunked(rows, _SQLITE_PARAMETERS // len(names)):
-        values = tuple(
-            process(row[name]) for row in batch for name, process in zip(names, processors, strict=True)
-        )
-        statement = f"{into} VALUES {', '.join([marks] * len(batch))} {clash}"
-        found += connection.exec_driver_sql(statement, values)
-    return found
+    # One JSON array of the varying values, the shared ones bound once: no statement per row,
+    # no limit on the number of parameters (SQLite's upsert after SELECT needs its WHERE).
+    picks = [f"json_extract(value, '$[{index}]')" for index in range(len(varying))]
+    select = f"SELECT {', '.join([*picks, *'?' * len(shared)])} FROM json_each(?) WHERE true"
+    values = [(_processor(table.c[name].type, dialect) or _same)(value) for name, value in shared.items()]
+    return list(connection.exec_driver_sql(f"{into} {select} {clash}", (*values, json_text(rows))))
 
 
 def insert_rows(session: Session, table: Table, rows: Rows, *, ids: bool = False) -> list[int]:

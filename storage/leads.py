@@ -224,23 +224,26 @@ class LeadRepository:
     def create_missing(self, emails: Sequence[str], *, at: datetime) -> dict[str, int]:
         """Insert bare leads for emails not yet known; returns the ids of those this call created
         (one another process created meanwhile is left as it is, and not returned)."""
-        rows = [
-            {
-                "email": email,
-                "email_domain": email.rsplit("@", 1)[-1],
-                "stage": Stage.LEAD.value,
-                "score": 0.0,
-                "fit": 0.0,
-                "engagement": 0.0,
-                "disqualified": False,
-                "ledger": {},
-                "derived": True,
-                "created_at": at,
-                "scored_at": at,
-            }
-            for email in emails
-        ]
-        created = insert_new(self._session, _leads, rows, keys=["email"], returning=["email", "id"])
+        bare = {
+            "stage": Stage.LEAD.value,
+            "score": 0.0,
+            "fit": 0.0,
+            "engagement": 0.0,
+            "disqualified": False,
+            "ledger": {},
+            "derived": True,
+            "created_at": at,
+            "scored_at": at,
+        }
+        created = insert_new(
+            self._session,
+            _leads,
+            shared=bare,
+            varying=["email", "email_domain"],
+            rows=[(email, email.rsplit("@", 1)[-1]) for email in emails],
+            keys=["email"],
+            returning=["email", "id"],
+        )
         return {email: lead_id for email, lead_id in created}  # noqa: C416 (rows, not pairs)
 
     def save(self, leads: Sequence[LeadState], *, scored_at: datetime) -> None:
