@@ -120,8 +120,21 @@ def _moment(text: str) -> datetime:
 
 def _profile(lead: _Lead) -> dict[str, Any] | None:
     """``LeadIn.model_dump(exclude_none=True) or None``: the given fields in the model's order."""
+    values = msgspec.structs.astuple(lead)
+    if values[-1] is not None:  # attributes: a dict, no key for the cache
+        return _checked_profile(values)
+    profile = _known_profile(values)
+    return None if profile is None else dict(profile)
+
+
+@lru_cache(maxsize=1 << 14)  # a lead's events often repeat its profile
+def _known_profile(values: tuple[Any, ...]) -> dict[str, Any] | None:
+    return _checked_profile(values)
+
+
+def _checked_profile(values: tuple[Any, ...]) -> dict[str, Any] | None:
     profile: dict[str, Any] = {}
-    for (name, longest), value in zip(_FIELDS, msgspec.structs.astuple(lead), strict=True):
+    for (name, longest), value in zip(_FIELDS, values, strict=True):
         if value is None:
             continue
         if longest == 0:

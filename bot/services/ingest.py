@@ -11,12 +11,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from bot.services.schemas import Refusal
 from scoring import ScoringModel
 from storage.event_log import ReadyEvent
 from storage.uow import UnitOfWork
+
+_EVENT_ID, _EMAIL, _TYPE = itemgetter(0), itemgetter(1), itemgetter(2)  # of a ReadyEvent
 
 
 @dataclass
@@ -69,7 +72,7 @@ class LeadIds:
     def known(self, emails: set[str]) -> dict[str, int]:
         """The ids of those of ``emails`` seen committed before."""
         ids = self._ids
-        return {email: found for email in emails if (found := ids.get(email)) is not None}
+        return {email: ids[email] for email in emails & ids.keys()}
 
     def remember(self, ids: dict[str, int]) -> None:
         """Keep ids of a committed transaction (dropping all of them once past the limit)."""
@@ -92,7 +95,7 @@ def append_events(
     if not unique:
         return result
     with uow:
-        ids = _lead_ids(uow, {event[1] for event in unique}, now, lead_ids or LeadIds())
+        ids = _lead_ids(uow, set(map(_EMAIL, unique)), now, lead_ids or LeadIds())
         inserted = uow.events.append(unique, lead_ids=ids, received_at=uow.events.values.moment(now))
         result.last_event_id = uow.events.last_id()
         uow.commit()
@@ -101,13 +104,13 @@ def append_events(
     result.accepted = inserted
     result.duplicates += len(unique) - inserted
     result.lead_ids = set(ids.values())
-    types = Counter(event[2] for event in unique)
+    types = Counter(map(_TYPE, unique))
     result.unknown_types.update({kind: n for kind, n in types.items() if not model.knows_event(kind)})
     return result
 
 
 def _first_of_each_id(events: Sequence[ReadyEvent], result: IngestResult) -> Sequence[ReadyEvent]:
-    if len({event[0] for event in events}) == len(events):
+    if len(set(map(_EVENT_ID, events))) == len(events):
         return events
     seen: set[str] = set()
     unique = []
