@@ -10,6 +10,7 @@ this process writes the current one. The worker hands back each event as the dri
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import signal
@@ -18,6 +19,7 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import BinaryIO
 
@@ -26,6 +28,7 @@ from bot.services.ingest_batch import prepared
 from bot.services.schemas import Refusal
 from storage.event_log import ReadyEvent, event_values
 
+log = logging.getLogger(__name__)
 AHEAD = 2  # batches the worker may have in hand: one being read, one waiting
 
 
@@ -41,9 +44,9 @@ def parsed_json_lines(source: BinaryIO, *, batch: int, dialect: str) -> Iterator
     return _read_ahead(chain(head, source), batch=batch, dialect=dialect)
 
 
-def _prepared_here(lines: Iterable[bytes], dialect: str) -> Iterator[Parsed]:
+def _prepared_here(lines: Iterable[bytes], dialect: str, *, first: int = 1) -> Iterator[Parsed]:
     values = event_values(dialect)
-    return (prepared(item, values) for item in parse_json_lines(lines))
+    return (prepared(item, values) for item in parse_json_lines(lines, first=first))
 
 
 def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator[Parsed]:
@@ -51,16 +54,39 @@ def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator
     # import everything again); it only parses, and never touches what it inherits.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_settle_worker) as worker:
-        pending: deque[Future[list[_Item]]] = deque()
+        pending: deque[tuple[Future[list[_Item]] | None, list[bytes], int]] = deque()
         first = 1
         while True:
             while len(pending) < AHEAD and (chunk := list(islice(lines, batch))):
-                pending.append(worker.submit(_parse_chunk, chunk, first, dialect))
+                pending.append((_submitted(worker, chunk, first, dialect), chunk, first))
                 first += len(chunk)
             if not pending:
                 return
-            for position, ready, refusals in pending.popleft().result():
+            future, chunk, start = pending.popleft()
+            items = _result(future)
+            if items is None:  # the worker died (killed, out of memory): the rest is read here
+                log.warning("the worker reading ahead stopped; reading the rest of the file in this process")
+                rest = chain(chunk, *(unread for _, unread, _ in pending), lines)
+                yield from _prepared_here(rest, dialect, first=start)
+                return
+            for position, ready, refusals in items:
                 yield Parsed(position, None, refusals, ready)
+
+
+def _submitted(
+    worker: ProcessPoolExecutor, chunk: list[bytes], first: int, dialect: str
+) -> Future[list[_Item]] | None:
+    try:
+        return worker.submit(_parse_chunk, chunk, first, dialect)
+    except BrokenProcessPool:
+        return None
+
+
+def _result(future: Future[list[_Item]] | None) -> list[_Item] | None:
+    try:
+        return None if future is None else future.result()
+    except BrokenProcessPool:
+        return None
 
 
 _Item = tuple[int, ReadyEvent | None, Sequence[Refusal]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,22 @@ def test_a_file_of_less_than_one_batch_is_read_here(tmp_path: Path) -> None:
     assert items[0].ready is not None
     assert [refusal.field for refusal in items[1].refusals] == ["(json)"]
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing is read ahead")
+def test_a_worker_that_dies_midway_loses_no_line_and_repeats_none(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(mixed_lines()) + "\n")
+    values = event_values("sqlite")
+    with path.open("rb") as source:
+        here = [prepared(item, values) for item in parse_json_lines(source)]
+
+    with path.open("rb") as source:
+        items = parsed_json_lines(source, batch=4, dialect="sqlite")
+        read = [next(items)]
+        (worker,) = multiprocessing.active_children()
+        os.kill(worker.pid or 0, signal.SIGKILL)
+        worker.join(10)
+        read.extend(items)
+
+    assert read == here
