@@ -8,7 +8,7 @@ For each database, in the same run:
 * **raw**: the same rows written straight to an ``events`` table with the same indexes (SQLite
   ``executemany`` with the app's pragmas; PostgreSQL ``COPY``), one transaction per ``--batch``.
 * **append**: the live stream (60 days of events in the order they happened) through what
-  ``handoff ingest`` does before scoring (``parsed_json_lines`` → ``Runtime.append``, ``--batch``
+  ``handoff ingest`` does before scoring (``ready_batches`` → ``Runtime.append_ready``, ``--batch``
   events per transaction; on a machine with two cores, a worker process validates the next batches
   while the current one is written); then its head
   again, which must add nothing. Target ≥ 0.5 × raw on SQLite, ≥ 0.3 × raw on PostgreSQL.
@@ -66,7 +66,7 @@ def append_and_score(url: str, source: str, batch: int, score: bool = True) -> d
     from bot.runtime import build_runtime
     from bot.services.event_input import parse_json_lines
     from bot.services.ingest import tune_garbage_collector_for_bulk_ingest
-    from bot.services.parse_ahead import parsed_json_lines
+    from bot.services.parse_ahead import ready_batches
     from bot.settings import Settings
 
     tune_garbage_collector_for_bulk_ingest()
@@ -75,9 +75,8 @@ def append_and_score(url: str, source: str, batch: int, score: bool = True) -> d
     started = time.perf_counter()
     accepted, last = 0, 0
     with open(source, "rb") as lines:
-        items = parsed_json_lines(lines, batch=batch, dialect=runtime.engine.dialect.name)
-        while chunk := list(islice(items, batch)):
-            result = runtime.append(chunk)
+        for ready in ready_batches(lines, batch=batch, dialect=runtime.engine.dialect.name):
+            result = runtime.append_ready(ready)
             accepted, last = accepted + result.accepted, max(last, result.last_event_id)
     appended = time.perf_counter()
     if score:

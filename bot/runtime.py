@@ -7,7 +7,7 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +18,7 @@ from bot import clock
 from bot.model_source import load_routing, load_scoring_model, load_webhooks
 from bot.services.event_input import Parsed
 from bot.services.ingest import IngestResult, LeadIds
-from bot.services.ingest_batch import ingest_batch
+from bot.services.ingest_batch import ReadyBatch, ingest_batch
 from bot.services.lead_cache import LeadCache
 from bot.services.policy import HandoffPolicy
 from bot.services.scorer import ScorerConfig, ScorerPass, score_pending
@@ -89,16 +89,15 @@ class Runtime:
             lease=timedelta(seconds=settings.scorer_lease_seconds),
         )
 
-    def append(self, batch: list[Parsed], *, now: datetime | None = None) -> IngestResult:
+    def append(self, batch: Sequence[Parsed], *, now: datetime | None = None) -> IngestResult:
         """Append the valid events of a parsed batch to the event log; refusals keep their positions,
         and an event the database will not store is refused alone (the others are stored)."""
+        return self.append_ready(ReadyBatch.of(batch, self.event_values), now=now)
+
+    def append_ready(self, batch: ReadyBatch, *, now: datetime | None = None) -> IngestResult:
+        """``append`` for a batch already made ready for this database's driver."""
         return ingest_batch(
-            unit_of_work=self.uow,
-            batch=batch,
-            model=self.model,
-            now=now or utcnow(),
-            values=self.event_values,
-            lead_ids=self.lead_ids,
+            unit_of_work=self.uow, batch=batch, model=self.model, now=now or utcnow(), lead_ids=self.lead_ids
         )
 
     def score(

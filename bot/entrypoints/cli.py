@@ -7,7 +7,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -25,10 +24,11 @@ from bot.entrypoints.cli_webhooks import webhooks_app
 from bot.entrypoints.problems import slack_problem
 from bot.runtime import Runtime, utcnow
 from bot.services.csv_input import decode_lines, parse_csv
-from bot.services.event_input import InputFormatError, Parsed
+from bot.services.event_input import InputFormatError
 from bot.services.ingest import IngestResult, tune_garbage_collector_for_bulk_ingest
+from bot.services.ingest_batch import ReadyBatch, batches_of
 from bot.services.leads import lead_report
-from bot.services.parse_ahead import parsed_json_lines
+from bot.services.parse_ahead import ready_batches
 from bot.services.scorer import ScorerPass
 from bot.settings import SettingsError, load_settings
 from bot.terminal import render
@@ -77,11 +77,11 @@ def ingest(
         with runtime() as rt:
             with source, _progress(source) as (progress, task):
                 try:
-                    items = _parse(source, is_csv, batch=batch_size, dialect=rt.engine.dialect.name)
+                    batches = _batches(source, is_csv, size=batch_size, rt=rt)
                 except InputFormatError as exc:
                     fail(f"{path}: {exc}", code=2)
-                while batch := list(islice(items, batch_size)):
-                    total.add(rt.append(batch))
+                for batch in batches:
+                    total.add(rt.append_ready(batch))
                     progress.update(
                         task, completed=_position(source), events=total.accepted + total.duplicates
                     )
@@ -122,10 +122,10 @@ def _open_source(path: str) -> BinaryIO:
         fail(f"cannot read {path}: {exc.strerror}")
 
 
-def _parse(source: BinaryIO, is_csv: bool, *, batch: int, dialect: str) -> Iterator[Parsed]:
+def _batches(source: BinaryIO, is_csv: bool, *, size: int, rt: Runtime) -> Iterator[ReadyBatch]:
     if is_csv:
-        return parse_csv(decode_lines(source))
-    return parsed_json_lines(source, batch=batch, dialect=dialect)
+        return batches_of(parse_csv(decode_lines(source)), size=size, values=rt.event_values)
+    return ready_batches(source, batch=size, dialect=rt.engine.dialect.name)
 
 
 def _position(source: BinaryIO) -> int:

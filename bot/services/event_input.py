@@ -12,7 +12,6 @@ from pydantic_core import from_json
 
 from bot.services.event_fast import plain_event, plain_events
 from bot.services.schemas import EventIn, Refusal, ValidEvent, refusals_from, valid_event
-from storage.event_log import ReadyEvent
 
 # A JSON string, or one bracket or comma: enough to find the top-level elements of an array.
 _ARRAY_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[][{},]', re.DOTALL)
@@ -35,7 +34,6 @@ class Parsed:
     position: int
     event: ValidEvent | None
     refusals: Sequence[Refusal] = ()
-    ready: ReadyEvent | None = None  # the event as the database driver takes it, once prepared
 
 
 def parse_json_lines(lines: Iterable[str | bytes], *, first: int = 1) -> Iterator[Parsed]:

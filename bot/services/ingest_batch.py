@@ -1,6 +1,6 @@
 """A parsed batch into the event log: the valid events are stored even if the database refuses some.
 
-Each event is first made ready for the database's driver (``prepared``: a value the driver could
+Each event is first made ready for the database's driver (``ReadyBatch``: a value the driver could
 not take, such as a NUL inside JSON for PostgreSQL, is refused then). Validation should leave
 nothing for the database to refuse. Should a value get past it all the same, the batch's
 transaction fails; the batch is then split in halves, each retried in a fresh
@@ -10,8 +10,10 @@ transaction, until the events the database will not take are found and refused a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
 import msgspec
 
@@ -26,39 +28,53 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
+@dataclass(slots=True)
+class ReadyBatch:
+    """A batch's events as the database driver takes them, each with its position, and the
+    refusals of its other items (the reader's, or an event the driver could not take)."""
+
+    events: list[tuple[int, ReadyEvent]] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, items: Iterable[Parsed], values: EventValues) -> ReadyBatch:
+        """The batch of ``items`` made ready with ``values``."""
+        batch = cls()
+        for item in items:
+            if item.event is None:
+                batch.refusals.extend(item.refusals)
+                continue
+            try:
+                batch.events.append((item.position, values(*msgspec.structs.astuple(item.event))))
+            except Exception as exc:
+                if not caused_by_data(exc):
+                    raise
+                batch.refusals.append(_refusal(item.position, exc))
+        return batch
+
+
+def batches_of(items: Iterable[Parsed], *, size: int, values: EventValues) -> Iterator[ReadyBatch]:
+    """``items`` in batches of ``size``, each made ready with ``values``."""
+    items = iter(items)
+    while chunk := list(islice(items, size)):
+        yield ReadyBatch.of(chunk, values)
+
+
 def ingest_batch(
     *,
     unit_of_work: Callable[[], UnitOfWork],
-    batch: Sequence[Parsed],
+    batch: ReadyBatch,
     model: ScoringModel,
     now: datetime,
-    values: EventValues,
     lead_ids: LeadIds | None = None,
 ) -> IngestResult:
-    """Store the valid events of ``batch``; refusals (the parser's and the database's) by position.
-    ``values``: how the database's driver takes them; ``lead_ids``: lead ids this process has seen
-    committed, kept across batches."""
-    ready = [prepared(item, values) for item in batch]
-    events = [(item.position, item.ready) for item in ready if item.ready is not None]
+    """Store the events of ``batch``; its refusals (and the database's) by position. ``lead_ids``:
+    lead ids this process has seen committed, kept across batches."""
     store = _Store(unit_of_work=unit_of_work, model=model, now=now, lead_ids=lead_ids)
-    result = store.isolating(events)
-    for item in ready:
-        result.refused.extend(item.refusals)
+    result = store.isolating(batch.events)
+    result.refused.extend(batch.refusals)
     result.refused.sort(key=lambda refusal: refusal.index)
     return result
-
-
-def prepared(item: Parsed, values: EventValues) -> Parsed:
-    """``item`` with its event as the driver takes it (see ``Parsed.ready``); an event with a value
-    the database could not keep is refused."""
-    if item.event is None:
-        return item
-    try:
-        return Parsed(item.position, None, item.refusals, values(*msgspec.structs.astuple(item.event)))
-    except Exception as exc:
-        if not caused_by_data(exc):
-            raise
-        return Parsed(item.position, None, [_refusal(item.position, exc)])
 
 
 class _Store:

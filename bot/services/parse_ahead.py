@@ -2,9 +2,9 @@
 
 Validating an event and turning it into the driver's values costs about as much CPU as SQLite
 takes to store it, so on a machine with a second core a worker does it for the next batches while
-this process writes the current one. The worker hands back each event as the driver takes it
-(plain tuples: cheap to pass between processes); line numbers, refusals and order are those of
-``parse_json_lines``.
+this process writes the current one. The worker hands back each batch ready for the driver (plain
+tuples: cheap to pass between processes); line numbers, refusals and results are those of reading
+the file here.
 """
 
 from __future__ import annotations
@@ -17,44 +17,43 @@ import signal
 import stat
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import BinaryIO
 
-from bot.services.event_input import Parsed, parse_json_lines
-from bot.services.ingest_batch import prepared
-from bot.services.schemas import Refusal
-from storage.event_log import ReadyEvent, event_values
+from bot.services.event_input import parse_json_lines
+from bot.services.ingest_batch import ReadyBatch, batches_of
+from storage.event_log import event_values
 
 log = logging.getLogger(__name__)
 AHEAD = 2  # batches the worker may have in hand: one being read, one waiting
 
 
-def parsed_json_lines(source: BinaryIO, *, batch: int, dialect: str) -> Iterator[Parsed]:
-    """``parse_json_lines`` of ``source``, each valid event ready for ``dialect``'s driver. A file
-    of more than one ``batch`` of lines is read ahead by a worker process when there is a core to
-    spare (a pipe is not: waiting for its next batch would hold back the one in hand)."""
+def ready_batches(source: BinaryIO, *, batch: int, dialect: str) -> Iterator[ReadyBatch]:
+    """The JSON Lines of ``source`` in batches of ``batch`` events, ready for ``dialect``'s driver.
+    A file of more than one batch is read ahead by a worker process when there is a core to spare,
+    in batches of ``batch`` lines (a pipe is not: waiting for its next batch would hold back the
+    one in hand)."""
     if not (_is_file(source) and _worker_can_help()):
-        return _prepared_here(source, dialect)
+        return _here(source, batch=batch, dialect=dialect)
     head = list(islice(source, batch))
     if len(head) < batch:
-        return _prepared_here(head, dialect)
+        return _here(head, batch=batch, dialect=dialect)
     return _read_ahead(chain(head, source), batch=batch, dialect=dialect)
 
 
-def _prepared_here(lines: Iterable[bytes], dialect: str, *, first: int = 1) -> Iterator[Parsed]:
-    values = event_values(dialect)
-    return (prepared(item, values) for item in parse_json_lines(lines, first=first))
+def _here(lines: Iterable[bytes], *, batch: int, dialect: str, first: int = 1) -> Iterator[ReadyBatch]:
+    return batches_of(parse_json_lines(lines, first=first), size=batch, values=event_values(dialect))
 
 
-def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator[Parsed]:
+def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator[ReadyBatch]:
     # fork: the worker starts at once with what this process has imported (a spawned one would
     # import everything again); it only parses, and never touches what it inherits.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_settle_worker) as worker:
-        pending: deque[tuple[Future[list[_Item]] | None, list[bytes], int]] = deque()
+        pending: deque[tuple[Future[ReadyBatch] | None, list[bytes], int]] = deque()
         first = 1
         while True:
             while len(pending) < AHEAD and (chunk := list(islice(lines, batch))):
@@ -63,40 +62,33 @@ def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator
             if not pending:
                 return
             future, chunk, start = pending.popleft()
-            items = _result(future)
-            if items is None:  # the worker died (killed, out of memory): the rest is read here
+            ready = _result(future)
+            if ready is None:  # the worker died (killed, out of memory): the rest is read here
                 log.warning("the worker reading ahead stopped; reading the rest of the file in this process")
                 rest = chain(chunk, *(unread for _, unread, _ in pending), lines)
-                yield from _prepared_here(rest, dialect, first=start)
+                yield from _here(rest, batch=batch, dialect=dialect, first=start)
                 return
-            for position, ready, refusals in items:
-                yield Parsed(position, None, refusals, ready)
+            yield ready
 
 
 def _submitted(
     worker: ProcessPoolExecutor, chunk: list[bytes], first: int, dialect: str
-) -> Future[list[_Item]] | None:
+) -> Future[ReadyBatch] | None:
     try:
-        return worker.submit(_parse_chunk, chunk, first, dialect)
+        return worker.submit(_ready_chunk, chunk, first, dialect)
     except BrokenProcessPool:
         return None
 
 
-def _result(future: Future[list[_Item]] | None) -> list[_Item] | None:
+def _result(future: Future[ReadyBatch] | None) -> ReadyBatch | None:
     try:
         return None if future is None else future.result()
     except BrokenProcessPool:
         return None
 
 
-_Item = tuple[int, ReadyEvent | None, Sequence[Refusal]]
-
-
-def _parse_chunk(lines: list[bytes], first: int, dialect: str) -> list[_Item]:
-    # Plain tuples: a tenth of the cost of pickling the Parsed objects themselves.
-    values = event_values(dialect)
-    ready = (prepared(item, values) for item in parse_json_lines(lines, first=first))
-    return [(item.position, item.ready, item.refusals) for item in ready]
+def _ready_chunk(lines: list[bytes], first: int, dialect: str) -> ReadyBatch:
+    return ReadyBatch.of(parse_json_lines(lines, first=first), event_values(dialect))
 
 
 def _settle_worker() -> None:

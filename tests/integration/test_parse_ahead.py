@@ -7,14 +7,16 @@ import json
 import multiprocessing
 import os
 import signal
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from bot.services.event_input import parse_json_lines
-from bot.services.ingest_batch import prepared
-from bot.services.parse_ahead import parsed_json_lines
-from storage.event_log import event_values
+from bot.services.ingest_batch import ReadyBatch
+from bot.services.parse_ahead import ready_batches
+from bot.services.schemas import Refusal
+from storage.event_log import ReadyEvent, event_values
 from tests.builders import FIT_LEAD, event
 
 
@@ -35,23 +37,36 @@ def mixed_lines() -> list[str]:
     return lines
 
 
+def read(batches: Iterable[ReadyBatch]) -> tuple[list[tuple[int, ReadyEvent]], list[Refusal]]:
+    """Every batch's events and refusals, in order."""
+    events: list[tuple[int, ReadyEvent]] = []
+    refusals: list[Refusal] = []
+    for batch in batches:
+        events.extend(batch.events)
+        refusals.extend(batch.refusals)
+    return events, sorted(refusals, key=lambda refusal: refusal.index)
+
+
+def read_here(path: Path, dialect: str) -> tuple[list[tuple[int, ReadyEvent]], list[Refusal]]:
+    with path.open("rb") as source:
+        return read([ReadyBatch.of(parse_json_lines(source), event_values(dialect))])
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_a_file_read_ahead_gives_what_reading_it_here_gives(tmp_path: Path, dialect: str) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(mixed_lines()) + "\n")
-    values = event_values(dialect)
-    with path.open("rb") as source:
-        here = [prepared(item, values) for item in parse_json_lines(source)]
 
     with path.open("rb") as source:
-        items = parsed_json_lines(source, batch=4, dialect=dialect)
-        first = next(items)
+        batches = ready_batches(source, batch=4, dialect=dialect)
+        first = next(batches)
         workers = multiprocessing.active_children()
-        ahead = [first, *items]
+        events, refusals = read([first, *batches])
 
-    assert ahead == here
-    assert sum(item.ready is not None for item in ahead) == 41
-    assert {refusal.field for item in ahead for refusal in item.refusals} >= {"(json)", "email"}
+    assert (events, refusals) == read_here(path, dialect)
+    assert len(events) == 41
+    assert {refusal.field for refusal in refusals} == {"(json)", "email", "occurred_at", "properties.note"}
+    assert len(first.events) + len(first.refusals) <= 4, "a batch holds at most its size of lines"
     if len(os.sched_getaffinity(0)) > 1:
         assert len(workers) == 1, "a second core: the worker reads ahead"
     assert multiprocessing.active_children() == [], "the worker is gone once the file is read"
@@ -62,11 +77,10 @@ def test_a_file_of_less_than_one_batch_is_read_here(tmp_path: Path) -> None:
     path.write_text("\n".join(mixed_lines()[:3]) + "\n")
 
     with path.open("rb") as source:
-        items = list(parsed_json_lines(source, batch=10, dialect="sqlite"))
+        (batch,) = list(ready_batches(source, batch=10, dialect="sqlite"))
 
-    assert [item.position for item in items] == [1, 3]  # line 2 is blank
-    assert items[0].ready is not None
-    assert [refusal.field for refusal in items[1].refusals] == ["(json)"]
+    assert [position for position, _ in batch.events] == [1]  # line 2 is blank
+    assert [(refusal.index, refusal.field) for refusal in batch.refusals] == [(3, "(json)")]
     assert multiprocessing.active_children() == []
 
 
@@ -74,16 +88,13 @@ def test_a_file_of_less_than_one_batch_is_read_here(tmp_path: Path) -> None:
 def test_a_worker_that_dies_midway_loses_no_line_and_repeats_none(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(mixed_lines()) + "\n")
-    values = event_values("sqlite")
-    with path.open("rb") as source:
-        here = [prepared(item, values) for item in parse_json_lines(source)]
 
     with path.open("rb") as source:
-        items = parsed_json_lines(source, batch=4, dialect="sqlite")
-        read = [next(items)]
+        batches = ready_batches(source, batch=4, dialect="sqlite")
+        done = [next(batches)]
         (worker,) = multiprocessing.active_children()
         os.kill(worker.pid or 0, signal.SIGKILL)
         worker.join(10)
-        read.extend(items)
+        done.extend(batches)
 
-    assert read == here
+    assert read(done) == read_here(path, "sqlite")

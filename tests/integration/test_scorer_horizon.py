@@ -9,7 +9,7 @@ import pytest
 
 from bot.runtime import Runtime, build_runtime, utcnow
 from bot.services.ingest import IngestResult, append_events
-from bot.services.ingest_batch import prepared
+from bot.services.ingest_batch import ReadyBatch
 from bot.services.scorer import ScorerConfig, score_pending
 from storage.uow import UnitOfWork
 from tests.builders import FIT_LEAD, event, parsed
@@ -48,7 +48,7 @@ def _append_held(runtime: Runtime, outcome: list[IngestResult]) -> threading.Thr
     _HeldCommit.reached.clear()
     _HeldCommit.release.clear()
     items = parsed(event("held@acme.io", "demo_request", lead=FIT_LEAD))
-    events = [ready for item in items if (ready := prepared(item, runtime.event_values).ready) is not None]
+    events = [ready for _, ready in ReadyBatch.of(items, runtime.event_values).events]
 
     def run() -> None:
         unit = _HeldCommit(runtime.session_factory)
