@@ -71,10 +71,16 @@ _many = msgspec.json.Decoder(list[_Event]).decode
 _NOT_PLAIN = (ValueError, OverflowError, msgspec.MsgspecError)
 
 
-def plain_event(text: str | bytes) -> ValidEvent | None:
-    """The event one JSON object holds, or None when ``EventIn`` must look at it."""
+def latest_moment() -> datetime:
+    """The latest ``occurred_at`` accepted now (a clock a little ahead of ours is fine)."""
+    return utcnow() + _MAX_FUTURE
+
+
+def plain_event(text: str | bytes, *, latest: datetime | None = None) -> ValidEvent | None:
+    """The event one JSON object holds, or None when ``EventIn`` must look at it. ``latest``:
+    ``latest_moment()`` read a moment ago (a reader of many lines reads the clock once per many)."""
     try:
-        return _checked(_one(text))
+        return _checked(_one(text), latest or latest_moment())
     except _NOT_PLAIN:
         return None
 
@@ -82,12 +88,13 @@ def plain_event(text: str | bytes) -> ValidEvent | None:
 def plain_events(text: bytes) -> list[ValidEvent] | None:
     """The events of a JSON array, or None when ``EventIn`` must look at any of them."""
     try:
-        return [_checked(item) for item in _many(text)]
+        latest = latest_moment()
+        return [_checked(item, latest) for item in _many(text)]
     except _NOT_PLAIN:
         return None
 
 
-def _checked(item: _Event) -> ValidEvent:
+def _checked(item: _Event, latest: datetime) -> ValidEvent:
     event_id, kind, properties = item.event_id, item.type, item.properties
     if not (0 < len(event_id) <= 200 and event_id == event_id.strip() and _TYPE.fullmatch(kind)):
         raise NotPlain
@@ -98,7 +105,7 @@ def _checked(item: _Event) -> ValidEvent:
         check_outcome(properties)
     lead = item.lead
     profile = None if lead is None else _profile(lead)
-    return ValidEvent(event_id, email, kind, _moment(item.occurred_at), properties, profile)
+    return ValidEvent(event_id, email, kind, _moment(item.occurred_at, latest), properties, profile)
 
 
 @lru_cache(maxsize=1 << 16)  # a lead sends many events
@@ -109,11 +116,11 @@ def _email(text: str) -> str:
     return email_address(text.lower())
 
 
-def _moment(text: str) -> datetime:
+def _moment(text: str, latest: datetime) -> datetime:
     if not _TIME.fullmatch(text):
         raise NotPlain
     moment = datetime.fromisoformat(text).astimezone(UTC)
-    if moment < _EARLIEST or moment - utcnow() > _MAX_FUTURE:
+    if moment < _EARLIEST or moment > latest:
         raise NotPlain
     return moment
 

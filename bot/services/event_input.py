@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from bot.services.event_fast import plain_event, plain_events
+from bot.services.event_fast import latest_moment, plain_event, plain_events
 from bot.services.schemas import EventIn, Refusal, ValidEvent, refusals_from, valid_event
 
 # A JSON string, or one bracket or comma: enough to find the top-level elements of an array.
 _ARRAY_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[][{},]', re.DOTALL)
+_CLOCK_EVERY = 1000  # lines between two readings of the clock (for events dated in the future)
 _EMPTY = "the body is empty: send a JSON array of events, one JSON object or JSON Lines"
 _JSON_JARGON = {
     "recursion limit exceeded": "nested too deep",
@@ -38,14 +40,17 @@ class Parsed:
 
 def parse_json_lines(lines: Iterable[str | bytes], *, first: int = 1) -> Iterator[Parsed]:
     """Validate each non-blank line as one JSON event; positions count from ``first``."""
+    latest = latest_moment()
     for position, line in enumerate(lines, start=first):
         if not line.strip():
             continue
-        yield _validate_json(position, line)
+        if position % _CLOCK_EVERY == 0:
+            latest = latest_moment()
+        yield _validate_json(position, line, latest)
 
 
-def _validate_json(position: int, text: str | bytes) -> Parsed:
-    plain = plain_event(text)
+def _validate_json(position: int, text: str | bytes, latest: datetime | None = None) -> Parsed:
+    plain = plain_event(text, latest=latest)
     if plain is not None:
         return Parsed(position, plain)
     try:

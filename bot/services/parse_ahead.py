@@ -54,11 +54,11 @@ def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_settle_worker) as worker:
         pending: deque[tuple[Future[ReadyBatch] | None, list[bytes], int]] = deque()
-        first = 1
+        first, size = 1, max(1, batch // 10)  # a small first batch: writing starts sooner
         while True:
-            while len(pending) < AHEAD and (chunk := list(islice(lines, batch))):
+            while len(pending) < AHEAD and (chunk := list(islice(lines, size))):
                 pending.append((_submitted(worker, chunk, first, dialect), chunk, first))
-                first += len(chunk)
+                first, size = first + len(chunk), batch
             if not pending:
                 return
             future, chunk, start = pending.popleft()
