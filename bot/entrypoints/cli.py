@@ -65,7 +65,9 @@ def _options(
 def ingest(
     path: Annotated[str, typer.Argument(help="JSON Lines or CSV file, or - for standard input")],
     csv_format: Annotated[bool, typer.Option("--csv", help="read CSV (implied by a .csv file name)")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="events per transaction, at most")] = 10_000,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=50_000, help="events per transaction, at most")
+    ] = 10_000,
 ) -> None:
     """Ingest events, then score them; exits 1 if any were refused (the valid ones are stored)."""
     source = _open_source(path)
