@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import func, select, text
@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage.bulk import copy_values, insert_values, value_writer
+from storage.event_reads import LoggedEvent, sqlite_events_after
 from storage.tables import EventRow, table
 
 _events = table(EventRow)
@@ -36,18 +37,6 @@ LOGGED_COLUMNS = (
 APPENDED = ("event_id", "lead_id", "type", "occurred_at", "properties", "profile", "rule_id", "received_at")
 NewEvent = tuple[str, int, str, datetime, dict[str, Any], dict[str, Any] | None]
 """An event to append: its event_id, lead_id, type, occurred_at, properties and profile."""
-
-
-class LoggedEvent(NamedTuple):
-    """An event as the scorer reads it from the log (a tuple: the scorer reads thousands at once)."""
-
-    id: int
-    lead_id: int
-    event_id: str
-    type: str
-    occurred_at: datetime
-    properties: dict[str, Any]
-    profile: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +96,8 @@ class EventRepository:
 
     def after(self, checkpoint: int, *, upto: int, limit: int) -> list[LoggedEvent]:
         """Events with ``checkpoint`` < id ≤ ``upto``, oldest id first, at most ``limit``."""
+        if not self._postgres:
+            return sqlite_events_after(self._session, checkpoint, upto=upto, limit=limit)
         query = (
             select(*LOGGED_COLUMNS)
             .where(_events.c.id > checkpoint, _events.c.id <= upto)
