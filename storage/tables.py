@@ -74,7 +74,13 @@ def _sqlite_text(value: datetime | None) -> str | None:
 def sqlite_datetime(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(value + "+00:00")  # several times faster than .replace()
+    except ValueError:  # text with an offset of its own
+        moment = None
+    if moment is None or moment.tzinfo is None:  # a date alone reads as midnight, naive
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return moment
 
 
 class Base(DeclarativeBase):
