@@ -230,10 +230,10 @@ def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contributio
     if model.base:
         result.append(Contribution(rule_id=BASE_RULE_ID, label="Base score", kind="fit", points=model.base))
     groups_done: set[str] = set()
-    for rule in model.fit:
+    for position, rule in enumerate(model.fit):
         if rule.group is not None and rule.group in groups_done:
             continue
-        if not _passes(model, rule.tests, profile):
+        if not _passes(model, position, rule.tests, profile):
             continue
         if rule.group is not None:
             groups_done.add(rule.group)
@@ -249,12 +249,15 @@ def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contributio
     return result
 
 
-def _passes(model: ScoringModel, tests: tuple[tuple[str, Condition], ...], profile: LeadProfile) -> bool:
-    """``FitRule.matches``, each condition's answer for a value kept in the model's memo."""
+def _passes(
+    model: ScoringModel, position: int, tests: tuple[tuple[str, Condition], ...], profile: LeadProfile
+) -> bool:
+    """``FitRule.matches`` for the model's ``position``-th fit rule, each condition's answer for a
+    value kept in the model's memo (the value's type is part of the key: ``1 == 1.0 == True``)."""
     memo = model.fit_test_memo
-    for name, condition in tests:
+    for index, (name, condition) in enumerate(tests):
         value = profile.value_of(name)
-        key = (id(condition), type(value), value)  # the model keeps its conditions alive
+        key = (position, index, type(value), value)
         passed = memo.get(key)
         if passed is None:
             if len(memo) >= _FIT_CACHE_SIZE:

@@ -81,6 +81,7 @@ class Fold:
 
     def outcome(self) -> Outcome:
         """Where the facts so far have taken the lead."""
+        self._owns_ledger = False  # the outcome shares it: a later fact works on a copy
         return Outcome(self.state.copy(), tuple(self.moves), tuple(self.signals))
 
     def totals(self, at: datetime) -> ScoreTotals:

@@ -276,8 +276,8 @@ class ScoringModel(Strict):
         return {}
 
     @cached_property
-    def fit_test_memo(self) -> dict[tuple[int, type, object], bool]:
-        """Memo of fit conditions' answers by condition and value (the engine fills it)."""
+    def fit_test_memo(self) -> dict[tuple[int, int, type, object], bool]:
+        """Memo of fit conditions' answers by rule, condition and value (the engine fills it)."""
         return {}
 
     @cached_property
