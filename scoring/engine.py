@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scoring.conditions import Condition
 from scoring.model import BASE_RULE_ID, SECONDS_PER_DAY, EngagementRule, ScoringModel
 from scoring.types import Contribution, Event, LeadProfile, Score, ScoreTotals
 
@@ -86,11 +87,33 @@ class EngagementLedger:
     def adding(self, rule: EngagementRule, ts: float, properties: Mapping[str, Any]) -> EngagementLedger:
         """A new ledger with one event of ``rule`` at ``ts`` added, this one left as it was."""
         copy = EngagementLedger(dict(self.tallies))
-        tally = copy.tallies.get(rule.id)
-        if tally is not None:
-            copy.tallies[rule.id] = RuleTally(tally.events, tally.raw, tally.decayed_at_last, tally.last_ts)
-        copy._add(rule, ts, rule.increment(properties))
+        copy.replace_adding(rule, ts, properties)
         return copy
+
+    def replace_adding(
+        self, rule: EngagementRule, ts: float, properties: Mapping[str, Any]
+    ) -> RuleTally | None:
+        """Add one event of ``rule`` at ``ts`` to this ledger by replacing the rule's tally (the old
+        one is never changed: other ledgers may share it); returns the tally replaced."""
+        old = self.tallies.get(rule.id)
+        increment = rule.increment(properties)
+        if old is None:
+            self.tallies[rule.id] = RuleTally(1, increment, increment, ts)
+        else:
+            tally = RuleTally(old.events, old.raw, old.decayed_at_last, old.last_ts)
+            tally.add(increment, ts, rule.half_life_days)
+            self.tallies[rule.id] = tally
+        return old
+
+    def undoing(self, rule_id: str, old: RuleTally | None) -> EngagementLedger:
+        """A new ledger as this one was before :meth:`replace_adding` replaced ``old`` (its tallies
+        in the same order)."""
+        tallies = dict(self.tallies)
+        if old is None:
+            del tallies[rule_id]
+        else:
+            tallies[rule_id] = old
+        return EngagementLedger(tallies)
 
     def _add(self, rule: EngagementRule, ts: float, increment: float) -> None:
         tally = self.tallies.get(rule.id)
@@ -169,6 +192,11 @@ def fit_contributions(model: ScoringModel, profile: LeadProfile) -> tuple[Contri
     return _fit(model, profile).contributions
 
 
+def disqualifies(model: ScoringModel, profile: LeadProfile) -> bool:
+    """Whether a fit rule the profile matches disqualifies the lead (whatever its score)."""
+    return _fit(model, profile).disqualified
+
+
 def _fit(model: ScoringModel, profile: LeadProfile) -> _Fit:
     # A walk scores one lead's unchanged profile object many times: the last one is kept by identity
     # (one tuple, swapped whole, so threads sharing the model never see half of it).
@@ -202,10 +230,10 @@ def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contributio
     if model.base:
         result.append(Contribution(rule_id=BASE_RULE_ID, label="Base score", kind="fit", points=model.base))
     groups_done: set[str] = set()
-    for rule in model.fit:
+    for position, rule in enumerate(model.fit):
         if rule.group is not None and rule.group in groups_done:
             continue
-        if not rule.matches(profile.value_of):
+        if not _passes(model, position, rule.tests, profile):
             continue
         if rule.group is not None:
             groups_done.add(rule.group)
@@ -219,6 +247,25 @@ def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contributio
             )
         )
     return result
+
+
+def _passes(
+    model: ScoringModel, position: int, tests: tuple[tuple[str, Condition], ...], profile: LeadProfile
+) -> bool:
+    """``FitRule.matches`` for the model's ``position``-th fit rule, each condition's answer for a
+    value kept in the model's memo (the value's type is part of the key: ``1 == 1.0 == True``)."""
+    memo = model.fit_test_memo
+    for index, (name, condition) in enumerate(tests):
+        value = profile.value_of(name)
+        key = (position, index, type(value), value)
+        passed = memo.get(key)
+        if passed is None:
+            if len(memo) >= _FIT_CACHE_SIZE:
+                memo.clear()
+            passed = memo[key] = condition.test(value)
+        if not passed:
+            return False
+    return True
 
 
 def score_lead(*, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime) -> Score:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from scoring.engine import EngagementLedger
@@ -108,10 +109,10 @@ class LeadLife:
 
     def copy(self) -> LeadLife:
         """A copy to change (``dataclasses.replace`` is several times slower, on the hot path)."""
-        copied = object.__new__(LeadLife)
-        for name in LeadLife.__slots__:
-            setattr(copied, name, getattr(self, name))
-        return copied
+        return LeadLife(*_LIFE_FIELDS(self))
+
+
+_LIFE_FIELDS = attrgetter(*LeadLife.__slots__)  # the fields in the order __init__ takes them
 
 
 class Cause(StrEnum):

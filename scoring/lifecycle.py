@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from scoring.engine import EngagementLedger, score_lead, score_totals
+from scoring.engine import EngagementLedger, RuleTally, disqualifies, score_lead, score_totals
 from scoring.facts import (
     CardFact,
     Cause,
@@ -34,7 +34,7 @@ from scoring.facts import (
     fact_order,
 )
 from scoring.fading import first_moment_below
-from scoring.model import ScoringModel
+from scoring.model import EngagementRule, ScoringModel
 from scoring.outcomes import OUTCOME_EVENTS, outcome_of
 from scoring.types import Decision, LeadProfile, ScoreTotals, Stage
 
@@ -49,13 +49,23 @@ class Fold:
     """A lead's facts applied one after another to a working copy of its state (the state it
     started from is never changed); the moves and signals they made, in order."""
 
-    __slots__ = ("model", "moves", "signals", "state")
+    __slots__ = ("_owns_ledger", "model", "moves", "signals", "state")
 
     def __init__(self, state: LeadLife, model: ScoringModel) -> None:
         self.model = model
         self.state = state.copy()
         self.moves: list[Move] = []
         self.signals: list[Signal] = []
+        self._owns_ledger = False
+
+    def engage(self, rule: EngagementRule, event: EventFact) -> RuleTally | None:
+        """Add the event to the working ledger (copied once, at the fold's first scored event, then
+        changed in place); returns the rule's tally before it."""
+        state = self.state
+        if not self._owns_ledger:
+            state.ledger = EngagementLedger(dict(state.ledger.tallies))
+            self._owns_ledger = True
+        return state.ledger.replace_adding(rule, event.at.timestamp(), event.properties)
 
     def apply(self, fact: Fact) -> None:
         """Play out the time until ``fact``, then the fact itself."""
@@ -71,6 +81,7 @@ class Fold:
 
     def outcome(self) -> Outcome:
         """Where the facts so far have taken the lead."""
+        self._owns_ledger = False  # the outcome shares it: a later fact works on a copy
         return Outcome(self.state.copy(), tuple(self.moves), tuple(self.signals))
 
     def totals(self, at: datetime) -> ScoreTotals:
@@ -170,38 +181,50 @@ def _fade(work: Fold, *, until: datetime) -> None:
 
 def _on_event(work: Fold, event: EventFact) -> None:
     state = work.state
-    before = _Before(state.profile, state.ledger, state.as_of, state.stage)
-    _fold_in(work.model, state, event)
-    totals = work.totals(event.at)
+    profile, as_of, stage = state.profile, state.as_of, state.stage
+    replaced = _fold_in(work, event)
+    before = _Before(profile, as_of, stage, state.ledger, replaced)
     hand_raise = event.type in work.model.thresholds.hand_raise
     stage = state.stage
+    totals: ScoreTotals | None = None  # computed only where a step reads the score
     if hand_raise and stage is Stage.ACCEPTED:
         rule = work.model.engagement_rule_for(event.type, event.properties)
         what = rule.label if rule is not None else event.type.replace("_", " ")
         work.signal(SignalKind.OWNER_HAND_RAISE, at=event.at, detail=what, event=event)
     elif hand_raise and (stage.is_nurture or stage in (Stage.REJECTED, Stage.RECYCLED)):
+        totals = work.totals(event.at)
         _hand_raise(work, event, totals)
     elif stage.is_nurture:
+        totals = work.totals(event.at)
         _score_moves(work, event, totals)
     elif stage is Stage.SQL:
-        _warn_open_card(work, event, before=before, totals=totals)
+        _warn_open_card(work, event, before=before)
     if state.stage is Stage.MQL:
+        totals = totals or work.totals(event.at)
         _track_fading(work, before=before, event=event, totals=totals)
 
 
 class _Before(NamedTuple):
-    """What an event's step needs of the lead as it was before the event."""
+    """What an event's step needs of the lead as it was before the event (its ledger rebuilt only
+    when asked for: the ledger after the event, with the tally the event replaced put back)."""
 
     profile: LeadProfile
-    ledger: EngagementLedger
     as_of: datetime | None
     stage: Stage
+    ledger_after: EngagementLedger
+    replaced: tuple[str, RuleTally | None] | None
+
+    def ledger(self) -> EngagementLedger:
+        if self.replaced is None:
+            return self.ledger_after
+        return self.ledger_after.undoing(*self.replaced)
 
 
-def _fold_in(model: ScoringModel, state: LeadLife, event: EventFact) -> None:
-    rule = model.engagement_rule_for(event.type, event.properties)
-    if rule is not None:
-        state.ledger = state.ledger.adding(rule, event.at.timestamp(), event.properties)
+def _fold_in(work: Fold, event: EventFact) -> tuple[str, RuleTally | None] | None:
+    """Fold the event into the lead's state; the rule it scored and that rule's tally before it."""
+    state = work.state
+    rule = work.model.engagement_rule_for(event.type, event.properties)
+    replaced = None if rule is None else (rule.id, work.engage(rule, event))
     profile = state.profile = _patched(state.profile, event.profile)
     if state.as_of is None or event.at > state.as_of:
         state.as_of = event.at
@@ -209,6 +232,7 @@ def _fold_in(model: ScoringModel, state: LeadLife, event: EventFact) -> None:
     state.first_campaign = state.first_campaign or profile.campaign
     if event.type in OUTCOME_EVENTS and (state.outcome is None or event.at >= state.outcome.at):
         state.outcome = outcome_of(event.type, event.at, event.properties)
+    return replaced
 
 
 def _patched(profile: LeadProfile, patch: Mapping[str, Any] | None) -> LeadProfile:
@@ -264,12 +288,12 @@ def _sql_reason(work: Fold, totals: ScoreTotals) -> str:
     return f"score {totals.total:g} ≥ {thresholds.sql:g}, fit {totals.fit:g} ≥ {thresholds.sql_min_fit:g}"
 
 
-def _warn_open_card(work: Fold, event: EventFact, *, before: _Before, totals: ScoreTotals) -> None:
+def _warn_open_card(work: Fold, event: EventFact, *, before: _Before) -> None:
     rule = work.model.engagement_rule_for(event.type, event.properties)
     if rule is not None and rule.points < 0:
         work.signal(SignalKind.CARD_WARNING, at=event.at, detail=rule.label, event=event)
-    was = score_totals(model=work.model, profile=before.profile, ledger=before.ledger, at=event.at)
-    if totals.disqualified and not was.disqualified:
+    model = work.model
+    if disqualifies(model, work.state.profile) and not disqualifies(model, before.profile):
         work.signal(
             SignalKind.CARD_WARNING, at=event.at, detail="disqualified by a profile change", event=event
         )
@@ -282,7 +306,7 @@ def _track_fading(work: Fold, *, before: _Before, event: EventFact, totals: Scor
     elif state.below_mql_since is None:
         start = before.as_of or event.at
         since = (
-            first_moment_below(work.model, before.profile, before.ledger, start=start, end=event.at)
+            first_moment_below(work.model, before.profile, before.ledger(), start=start, end=event.at)
             if before.stage is Stage.MQL
             else None
         )

@@ -276,6 +276,11 @@ class ScoringModel(Strict):
         return {}
 
     @cached_property
+    def fit_test_memo(self) -> dict[tuple[int, int, type, object], bool]:
+        """Memo of fit conditions' answers by rule, condition and value (the engine fills it)."""
+        return {}
+
+    @cached_property
     def _rule_memo(self) -> dict[tuple[object, ...], EngagementRule | None]:
         # A plain attribute once computed: pydantic's private attributes are slower to reach.
         return {}

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, BindParameter, Column, Table, bindparam, insert, update
@@ -284,16 +285,23 @@ def _execute_many(
         if (processor := _processor(compiled.binds[name].type, dialect))
     ]
     names = [(sources or {}).get(name, name) for name in parameters]
-    result = connection.exec_driver_sql(
-        compiled.string, [_row_values(row, names, processors) for row in rows]
-    )
+    result = connection.exec_driver_sql(compiled.string, _driver_values(rows, names, processors))
     return int(result.rowcount)
 
 
-def _row_values(
-    row: Mapping[str, Any], names: list[str], processors: list[tuple[int, Callable[[Any], Any]]]
-) -> tuple[Any, ...]:
-    values = [row[name] for name in names]
-    for index, process in processors:
-        values[index] = process(values[index])
-    return tuple(values)
+def _driver_values(
+    rows: Rows, names: list[str], processors: list[tuple[int, Callable[[Any], Any]]]
+) -> list[tuple[Any, ...]]:
+    """Each row's values in the order of ``names``, each processed as SQLAlchemy would."""
+    if not names:
+        return [() for _ in rows]
+    pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    if not processors:
+        return [pick(row) for row in rows]
+    result = []
+    for row in rows:
+        values = list(pick(row))
+        for index, process in processors:
+            values[index] = process(values[index])
+        result.append(tuple(values))
+    return result

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import func, make_url, select, text
@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage.bulk import copy_values, dialect_value_writer, insert_values
+from storage.event_reads import LoggedEvent, sqlite_events_after
 from storage.tables import EventRow, table
 
 _events = table(EventRow)
@@ -82,18 +83,6 @@ def event_values(dialect_name: str) -> EventValues:
     return EventValues(dialect_name)
 
 
-class LoggedEvent(NamedTuple):
-    """An event as the scorer reads it from the log (a tuple: the scorer reads thousands at once)."""
-
-    id: int
-    lead_id: int
-    event_id: str
-    type: str
-    occurred_at: datetime
-    properties: dict[str, Any]
-    profile: dict[str, Any] | None
-
-
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     """An event as stored: what happened, when, and the rule that scored it."""
@@ -150,6 +139,8 @@ class EventRepository:
 
     def after(self, checkpoint: int, *, upto: int, limit: int) -> list[LoggedEvent]:
         """Events with ``checkpoint`` < id ≤ ``upto``, oldest id first, at most ``limit``."""
+        if not self._postgres:
+            return sqlite_events_after(self._session, checkpoint, upto=upto, limit=limit)
         query = (
             select(*LOGGED_COLUMNS)
             .where(_events.c.id > checkpoint, _events.c.id <= upto)

@@ -16,7 +16,8 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.types import Decision, HandoffStatus
-from storage.event_log import LOGGED_COLUMNS, LoggedEvent
+from storage.event_log import LOGGED_COLUMNS
+from storage.event_reads import LoggedEvent
 from storage.handoffs import DecisionRecord, HistoryRow, StoredHandoff
 from storage.outbox import HANDOFF_CARD
 from storage.sql import chunked

@@ -48,7 +48,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None] | None:
         if dialect.name == "sqlite":
-            return _sqlite_datetime
+            return sqlite_datetime
         return super().result_processor(dialect, coltype)
 
 
@@ -71,10 +71,16 @@ def _sqlite_text(value: datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
-def _sqlite_datetime(value: str | None) -> datetime | None:
+def sqlite_datetime(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(value + "+00:00")  # several times faster than .replace()
+    except ValueError:  # text with an offset of its own
+        moment = None
+    if moment is None or moment.tzinfo is None:  # a date alone reads as midnight, naive
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return moment
 
 
 class Base(DeclarativeBase):

@@ -27,8 +27,6 @@ class Walk:
 def walk(state: LeadLife, facts: Iterable[Fact], *, model: ScoringModel, now: datetime) -> Walk:
     """Apply ``facts`` in time order; an old SQL no card follows returns the lead to nurture at once."""
     ordered = sorted(facts, key=fact_order)
-    card_times = [fact.at for fact in ordered if isinstance(fact, CardFact)]
-    window = timedelta(days=model.thresholds.hand_raise_max_age_days)
     work = Fold(state, model)
     carded: dict[int, int] = {}
     for fact in ordered:
@@ -37,17 +35,14 @@ def walk(state: LeadLife, facts: Iterable[Fact], *, model: ScoringModel, now: da
         if isinstance(fact, CardFact) and fact.handoff_id is not None:
             carded[work.state.sql_count] = fact.handoff_id
         sql = _new_sql(work.moves, since=before)
-        if (
-            sql
-            and not is_live(sql.at, model=model, now=now)
-            and not _carded_soon_after(sql, card_times, window)
-        ):
+        if sql and not is_live(sql.at, model=model, now=now) and not _carded_soon_after(sql, ordered, model):
             work.apply(Unseen(sql.at))
     return Walk(work.state, work.moves, work.signals, carded)
 
 
-def _carded_soon_after(sql: Move, card_times: list[datetime], window: timedelta) -> bool:
-    return any(sql.at <= at <= sql.at + window for at in card_times)
+def _carded_soon_after(sql: Move, facts: list[Fact], model: ScoringModel) -> bool:
+    window = timedelta(days=model.thresholds.hand_raise_max_age_days)
+    return any(isinstance(fact, CardFact) and sql.at <= fact.at <= sql.at + window for fact in facts)
 
 
 def _new_sql(moves: list[Move], *, since: int) -> Move | None:

@@ -23,7 +23,7 @@ from bot.webhooks.events import LeadRef, StageChanged
 from scoring import HandoffStatus, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from scoring.outcomes import OUTCOME_EVENTS
-from storage.event_log import LoggedEvent
+from storage.event_reads import LoggedEvent
 from storage.handoffs import DecisionRecord, HistoryRow, NewHandoff, StoredHandoff
 from storage.leads import LeadState
 from storage.outbox import OWNER_NOTE

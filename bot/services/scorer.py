@@ -22,7 +22,7 @@ from bot.services.quarantine import Apart, retry_quarantined, store_each_apart, 
 from bot.services.rescore import RescorePass, rescore_all
 from scoring import ScoringModel
 from storage.errors import caused_by_data, one_sentence
-from storage.event_log import LoggedEvent
+from storage.event_reads import LoggedEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

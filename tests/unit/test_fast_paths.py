@@ -1,0 +1,82 @@
+"""The scorer's fast paths give what the plain code gives, for any profile and any events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.model_source import load_scoring_model
+from scoring import EngagementLedger, LeadProfile, fit_contributions
+from scoring.model import BASE_RULE_ID, EngagementRule
+
+MODEL = load_scoring_model(None)
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+profiles = st.builds(
+    LeadProfile,
+    email=st.sampled_from(["ana@acme.io", "bo@gmail.com", "cy@hubspot.com", "di@globex.example"]),
+    title=st.sampled_from([None, "", " ", "VP Sales", "CEO", "Student", "Head of Growth", "intern"]),
+    industry=st.sampled_from([None, "Software", "software ", "Media", "Retail"]),
+    company_size=st.one_of(st.none(), st.integers(min_value=0, max_value=50_000)),
+    country=st.sampled_from([None, "US", "DE", "1"]),
+)
+scored_events = st.tuples(
+    st.sampled_from(sorted({rule.id for rule in MODEL.engagement})),
+    st.integers(min_value=0, max_value=400 * 86_400).map(lambda s: (NOW - timedelta(seconds=s)).timestamp()),
+)
+
+
+def _plain_fit(profile: LeadProfile) -> list[str]:
+    """The fit rules that match, as ``FitRule.matches`` tells (within a group the first)."""
+    matched, groups = [BASE_RULE_ID] if MODEL.base else [], set()
+    for rule in MODEL.fit:
+        if (rule.group is None or rule.group not in groups) and rule.matches(profile.value_of):
+            matched.append(rule.id)
+            groups |= {rule.group} if rule.group else set()
+    return matched
+
+
+@settings(max_examples=300, deadline=None)
+@given(profiles=st.lists(profiles, min_size=1, max_size=20))
+def test_the_memoised_fit_is_the_fit_the_rules_give(profiles: list[LeadProfile]) -> None:
+    for profile in profiles:
+        assert [c.rule_id for c in fit_contributions(MODEL, profile)] == _plain_fit(profile)
+
+
+def test_a_size_given_as_a_whole_number_or_a_decimal_is_tested_as_itself() -> None:
+    for size in (1000, 1000.0, 999, 999.5):
+        profile = LeadProfile(email="ana@acme.io", company_size=size)  # type: ignore[arg-type]
+
+        assert [c.rule_id for c in fit_contributions(MODEL, profile)] == _plain_fit(profile)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.lists(scored_events, max_size=10), added=st.lists(scored_events, min_size=1, max_size=10))
+def test_a_ledger_changed_in_place_equals_the_copies_and_undoes_exactly(
+    start: list[tuple[str, float]], added: list[tuple[str, float]]
+) -> None:
+    base = EngagementLedger()
+    for rule_id, ts in start:
+        base = base.adding(_rule(rule_id), ts, {})
+    stored = base.to_json()
+    copied, in_place = base, EngagementLedger(dict(base.tallies))
+    for rule_id, ts in added:
+        before = copied
+        copied = copied.adding(_rule(rule_id), ts, {})
+        replaced = in_place.replace_adding(_rule(rule_id), ts, {})
+        undone = in_place.undoing(rule_id, replaced)
+
+        assert in_place == copied
+        assert list(in_place.tallies) == list(copied.tallies)
+        assert undone == before
+        assert list(undone.tallies) == list(before.tallies)
+        assert in_place.engagement_total(MODEL, NOW) == copied.engagement_total(MODEL, NOW)
+    assert base.to_json() == stored  # the ledger it started from was never changed
+
+
+def _rule(rule_id: str) -> EngagementRule:
+    rule = MODEL.engagement_rule(rule_id)
+    assert rule is not None
+    return rule
