@@ -18,6 +18,7 @@ from storage.bulk import insert_rows
 from storage.sql import chunked
 from storage.tables import DecisionRow, HandoffRow, HandoffSignalRow, OutboxRow, StageChangeRow, table
 
+_IDS_PER_STATEMENT = 10_000  # a replayed chunk may replace many rows: SQLite takes 32,766 parameters
 _changes = table(StageChangeRow)
 _handoffs = table(HandoffRow)
 _decisions = table(DecisionRow)
@@ -158,8 +159,8 @@ class HandoffRepository:
 
     def delete_stage_changes(self, ids: list[int]) -> None:
         """Remove stage changes a replay no longer derives."""
-        if ids:
-            self._session.execute(delete(_changes).where(_changes.c.id.in_(ids)))
+        for batch in chunked(ids, _IDS_PER_STATEMENT):
+            self._session.execute(delete(_changes).where(_changes.c.id.in_(batch)))
 
     def repoint(self, handoff_id: int, *, stage_change_id: int, episode: int) -> None:
         """Attach a kept handoff to the stage change its episode now has."""
@@ -168,9 +169,9 @@ class HandoffRepository:
 
     def delete_handoffs(self, ids: list[int]) -> None:
         """Remove derived handoffs a replay replaces (their unsent outbox entries go with them)."""
-        if ids:
-            self._session.execute(delete(_outbox).where(_outbox.c.handoff_id.in_(ids)))
-            self._session.execute(delete(_handoffs).where(_handoffs.c.id.in_(ids)))
+        for batch in chunked(ids, _IDS_PER_STATEMENT):
+            self._session.execute(delete(_outbox).where(_outbox.c.handoff_id.in_(batch)))
+            self._session.execute(delete(_handoffs).where(_handoffs.c.id.in_(batch)))
 
     def latest_with_status(self, lead_id: int, status: HandoffStatus) -> int | None:
         """The id of the lead's latest handoff in ``status``, if any."""

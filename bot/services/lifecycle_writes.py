@@ -66,6 +66,7 @@ class LeadWriter:
     _noticed: list[tuple[LeadState, dict[str, Any]]] = field(default_factory=list)
     _leads: dict[int, LeadState] = field(default_factory=dict)
     _lives: dict[int, StoredLife] = field(default_factory=dict)
+    _replaced: list[tuple[list[int], list[int]]] = field(default_factory=list)
     _placer: Placer | None = None
 
     def apply(
@@ -111,9 +112,12 @@ class LeadWriter:
         return list(self._leads.values())
 
     def flush(self) -> None:
-        """Write what was gathered: the stage changes and the signals in bulk, then every lead
-        touched."""
+        """Write what was gathered: the stage changes in bulk, then delete the rows replays
+        replaced (once kept handoffs are repointed), the signals, and every lead touched."""
         self.write_moves()
+        replaced, self._replaced = self._replaced, []
+        self.uow.handoffs.delete_handoffs([row for handoffs, _ in replaced for row in handoffs])
+        self.uow.handoffs.delete_stage_changes([row for _, changes in replaced for row in changes])
         self._write_signals()
         self.uow.leads.save(list(self._leads.values()), scored_at=self.now)
 
@@ -147,6 +151,11 @@ class LeadWriter:
             else:
                 self.uow.handoffs.repoint(handoff, stage_change_id=ids[index], episode=move.episode)
         self._write_handoffs()
+
+    def replaced(self, *, handoffs: list[int], stage_changes: list[int]) -> None:
+        """Rows of a replayed lead's stored history that its replay replaced: deleted by
+        :meth:`flush`, for every lead at once (one statement each, not one per lead)."""
+        self._replaced.append((handoffs, stage_changes))
 
     def open_handoff(self, lead: LeadState, move: Move, change_id: int) -> None:
         """Queue a handoff for an SQL move (a card if it is recent, history if it is not), opened
@@ -296,7 +305,6 @@ class _Reconcile:
         self.kept: set[int] = set()
 
     def run(self) -> None:
-        uow = self.writer.uow
         rows = self.rows
         moves = self.result.moves
         common = 0
@@ -316,10 +324,11 @@ class _Reconcile:
             earlier = known.get(move.to_stage.value)
             since = earlier.pop(0) if earlier else None
             self.writer.record(self.lead, move, handoff=handoff, known_since=since)
-        self.writer.write_moves()  # kept handoffs are repointed before their old rows go
-        uow.handoffs.delete_handoffs([h.id for h in self.stored if h.id not in self.kept and not h.is_fact])
         still_used = {h.stage_change_id for h in self.stored if h.id not in self.kept and h.is_fact}
-        uow.handoffs.delete_stage_changes([row.id for row in rows[common:] if row.id not in still_used])
+        self.writer.replaced(
+            handoffs=[h.id for h in self.stored if h.id not in self.kept and not h.is_fact],
+            stage_changes=[row.id for row in rows[common:] if row.id not in still_used],
+        )
 
     def _keep(self, move: Move, row_id: int, handoff: StoredHandoff | None) -> None:
         if move.to_stage is not Stage.SQL:
