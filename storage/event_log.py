@@ -48,7 +48,6 @@ class EventValues:
 
     def __init__(self, dialect_name: str) -> None:
         dialect = make_url(_DRIVERS[dialect_name]).get_dialect()()
-        self.dialect_name = dialect_name
         self._moment = dialect_value_writer(dialect, _events.c.occurred_at)
         self._properties = dialect_value_writer(dialect, _events.c.properties)
         self._profile = dialect_value_writer(dialect, _events.c.profile)
