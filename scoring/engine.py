@@ -177,7 +177,6 @@ def _capped(value: float, cap: float | None) -> float:
 
 
 _FIT_CACHE_SIZE = 100_000
-_LAST = ("last profile",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,13 +197,11 @@ def disqualifies(model: ScoringModel, profile: LeadProfile) -> bool:
 
 
 def _fit(model: ScoringModel, profile: LeadProfile) -> _Fit:
-    # A walk scores one lead's unchanged profile object many times: the last one is kept by identity
-    # (one tuple, swapped whole, so threads sharing the model never see half of it).
-    last = model.fit_cache.get(_LAST)
-    if last is not None and last[0] is profile:
-        return last[1]  # type: ignore[no-any-return]
+    memo = profile.fit_memo
+    if memo is not None and memo[0] is model:
+        return memo[1]  # type: ignore[no-any-return]
     found = _fit_by_values(model, profile)
-    model.fit_cache[_LAST] = (profile, found)
+    object.__setattr__(profile, "fit_memo", (model, found))  # one tuple, swapped whole: thread-safe
     return found
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Stage(StrEnum):
@@ -105,6 +105,9 @@ class LeadProfile:
     source: str | None = None
     campaign: str | None = None
     attributes: tuple[tuple[str, str | float], ...] = ()
+    # (model, its fit of these values), kept by ``scoring.engine``: a profile's values never change,
+    # and a lead's profile object is scored again and again. Not a field ``replace`` copies.
+    fit_memo: tuple[object, Any] | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def email_domain(self) -> str:
@@ -171,9 +174,8 @@ class Contribution:
         return self.points / self.raw_points
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreTotals:
-    """A score's numbers without its explanation."""
+class ScoreTotals(NamedTuple):
+    """A score's numbers without its explanation (a tuple: the walk makes one per event)."""
 
     fit: float
     engagement: float

@@ -296,6 +296,9 @@ class ScorerStateRow(Base):
     # The scoring model every lead was last derived under (empty until a scorer first records it).
     model_fingerprint: Mapped[str | None] = mapped_column(String(64))
     model_label: Mapped[str | None] = mapped_column(String(120))
+    # A window of the log part way through: its last event id, and the last lead id scored in it.
+    window_end: Mapped[int | None] = mapped_column(Integer)
+    window_lead: Mapped[int | None] = mapped_column(Integer)
 
 
 class ScorerQuarantineRow(Base):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bot.services.lead_life import start_life
+from bot.services.lead_life import event_fact, start_life
 from scoring import Decision, ScoringModel, Stage, score_totals
 from scoring.evaluation import Scored
 from scoring.facts import Cause, EventFact, Fact, Tick, fact_order
@@ -110,7 +110,7 @@ def _final_stage(lead: LeadState, life: StoredLife, model: ScoringModel, now: da
 
 
 def _facts(life: StoredLife) -> list[Fact]:
-    facts = [EventFact(e.event_id, e.type, e.occurred_at, e.properties, e.profile) for e in life.events]
+    facts = [event_fact(event) for event in life.events]
     return sorted(facts, key=fact_order)
 
 

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from scoring import Decision, EngagementLedger, LeadProfile, ScoringModel, score_totals
-from scoring.facts import EarlierDecision, LeadLife
+from scoring.facts import EarlierDecision, EventFact, LeadLife
 from scoring.lifecycle import next_due
 from scoring.outcomes import LeadOutcome
+from storage.event_reads import LoggedEvent
 from storage.leads import PROFILE_FIELDS, LeadState
 
 
@@ -37,6 +38,12 @@ def life_of(lead: LeadState) -> LeadLife:
         sql_count=int(life.get("sql_count", 0)),
         outcome=LeadOutcome.from_json(life.get("outcome")),
     )
+
+
+def event_fact(event: LoggedEvent) -> EventFact:
+    """A logged event as the lifecycle reads it."""
+    _, _, event_id, kind, occurred_at, properties, profile = event
+    return EventFact(event_id, kind, occurred_at, properties, profile)
 
 
 def start_life(lead: LeadState) -> LeadLife:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.services.lead_life import base_profile, earlier_json, life_of, start_life, store_life
+from bot.services.lead_life import base_profile, earlier_json, event_fact, life_of, start_life, store_life
 from bot.services.lifecycle_walk import Walk, walk
 from bot.services.placement import Placer, announce_cards
 from bot.services.policy import HandoffPolicy, is_live
@@ -23,7 +23,6 @@ from bot.webhooks.events import LeadRef, StageChanged
 from scoring import HandoffStatus, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from scoring.outcomes import OUTCOME_EVENTS
-from storage.event_reads import LoggedEvent
 from storage.handoffs import DecisionRecord, HistoryRow, NewHandoff, StoredHandoff
 from storage.leads import LeadState
 from storage.outbox import OWNER_NOTE
@@ -31,11 +30,6 @@ from storage.replay_reads import StoredLife
 from storage.uow import UnitOfWork
 
 CAMPAIGN_CHARACTERS = 200  # the stage change's and the handoff's column: a property may be longer
-
-
-def event_fact(event: LoggedEvent) -> EventFact:
-    """A logged event as the lifecycle reads it."""
-    return EventFact(event.event_id, event.type, event.occurred_at, event.properties, event.profile)
 
 
 def decision_fact(decision: DecisionRecord) -> DecisionFact:
@@ -95,7 +89,7 @@ class LeadWriter:
         life = self._lives.pop(lead.id, None)
         if life is None:
             # Only what the scorer has reached: later events are folded when it reaches them.
-            upto = upto_event if upto_event is not None else self.uow.scorer.checkpoint()
+            upto = upto_event if upto_event is not None else self.uow.scorer.reached()
             life = self.uow.replays.lives([lead.id], upto=upto)[lead.id]
         facts: list[Fact] = [event_fact(event) for event in life.events]
         facts += [CardFact(handoff.created_at, handoff.id) for handoff in life.handoffs if handoff.is_fact]

@@ -67,8 +67,6 @@ def retry_quarantined(
             return 0
         leads = uow.leads.lock_by_ids(waiting)
         work: dict[int, Apart] = {lead_id: (lead, [], True) for lead_id, lead in leads.items()}
-        stored = store_each_apart(
-            uow, writer_for(uow, model, policy, now), work, upto=uow.scorer.checkpoint()
-        )
+        stored = store_each_apart(uow, writer_for(uow, model, policy, now), work, upto=uow.scorer.reached())
         uow.commit()
     return len(stored)

@@ -82,12 +82,12 @@ def _page(job: RescorePass, now: datetime, after_id: int, done: Rescored) -> int
         leads = uow.leads.page(after_id=after_id, limit=job.page, lock=True)
         if not leads:
             return 0
-        checkpoint = uow.scorer.checkpoint()
+        reached = uow.scorer.reached()
         before = {lead.id: lead.stage.value for lead in leads}
         writer = LeadWriter(uow=uow, model=job.model, policy=job.policy, now=now)
-        writer.preload([lead.id for lead in leads], upto_event=checkpoint)
+        writer.preload([lead.id for lead in leads], upto_event=reached)
         for lead in leads:
-            writer.replay(lead, upto_event=checkpoint)
+            writer.replay(lead, upto_event=reached)
         writer.flush()
         if not job.dry_run:  # a dry run's page is rolled back as its unit of work closes
             uow.commit()

@@ -1,51 +1,55 @@
-"""The scorer: a pass over the event log from its checkpoint, one chunk per transaction.
+"""The scorer: a pass over the event log from its checkpoint, a group of leads per transaction.
 
-One process scores at a time (a lease in the database). Each chunk locks the leads its events
-touch, folds or replays them (``lifecycle_writes``), writes their stage changes, handoffs, cards and
-signals, and moves the checkpoint, all in one transaction: a crash loses nothing and repeats nothing.
+One process scores at a time (a lease in the database). A pass reads the events after the
+checkpoint as a window (``scorer_window``) and scores it a group of leads at a time: each group's
+transaction locks its leads, folds or replays them (``lifecycle_writes``), writes their stage
+changes, handoffs, cards and signals, and marks how far the window has come; the last group moves
+the checkpoint. A crash loses nothing and repeats nothing: a pass resumes after the last group stored.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 from bot.services.lead_cache import LeadCache
-from bot.services.lifecycle_writes import LeadWriter, event_fact
+from bot.services.lifecycle_writes import LeadWriter
 from bot.services.policy import HandoffPolicy
 from bot.services.quarantine import Apart, retry_quarantined, store_each_apart, writer_for
 from bot.services.rescore import RescorePass, rescore_all
+from bot.services.scorer_window import Window, read_window
 from scoring import ScoringModel
+from scoring.facts import Fact
 from storage.errors import caused_by_data, one_sentence
-from storage.event_reads import LoggedEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-FIRST_CHUNK = 5000  # events in a pass's first chunk, before its pace is known
+FIRST_CHUNK = 5000  # events in a pass's first group, before its pace is known
 
 
 @dataclass(frozen=True, slots=True)
 class ScorerConfig:
-    """Who is scoring, how much per transaction at most, and how long its lease and horizon waits are."""
+    """Who is scoring, how many events it reads at once (a window; also the most it scores per
+    transaction), and how long its lease and horizon waits are."""
 
     holder: str
-    chunk: int = 50_000
+    chunk: int = 100_000
     lease: timedelta = timedelta(seconds=60)
     horizon_wait_seconds: float = 5.0
 
     @property
     def chunk_seconds(self) -> float:
-        """How long a chunk should take: a tenth of the lease, so a chunk never outlives it (and
-        on SQLite, appends never wait long for the scorer's write lock)."""
+        """How long a group's transaction should take: a tenth of the lease, so it never outlives
+        it (and on SQLite, appends never wait long for the scorer's write lock)."""
         return self.lease.total_seconds() / 10
 
     def next_chunk(self, events: int, *, seconds: float) -> int:
-        """Events for the next chunk after one of ``events`` took ``seconds``: as many as fit
+        """Events for the next group after one of ``events`` took ``seconds``: as many as fit
         :attr:`chunk_seconds` at that pace, at most twice as many, at most :attr:`chunk`."""
         fitting = events * self.chunk_seconds / seconds if seconds > 0 else self.chunk
         return max(1, min(self.chunk, 2 * events, int(fitting)))
@@ -85,10 +89,10 @@ def score_pending(
         uow.commit()
     if horizon is None:
         return done
-    size = min(config.chunk, FIRST_CHUNK)
+    work = _Work(uow_factory, model, policy, now, config, done, on_chunk)
     try:
         with (cache if cache is not None else LeadCache()).claimed() as kept:
-            _chunks(uow_factory, model, policy, now, config, horizon, size, done, kept, on_chunk)
+            _windows(work, horizon, kept)
     finally:
         with uow_factory() as uow:
             uow.scorer.release(holder=config.holder)
@@ -96,48 +100,65 @@ def score_pending(
     return done
 
 
-def _chunks(
-    uow_factory: Callable[[], UnitOfWork],
-    model: ScoringModel,
-    policy: HandoffPolicy,
-    now: Callable[[], datetime],
-    config: ScorerConfig,
-    horizon: int,
-    size: int,
-    done: ScorerPass,
-    cache: LeadCache,
-    on_chunk: Callable[[ScorerPass], None] | None,
-) -> None:
-    """Chunk after chunk until the horizon, each sized by the pace of the last."""
-    started = time.monotonic()
-    while _chunk(uow_factory, model, policy, now(), config, horizon, size, done, cache):
-        size = config.next_chunk(size, seconds=time.monotonic() - started)
-        if on_chunk is not None:
-            on_chunk(done)
-        started = time.monotonic()
+@dataclass(frozen=True)
+class _Work:
+    """One pass: what it scores with, and what it has done so far (``done``)."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    model: ScoringModel
+    policy: HandoffPolicy
+    now: Callable[[], datetime]
+    config: ScorerConfig
+    done: ScorerPass
+    on_chunk: Callable[[ScorerPass], None] | None
 
 
-def _chunk(
-    uow_factory: Callable[[], UnitOfWork],
-    model: ScoringModel,
-    policy: HandoffPolicy,
-    now: datetime,
-    config: ScorerConfig,
-    horizon: int,
-    size: int,
-    done: ScorerPass,
-    cache: LeadCache,
-) -> bool:
-    """One chunk in one transaction; when the database refuses some of its writes, again with each
-    lead apart, the refused ones set aside in the quarantine (see ``_score``)."""
-    attempt = partial(_chunk_once, uow_factory, model, policy, now, config, horizon, size, done, cache)
+def _windows(work: _Work, horizon: int, cache: LeadCache) -> None:
+    """Window after window until the horizon, each scored a group of leads per transaction, each
+    group sized by the pace of the last."""
+    size = min(work.config.chunk, FIRST_CHUNK)
+    while not work.done.caught_up:
+        with work.uow_factory() as uow:
+            window = read_window(uow, horizon=horizon, limit=work.config.chunk)
+        if window is None:
+            work.done.caught_up = True
+            return
+        pace = _Pace(work.config, size)
+        for lead_ids, last in window.groups(pace.next):
+            if not _group(work, window, lead_ids, last=last, cache=cache):
+                return  # another process took the lease
+            pace.done(sum(len(window.facts[lead_id]) for lead_id in lead_ids))
+            if work.on_chunk is not None:
+                work.on_chunk(work.done)
+        size = pace.size
+
+
+class _Pace:
+    """Group sizes: each as many events as fit the config's chunk time at the pace of the last."""
+
+    def __init__(self, config: ScorerConfig, size: int) -> None:
+        self.config, self.size, self._started = config, size, time.monotonic()
+
+    def next(self) -> int:
+        self._started = time.monotonic()
+        return self.size
+
+    def done(self, events: int) -> None:
+        seconds = time.monotonic() - self._started
+        self.size = self.config.next_chunk(max(events, 1), seconds=seconds)
+
+
+def _group(work: _Work, window: Window, lead_ids: list[int], *, last: bool, cache: LeadCache) -> bool:
+    """One group of leads in one transaction; when the database refuses some of its writes, again
+    with each lead apart, the refused ones set aside in the quarantine (see ``_score``)."""
+    attempt = partial(_group_once, work, window, lead_ids, last, cache)
     try:
         return attempt(one_by_one=False)
     except Exception as exc:
         cache.clear()  # kept leads were changed in memory by what the database did not keep
         if not caused_by_data(exc):
             raise
-        log.warning("the database refused a chunk's writes (%s): scoring it lead by lead", one_sentence(exc))
+        log.warning("the database refused a group's writes (%s): scoring it lead by lead", one_sentence(exc))
     try:
         return attempt(one_by_one=True)
     except Exception:
@@ -145,62 +166,46 @@ def _chunk(
         raise
 
 
-def _chunk_once(
-    uow_factory: Callable[[], UnitOfWork],
-    model: ScoringModel,
-    policy: HandoffPolicy,
-    now: datetime,
-    config: ScorerConfig,
-    horizon: int,
-    size: int,
-    done: ScorerPass,
-    cache: LeadCache,
-    *,
-    one_by_one: bool,
+def _group_once(
+    work: _Work, window: Window, lead_ids: list[int], last: bool, cache: LeadCache, *, one_by_one: bool
 ) -> bool:
-    with uow_factory() as uow:
+    config, done, now = work.config, work.done, work.now()
+    facts = {lead_id: window.facts[lead_id] for lead_id in lead_ids}
+    with work.uow_factory() as uow:
         if not uow.scorer.take_lease(holder=config.holder, now=now, lease=config.lease):
             return False
-        checkpoint = uow.scorer.checkpoint()
-        events = uow.events.after(checkpoint, upto=horizon, limit=size) if checkpoint < horizon else []
-        reached = events[-1].id if events else horizon
-        writers = _score(
-            uow,
-            writer_for(uow, model, policy, now),
-            events,
-            upto=reached,
-            one_by_one=one_by_one,
-            cache=cache,
-        )
-        uow.scorer.advance(to=reached, holder=config.holder)
+        new_writer = writer_for(uow, work.model, work.policy, now)
+        writers = _score(uow, new_writer, facts, upto=window.end, one_by_one=one_by_one, cache=cache)
+        if last:
+            uow.scorer.advance(to=window.end, holder=config.holder)
+        else:
+            uow.scorer.mark_window(end=window.end, lead=lead_ids[-1], holder=config.holder)
         uow.commit()
     cache.keep(lead for writer in writers for lead in writer.leads)
-    done.events += len(events)
+    done.events += sum(len(new) for new in facts.values())
     for writer in writers:
         done.recorded.update(writer.recorded)
         done.new_cards.extend(writer.new_cards)
-    done.checkpoint = reached
-    done.caught_up = reached >= horizon
-    return not done.caught_up
+    if last:
+        done.checkpoint = window.end
+        done.caught_up = window.end >= window.horizon
+    return True
 
 
 def _score(
     uow: UnitOfWork,
     new_writer: Callable[[], LeadWriter],
-    events: list[LoggedEvent],
+    facts: dict[int, list[Fact]],
     *,
     upto: int,
     one_by_one: bool,
     cache: LeadCache,
 ) -> list[LeadWriter]:
-    """Fold or replay each lead the events touch. A quarantined lead is always replayed (its state
-    lacks the events it could not store). ``one_by_one``: each lead in a savepoint of its own, and a
-    lead the database refuses goes (back) to the quarantine while the others are stored."""
-    by_lead: dict[int, list[LoggedEvent]] = defaultdict(list)
-    for event in events:
-        by_lead[event.lead_id].append(event)
-    leads = uow.leads.lock_by_ids(by_lead) if one_by_one else cache.lock(uow, by_lead)
-    facts = {lead_id: [event_fact(event) for event in by_lead[lead_id]] for lead_id in sorted(by_lead)}
+    """Fold or replay each lead of ``facts`` (its new facts, by lead id). A quarantined lead is
+    always replayed (its state lacks the events it could not store). ``one_by_one``: each lead in a
+    savepoint of its own, and a lead the database refuses goes (back) to the quarantine while the
+    others are stored."""
+    leads = uow.leads.lock_by_ids(facts) if one_by_one else cache.lock(uow, facts)
     aside = set(uow.quarantine.lead_ids()) & facts.keys()
     if one_by_one:
         work: dict[int, Apart] = {i: (leads[i], list(facts[i]), i in aside) for i in facts}
