@@ -213,9 +213,9 @@ class ScoringModel(Strict):
             return None
         if not keys:
             return self._rules_by_event[event_type][0]
-        values = tuple(_memo_value(properties.get(key, "")) for key in keys)
+        values = tuple([_memo_value(properties.get(key, "")) for key in keys])
         memo = self._rule_memo
-        memo_key: tuple[object, ...] = (event_type, *values)
+        memo_key: tuple[object, ...] = (event_type, values)
         if memo_key in memo:
             return memo[memo_key]
         rules = self._rules_by_event[event_type]

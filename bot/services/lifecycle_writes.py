@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from bot.services.lead_life import base_profile, earlier_json, event_fact, life_of, start_life, store_life
@@ -29,6 +30,7 @@ from storage.outbox import OWNER_NOTE
 from storage.replay_reads import StoredLife
 from storage.uow import UnitOfWork
 
+_AT = attrgetter("at")
 CAMPAIGN_CHARACTERS = 200  # the stage change's and the handoff's column: a property may be longer
 
 
@@ -64,20 +66,27 @@ class LeadWriter:
     _placer: Placer | None = None
 
     def apply(
-        self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None, whole: bool = False
+        self,
+        lead: LeadState,
+        facts: Sequence[Fact],
+        *,
+        upto_event: int | None = None,
+        whole: bool = False,
+        walked: Walk | None = None,
     ) -> None:
         """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it (or
-        when ``whole``: its stored state is not to be trusted, as for a lead kept aside)."""
+        when ``whole``: its stored state is not to be trusted, as for a lead kept aside). ``walked``:
+        the fold's walk, already done (by ``walk_ahead``'s worker, from this very state)."""
         self._tell_outcomes(lead, facts)
         if not whole and self.folds(lead, facts):
-            self._fold(lead, facts)
+            self._fold(lead, facts, walked)
         else:
             self.replay(lead, upto_event=upto_event)
 
     @staticmethod
     def folds(lead: LeadState, facts: Sequence[Fact]) -> bool:
         """Whether ``facts`` all come after what ``lead`` has folded (else it is replayed)."""
-        first = min(fact.at for fact in facts) if facts else None
+        first = min(map(_AT, facts)) if facts else None
         return lead.derived and (lead.as_of is None or (first is not None and first > lead.as_of))
 
     def preload(self, lead_ids: Sequence[int], *, upto_event: int) -> None:
@@ -115,8 +124,8 @@ class LeadWriter:
         self._write_signals()
         self.uow.leads.save(list(self._leads.values()), scored_at=self.now)
 
-    def _fold(self, lead: LeadState, facts: Sequence[Fact]) -> None:
-        result = walk(life_of(lead), [*facts, Tick(self.now)], model=self.model, now=self.now)
+    def _fold(self, lead: LeadState, facts: Sequence[Fact], walked: Walk | None = None) -> None:
+        result = walked or walk(life_of(lead), [*facts, Tick(self.now)], model=self.model, now=self.now)
         for move in result.moves:
             self.record(lead, move)
         self._signals(lead, result.signals)

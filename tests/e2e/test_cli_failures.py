@@ -12,7 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 from storage.tables import EventRow
 from tests.builders import event
@@ -172,6 +172,64 @@ def test_ctrl_c_while_a_file_is_read_ahead_reports_what_is_stored_and_leaves_no_
     assert 1000 <= stored < 200_000
     assert f"the {stored:,} events of the batches committed so far are stored" in stderr
     assert not processes_reading(big), "the worker reading ahead ended with the command"
+
+
+def test_ctrl_c_while_a_window_is_walked_ahead_leaves_no_worker_and_a_rerun_finishes_scoring(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    line = json.dumps(event(event_id="evt-{n}", email="lead{lead}@acme.io", type="email_click")) + "\n"
+    big = tmp_path / "big.jsonl"
+    lines = (line.replace("{n}", str(n)).replace("{lead}", str(n % 3001)) for n in range(30_000))
+    big.write_text("".join(lines))
+    env = handoff_env(HANDOFF_DATABASE_URL=url, HANDOFF_SALES_CHANNEL=SALES_CHANNEL)
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ingest", str(big), "--batch-size", "10000"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: scorer_window_lead(url) > 0, timeout=120, what="the scorer's first group")
+    during = processes_reading(big)
+
+    ingest.send_signal(signal.SIGINT)
+    _, stderr = ingest.communicate(timeout=60)
+    left = processes_reading(big)
+    rerun = run_handoff(["ingest", str(big)], env, tmp_path)
+
+    assert ingest.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert len(during) == 2, "the command and its worker walking ahead"
+    assert not left, "the worker walking ahead ended with the command"
+    assert rerun.returncode == 0, rerun.stderr
+    assert re.search(r"duplicates\s+30000", rerun.stdout), rerun.stdout
+    assert scorer_window_lead(url) == 0  # the window was finished
+    assert lead_clicks(url, "lead7@acme.io") == 10  # every event of it folded once
+
+
+def scorer_window_lead(url: str) -> int:
+    """The last lead scored in a window part way through (0: none)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT window_lead FROM scorer_state")).scalar()
+            return int(found or 0)
+    except Exception:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def lead_clicks(url: str, email: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT ledger FROM leads WHERE email = :email")
+            ledger = connection.execute(query, {"email": email}).scalar()
+            return int(json.loads(ledger)["email_click"][0])
+    finally:
+        engine.dispose()
 
 
 def processes_reading(path: Path) -> list[str]:
