@@ -24,6 +24,7 @@ from bot.webhooks.events import LeadRef, StageChanged
 from scoring import HandoffStatus, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from scoring.outcomes import OUTCOME_EVENTS
+from scoring.types import ScoreTotals
 from storage.handoffs import DecisionRecord, HistoryRow, NewHandoff, StoredHandoff
 from storage.leads import LeadState
 from storage.outbox import OWNER_NOTE
@@ -78,7 +79,7 @@ class LeadWriter:
         when ``whole``: its stored state is not to be trusted, as for a lead kept aside). ``walked``:
         the fold's walk, already done (by ``walk_ahead``'s worker, from this very state)."""
         self._tell_outcomes(lead, facts)
-        if not whole and self.folds(lead, facts):
+        if not whole and (walked is not None or self.folds(lead, facts)):  # a walk is only of a fold
             self._fold(lead, facts, walked)
         else:
             self.replay(lead, upto_event=upto_event)
@@ -129,7 +130,7 @@ class LeadWriter:
         for move in result.moves:
             self.record(lead, move)
         self._signals(lead, result.signals)
-        self._store(lead, result.state)
+        self._store(lead, result.state, totals=result.totals)
 
     def record(
         self, lead: LeadState, move: Move, *, handoff: int | None = None, known_since: datetime | None = None
@@ -289,9 +290,9 @@ class LeadWriter:
             if open_handoff is not None:
                 self.uow.outbox.add_card_update(handoff_id=open_handoff, at=self.now)
 
-    def _store(self, lead: LeadState, life: LeadLife) -> None:
+    def _store(self, lead: LeadState, life: LeadLife, *, totals: ScoreTotals | None = None) -> None:
         base = base_profile(lead)
-        store_life(lead, life, model=self.model, now=self.now)
+        store_life(lead, life, model=self.model, now=self.now, totals=totals)
         lead.life["base_profile"] = base
         self._leads[lead.id] = lead
 

@@ -1,14 +1,14 @@
-"""Most of a large window's leads walked through the lifecycle by a forked process.
+"""A large window's leads walked through the lifecycle by a forked process.
 
 The lifecycle walk is about half of the scorer's time, and a lead's walk needs nothing but its
 state and its new facts. For a window of a backlog scored by ``handoff ingest`` on a machine with
-a second core, a worker forked once the window is read walks seven blocks of leads in ten, in id
-order, ahead of this process, which walks the other blocks and writes every lead (the writing is
-its own). The worker hands back each block's walks (new states, moves and signals: far less than
-the work). A walk is used only when the lead is still exactly as the worker saw it when its group
-locks it (the kept object, whose version stamp the lock checked) and is folded, not replayed; any
-other lead, and every lead once the worker fails, is walked here. ``serve`` never forks: its other
-threads would be copied mid-work.
+a second core, a worker forked once the window is read walks its leads a block at a time, in id
+order, ahead of this process, which writes them (the other half of the work). The worker hands
+back each block's walks (new states, moves and signals: far less than the work). A walk is used
+only when the lead is still exactly as the worker saw it when its group locks it (the kept object,
+whose version stamp the lock checked) and is folded, not replayed; any other lead, and every lead
+once the worker fails, is walked here. ``serve`` never forks: its other threads would be copied
+mid-work.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import gc
 import logging
 import multiprocessing
 import pickle
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
@@ -26,23 +26,22 @@ from bot.services.lead_life import life_of
 from bot.services.lifecycle_walk import Walk, walk
 from bot.services.lifecycle_writes import LeadWriter
 from bot.services.parse_ahead import settle_worker, worker_can_help
-from scoring import ScoringModel
-from scoring.facts import Fact, Tick
+from scoring import ScoringModel, score_totals
+from scoring.facts import Fact, LeadLife, Tick
 from storage.leads import LeadState
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MIN_EVENTS = 20_000  # a smaller window is not worth a fork
 BLOCK = 500  # leads per piece of work handed to the worker, in id order
-WORKER_BLOCKS = (1, 2, 4, 5, 7, 8, 9)  # of every ten blocks, the worker's: it has no writing to do
 
 # What the worker inherits from this process when it is forked: the leads it walks and their facts.
 _inherited: tuple[dict[int, LeadState], dict[int, list[Fact]], ScoringModel, datetime] | None = None
 
 
 class WalkAhead:
-    """The walks of most of a large window's leads, done by a forked worker a block of leads at a
-    time, ahead of this process, which walks the other blocks itself as it meets them."""
+    """The walks of a large window's leads, done by a forked worker a block of leads at a time,
+    ahead of this process, which writes them."""
 
     def __init__(self) -> None:
         self._leads: dict[int, LeadState] = {}
@@ -54,14 +53,13 @@ class WalkAhead:
 
     @classmethod
     def planned(cls, uow: UnitOfWork, facts: dict[int, list[Fact]], *, cache: LeadCache) -> WalkAhead:
-        """For a large window, the worker's leads read now (and kept in ``cache``, so that their
-        groups lock them by version stamp); :meth:`start` then forks the worker."""
+        """For a large window, its leads read now (and kept in ``cache``, so that their groups lock
+        them by version stamp); :meth:`start` then forks the worker."""
         ahead = cls()
         if sum(map(len, facts.values())) < MIN_EVENTS or not worker_can_help():
             return ahead
         ids = list(facts)
-        blocks = [ids[start : start + BLOCK] for start in range(0, len(ids), BLOCK)]
-        ahead._blocks = [block for number, block in enumerate(blocks) if number % 10 in WORKER_BLOCKS]
+        ahead._blocks = [ids[start : start + BLOCK] for start in range(0, len(ids), BLOCK)]
         ahead._block_of = {lead_id: number for number, block in enumerate(ahead._blocks) for lead_id in block}
         ahead._leads = cache.load(uow, ahead._block_of)
         return ahead
@@ -87,6 +85,11 @@ class WalkAhead:
             return None
         return self._block(self._block_of[lead.id]).get(lead.id)
 
+    def wait(self, *, timeout: float) -> None:
+        """Wait until the worker has done every block it was given (for tests: the scorer never
+        waits for it)."""
+        wait([future for future in self._futures if future is not None], timeout=timeout)
+
     def close(self) -> None:
         """Stop the worker (at the window's end, or when the pass stops)."""
         if self._pool is not None:
@@ -94,29 +97,43 @@ class WalkAhead:
             self._pool = None
 
     def _block(self, number: int) -> dict[int, Walk]:
+        """A block's walks if the worker has done them; else none (the block is taken back from
+        the worker if it has not begun it), and this process walks them: it never waits, so a
+        worker slowed by a busy machine costs little more than its own start."""
         walks = self._walks.get(number)
         if walks is None:
             future = self._futures[number] if number < len(self._futures) else None
-            try:
-                walks = _unpickled(future.result()) if future is not None else {}
-            except BrokenProcessPool:
-                log.warning("the worker walking leads ahead stopped; walking them in this process")
-                self._futures = []
-                walks = {}
-            self._walks[number] = walks
+            walks = self._walks[number] = self._done(future) if future is not None else {}
         return walks
+
+    def _done(self, future: Future[bytes]) -> dict[int, Walk]:
+        if not future.done():
+            future.cancel()
+            return {}
+        try:
+            return _unpickled(future.result())
+        except BrokenProcessPool:
+            log.warning("the worker walking leads ahead stopped; walking them in this process")
+            self._futures = []
+            return {}
 
 
 def _walk_part(lead_ids: list[int]) -> bytes:
     assert _inherited is not None
     leads, facts, model, now = _inherited
     walks = {
-        lead_id: walk(life_of(leads[lead_id]), [*facts[lead_id], Tick(now)], model=model, now=now)
+        lead_id: _walked(life_of(leads[lead_id]), facts[lead_id], model=model, now=now)
         for lead_id in lead_ids
         if LeadWriter.folds(leads[lead_id], facts[lead_id])
     }
     # Pickled here, unpickled by the caller in its own thread (see ``_unpickled``).
     return pickle.dumps(walks, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _walked(life: LeadLife, facts: list[Fact], *, model: ScoringModel, now: datetime) -> Walk:
+    done = walk(life, [*facts, Tick(now)], model=model, now=now)
+    done.totals = score_totals(model=model, profile=done.state.profile, ledger=done.state.ledger, at=now)
+    return done
 
 
 def _unpickled(data: bytes) -> dict[int, Walk]:

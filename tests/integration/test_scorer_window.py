@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -145,11 +146,16 @@ def test_a_backlog_is_scored_in_several_groups_and_each_lead_written_once_per_wi
 
 @pytest.fixture
 def walking_ahead(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every window walked partly by a worker, in blocks of two leads; the walks it handed over."""
+    """Every window walked by a worker, in blocks of two leads, each window's groups scored once the
+    worker is done (it is never waited for otherwise); the walks it handed over."""
     monkeypatch.setattr(walk_ahead, "MIN_EVENTS", 1)
     monkeypatch.setattr(walk_ahead, "BLOCK", 2)
     used: list[int] = []
-    walked = walk_ahead.WalkAhead.walked
+    walked, start = walk_ahead.WalkAhead.walked, walk_ahead.WalkAhead.start
+
+    def started(self: walk_ahead.WalkAhead, *args: Any, **kwargs: Any) -> None:
+        start(self, *args, **kwargs)
+        self.wait(timeout=60)
 
     def counting(self: walk_ahead.WalkAhead, lead: LeadState) -> Any:
         found = walked(self, lead)
@@ -158,6 +164,7 @@ def walking_ahead(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return found
 
     monkeypatch.setattr(walk_ahead.WalkAhead, "walked", counting)
+    monkeypatch.setattr(walk_ahead.WalkAhead, "start", started)
     return used
 
 
@@ -166,7 +173,7 @@ def test_leads_walked_by_the_worker_end_as_those_walked_here(
 ) -> None:
     ahead = runtime.append(parsed(*_events("ahead", 12)), now=NOW)
     runtime.drain(until=ahead.last_event_id, now=NOW, walk_ahead=True)
-    assert walking_ahead  # the worker walked some of them
+    assert len(walking_ahead) == 12  # the worker walked them all
 
     here = runtime.append(parsed(*_events("here", 12)), now=NOW)
     runtime.drain(until=here.last_event_id, now=NOW)
@@ -199,6 +206,35 @@ def test_a_worker_that_dies_midway_leaves_its_leads_to_be_walked_here(
         assert _lead(runtime, f"ahead{number}@acme.io") == _lead(runtime, f"here{number}@acme.io")
 
 
+def _slow_walk_part(lead_ids: list[int]) -> bytes:
+    time.sleep(2)
+    return _walk_part(lead_ids)
+
+
+def test_a_worker_behind_is_not_waited_for_its_leads_are_walked_here(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(walk_ahead, "MIN_EVENTS", 1)
+    monkeypatch.setattr(walk_ahead, "_walk_part", _slow_walk_part)
+    handed: list[bool] = []
+    walked = walk_ahead.WalkAhead.walked
+
+    def counting(self: walk_ahead.WalkAhead, lead: LeadState) -> Any:
+        found = walked(self, lead)
+        handed.append(found is not None)
+        return found
+
+    monkeypatch.setattr(walk_ahead.WalkAhead, "walked", counting)
+    ahead = runtime.append(parsed(*_events("ahead", 12)), now=NOW)
+    runtime.drain(until=ahead.last_event_id, now=NOW, walk_ahead=True)
+    here = runtime.append(parsed(*_events("here", 12)), now=NOW)
+    runtime.drain(until=here.last_event_id, now=NOW)
+
+    assert not any(handed)  # the worker was still on its first block: none was waited for …
+    for number in range(12):  # … and each lead was walked here alike
+        assert _lead(runtime, f"ahead{number}@acme.io") == _lead(runtime, f"here{number}@acme.io")
+
+
 def test_a_lead_written_elsewhere_after_the_worker_saw_it_is_walked_here(
     runtime: Runtime, walking_ahead: list[int]
 ) -> None:
@@ -209,8 +245,9 @@ def test_a_lead_written_elsewhere_after_the_worker_saw_it_is_walked_here(
         assert window is not None
         ahead = walk_ahead.WalkAhead.planned(uow, window.facts, cache=cache)
     ahead.start(window.facts, model=runtime.model, now=NOW)
+    ahead.wait(timeout=60)
     try:
-        first, second = list(window.facts)[2:4]  # the third block of two: the worker's
+        first, second = list(window.facts)[2:4]  # a block of two, walked by the worker
         with runtime.uow() as uow:  # another process scores the first of them meanwhile
             lead = uow.leads.lock_by_ids([first])[first]
             uow.leads.save([lead], scored_at=NOW)
