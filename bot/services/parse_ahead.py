@@ -106,7 +106,8 @@ def _is_file(source: BinaryIO) -> bool:
         return False
 
 
-def worker_can_help() -> bool:
-    """Whether a forked worker would have a core of its own (and may be started from here)."""
+def worker_can_help(*, cores: int = 2) -> bool:
+    """Whether a forked worker may be started from here and would have a core of its own (of the
+    ``cores`` its work needs, this process's and any other's included)."""
     alone = multiprocessing.current_process().daemon  # a daemonic process may not start one
-    return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1 and not alone
+    return sys.platform == "linux" and len(os.sched_getaffinity(0)) >= cores and not alone

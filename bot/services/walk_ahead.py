@@ -21,6 +21,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
+from sqlalchemy.engine import URL
+
 from bot.services.lead_cache import LeadCache
 from bot.services.lead_life import life_of
 from bot.services.lifecycle_walk import Walk, walk
@@ -56,7 +58,8 @@ class WalkAhead:
         """For a large window, its leads read now (and kept in ``cache``, so that their groups lock
         them by version stamp); :meth:`start` then forks the worker."""
         ahead = cls()
-        if sum(map(len, facts.values())) < MIN_EVENTS or not worker_can_help():
+        cores = cores_needed(uow.session.get_bind().engine.url)
+        if sum(map(len, facts.values())) < MIN_EVENTS or not worker_can_help(cores=cores):
             return ahead
         ids = list(facts)
         ahead._blocks = [ids[start : start + BLOCK] for start in range(0, len(ids), BLOCK)]
@@ -116,6 +119,19 @@ class WalkAhead:
             log.warning("the worker walking leads ahead stopped; walking them in this process")
             self._futures = []
             return {}
+
+
+def cores_needed(url: URL) -> int:
+    """The cores walking ahead needs: this process's and the worker's, and the database server's
+    when it runs on this machine (PostgreSQL on loopback or a local socket: it does half the work
+    of writing, and a worker on its core would slow it)."""
+    if url.get_backend_name() != "postgresql":
+        return 2
+    host = url.host or url.query.get("host") or "localhost"
+    return 3 if host in _THIS_MACHINE or str(host).startswith("/") else 2
+
+
+_THIS_MACHINE = ("localhost", "127.0.0.1", "::1")
 
 
 def _walk_part(lead_ids: list[int]) -> bytes:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 import bot.services.scorer as scorer
 import bot.services.walk_ahead as walk_ahead
@@ -150,6 +150,7 @@ def walking_ahead(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     worker is done (it is never waited for otherwise); the walks it handed over."""
     monkeypatch.setattr(walk_ahead, "MIN_EVENTS", 1)
     monkeypatch.setattr(walk_ahead, "BLOCK", 2)
+    monkeypatch.setattr(walk_ahead, "cores_needed", lambda url: 2)  # as if PostgreSQL ran elsewhere
     used: list[int] = []
     walked, start = walk_ahead.WalkAhead.walked, walk_ahead.WalkAhead.start
 
@@ -215,6 +216,7 @@ def test_a_worker_behind_is_not_waited_for_its_leads_are_walked_here(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(walk_ahead, "MIN_EVENTS", 1)
+    monkeypatch.setattr(walk_ahead, "cores_needed", lambda url: 2)
     monkeypatch.setattr(walk_ahead, "_walk_part", _slow_walk_part)
     handed: list[bool] = []
     walked = walk_ahead.WalkAhead.walked
@@ -258,3 +260,17 @@ def test_a_lead_written_elsewhere_after_the_worker_saw_it_is_walked_here(
             assert ahead.walked(locked[second]) is not None
     finally:
         ahead.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "cores"),
+    [
+        ("sqlite:////data/handoff.db", 2),
+        ("postgresql+psycopg://handoff@127.0.0.1:5432/handoff", 3),
+        ("postgresql+psycopg://handoff@localhost/handoff", 3),
+        ("postgresql+psycopg:///handoff?host=/var/run/postgresql", 3),
+        ("postgresql+psycopg://handoff@db.internal:5432/handoff", 2),
+    ],
+)
+def test_walking_ahead_leaves_a_core_to_a_database_server_on_this_machine(url: str, cores: int) -> None:
+    assert walk_ahead.cores_needed(make_url(url)) == cores
