@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 
@@ -116,7 +117,7 @@ class LeadProfile:
 
     def __reduce__(self) -> tuple[type[LeadProfile], tuple[object, ...]]:
         # Pickled without ``fit_memo`` (it holds a whole model): a worker process hands walks back.
-        return LeadProfile, tuple(getattr(self, name) for name in _PROFILE_FIELDS)
+        return LeadProfile, _profile_values(self)
 
     def fit_key(self) -> tuple[object, ...]:
         """The values fit rules can read (everything but the person's name and mailbox)."""
@@ -146,7 +147,7 @@ class LeadProfile:
         return tuple(sorted({**dict(self.attributes), **changes}.items()))
 
 
-_PROFILE_FIELDS = tuple(item.name for item in fields(LeadProfile) if item.init)
+_profile_values = attrgetter(*(item.name for item in fields(LeadProfile) if item.init))
 
 
 @dataclass(frozen=True, slots=True)

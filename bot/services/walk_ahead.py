@@ -17,8 +17,10 @@ import gc
 import logging
 import multiprocessing
 import pickle
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy.engine import URL
@@ -36,6 +38,7 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 MIN_EVENTS = 20_000  # a smaller window is not worth a fork
 BLOCK = 500  # leads per piece of work handed to the worker, in id order
+PATIENCE = 0.05  # seconds to wait for a block the worker is on: about what walking it here takes
 
 # What the worker inherits from this process when it is forked: the leads it walks and their facts.
 _inherited: tuple[dict[int, LeadState], dict[int, list[Fact]], ScoringModel, datetime] | None = None
@@ -52,6 +55,7 @@ class WalkAhead:
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[bytes] | None] = []
         self._walks: dict[int, dict[int, Walk]] = {}
+        self._patient = True
 
     @classmethod
     def planned(cls, uow: UnitOfWork, facts: dict[int, list[Fact]], *, cache: LeadCache) -> WalkAhead:
@@ -100,9 +104,10 @@ class WalkAhead:
             self._pool = None
 
     def _block(self, number: int) -> dict[int, Walk]:
-        """A block's walks if the worker has done them; else none (the block is taken back from
-        the worker if it has not begun it), and this process walks them: it never waits, so a
-        worker slowed by a busy machine costs little more than its own start."""
+        """A block's walks if the worker has done them, or does within ``PATIENCE`` seconds;
+        else none, and this process walks the block (taken back from the worker if it has not begun
+        it). Once a wait was in vain, the worker is not waited for again until it is found ahead: a
+        worker slowed by a busy machine costs little more than its start."""
         walks = self._walks.get(number)
         if walks is None:
             future = self._futures[number] if number < len(self._futures) else None
@@ -110,15 +115,20 @@ class WalkAhead:
         return walks
 
     def _done(self, future: Future[bytes]) -> dict[int, Walk]:
-        if not future.done():
-            future.cancel()
+        ahead = future.done()
+        if not ahead and (future.cancel() or not self._patient):
             return {}
         try:
-            return _unpickled(future.result())
+            data = future.result(timeout=None if ahead else PATIENCE)
+        except TimeoutError:
+            self._patient = False
+            return {}
         except BrokenProcessPool:
             log.warning("the worker walking leads ahead stopped; walking them in this process")
             self._futures = []
             return {}
+        self._patient = True
+        return _unpickled(data)
 
 
 def cores_needed(url: URL) -> int:
@@ -142,8 +152,8 @@ def _walk_part(lead_ids: list[int]) -> bytes:
         for lead_id in lead_ids
         if LeadWriter.folds(leads[lead_id], facts[lead_id])
     }
-    # Pickled here, unpickled by the caller in its own thread (see ``_unpickled``).
-    return pickle.dumps(walks, protocol=pickle.HIGHEST_PROTOCOL)
+    with _collector_paused():  # pickled here, unpickled by the caller in its own thread
+        return pickle.dumps(walks, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _walked(life: LeadLife, facts: list[Fact], *, model: ScoringModel, now: datetime) -> Walk:
@@ -153,13 +163,19 @@ def _walked(life: LeadLife, facts: list[Fact], *, model: ScoringModel, now: date
 
 
 def _unpickled(data: bytes) -> dict[int, Walk]:
-    # Unpickling makes millions of small objects at once: the cyclic collector would run dozens
-    # of times over the whole heap meanwhile (nine tenths of the time). None of them is garbage.
+    with _collector_paused():
+        walks: dict[int, Walk] = pickle.loads(data)  # noqa: S301 (our own worker's bytes)
+    return walks
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Pickling walks makes or holds millions of small objects at once: the cyclic collector would
+    # run dozens of times over the whole heap meanwhile (nine tenths of the time), finding nothing.
     paused = gc.isenabled()
     gc.disable()
     try:
-        walks: dict[int, Walk] = pickle.loads(data)  # noqa: S301 (our own worker's bytes)
+        yield
     finally:
         if paused:
             gc.enable()
-    return walks
