@@ -53,7 +53,7 @@ class WalkAhead:
         self._blocks: list[list[int]] = []
         self._block_of: dict[int, int] = {}
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[bytes] | None] = []
+        self._futures: list[Future[bytes]] = []
         self._walks: dict[int, dict[int, Walk]] = {}
         self._patient = True
 
@@ -93,9 +93,9 @@ class WalkAhead:
         return self._block(self._block_of[lead.id]).get(lead.id)
 
     def wait(self, *, timeout: float) -> None:
-        """Wait until the worker has done every block it was given (for tests: the scorer never
-        waits for it)."""
-        wait([future for future in self._futures if future is not None], timeout=timeout)
+        """Wait until the worker has done every block it was given (tests: the scorer waits for a
+        block only as :meth:`_block` says)."""
+        wait(self._futures, timeout=timeout)
 
     def close(self) -> None:
         """Stop the worker (at the window's end, or when the pass stops)."""
