@@ -12,8 +12,7 @@ For each database, in the same run:
   events per transaction; on a machine with two cores, a worker process validates the next batches
   while the current one is written); then its head
   again, which must add nothing. Target ≥ 0.5 × raw on SQLite, ≥ 0.3 × raw on PostgreSQL.
-* **scorer**: ``Runtime.drain`` over the appended log, as ``handoff ingest`` drains it (on a machine
-  with two cores, a worker process walks most leads of each large window ahead). Target ≥ 0.25 × raw.
+* **scorer**: ``Runtime.drain`` over the appended log. Target ≥ 0.25 × raw.
 * **hot card**: ``handoff serve`` on that database (fake Slack), its scoring worker at rest; ``--hot``
   events that hand a fit lead over are posted to ``/v1/events`` one at a time, each timed until its
   card entry is in the outbox. Target ≤ 2 s.
@@ -81,7 +80,7 @@ def append_and_score(url: str, source: str, batch: int, score: bool = True) -> d
             accepted, last = accepted + result.accepted, max(last, result.last_event_id)
     appended = time.perf_counter()
     if score:
-        runtime.drain(until=last, timeout=3600, walk_ahead=True)
+        runtime.drain(until=last, timeout=3600)
     scored = time.perf_counter()
     with open(source, "rb") as lines:
         again = runtime.append(list(parse_json_lines(islice(lines, batch))))

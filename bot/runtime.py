@@ -8,7 +8,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -101,21 +101,16 @@ class Runtime:
         )
 
     def score(
-        self,
-        *,
-        now: datetime | None = None,
-        on_chunk: Callable[[ScorerPass], None] | None = None,
-        walk_ahead: bool = False,
+        self, *, now: datetime | None = None, on_chunk: Callable[[ScorerPass], None] | None = None
     ) -> ScorerPass:
         """One scorer pass over what is appended, if no other process is scoring (``now``: a fixed
-        clock, for tests and demos). ``walk_ahead``: a large window's leads partly walked by a forked
-        worker (not in ``serve``, whose other threads a fork would copy mid-work)."""
+        clock, for tests and demos)."""
         return score_pending(
             uow_factory=self.uow,
             model=self.model,
             policy=self.policy,
             now=(lambda: now) if now is not None else utcnow,
-            config=replace(self.scorer_config, walk_ahead=walk_ahead),
+            config=self.scorer_config,
             on_chunk=on_chunk,
             cache=self.lead_cache,
         )
@@ -127,14 +122,11 @@ class Runtime:
         timeout: float = 600.0,
         now: datetime | None = None,
         on_chunk: Callable[[ScorerPass], None] | None = None,
-        walk_ahead: bool = False,
     ) -> None:
-        """Score until the checkpoint reaches event ``until`` (this process scoring, or another);
-        ``walk_ahead`` as for :meth:`score`."""
+        """Score until the checkpoint reaches event ``until`` (this process scoring, or another)."""
         deadline = time.monotonic() + timeout
         while self.checkpoint() < until:
-            done = self.score(now=now, on_chunk=on_chunk, walk_ahead=walk_ahead)
-            if not done.caught_up and time.monotonic() > deadline:
+            if not self.score(now=now, on_chunk=on_chunk).caught_up and time.monotonic() > deadline:
                 raise TimeoutError(f"the scorer did not reach event {until} in {timeout:g} s")
             if self.checkpoint() < until:
                 time.sleep(0.05)  # another process holds the scorer's lease: it is scoring

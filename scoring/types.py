@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 
@@ -115,10 +114,6 @@ class LeadProfile:
         """The part of the email after the @, lower-cased."""
         return self.email.rsplit("@", 1)[-1].lower()
 
-    def __reduce__(self) -> tuple[type[LeadProfile], tuple[object, ...]]:
-        # Pickled without ``fit_memo`` (it holds a whole model): a worker process hands walks back.
-        return LeadProfile, _profile_values(self)
-
     def fit_key(self) -> tuple[object, ...]:
         """The values fit rules can read (everything but the person's name and mailbox)."""
         return (
@@ -145,9 +140,6 @@ class LeadProfile:
     def with_attributes(self, changes: Mapping[str, str | float]) -> tuple[tuple[str, str | float], ...]:
         """The attributes with ``changes`` laid over them (kept sorted by name)."""
         return tuple(sorted({**dict(self.attributes), **changes}.items()))
-
-
-_profile_values = attrgetter(*(item.name for item in fields(LeadProfile) if item.init))
 
 
 @dataclass(frozen=True, slots=True)

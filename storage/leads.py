@@ -151,10 +151,6 @@ class LeadRepository:
 
     def lock_by_ids(self, lead_ids: Iterable[int]) -> dict[int, LeadState]:
         """Load leads by id, locking their rows (PostgreSQL) until the transaction ends."""
-        return self.by_ids(lead_ids, lock=True)
-
-    def by_ids(self, lead_ids: Iterable[int], *, lock: bool = False) -> dict[int, LeadState]:
-        """Load leads by id (locked as ``lock_by_ids`` does when ``lock``)."""
         wanted = sorted(set(lead_ids))
         if self._postgres:
             # One array parameter: an IN list of hundreds of parameters is planned at every call.
@@ -166,8 +162,7 @@ class LeadRepository:
             ]
         found: dict[int, LeadState] = {}
         for query in batches:
-            ordered = query.order_by(_leads.c.id)
-            for row in self._session.execute(ordered.with_for_update() if lock else ordered):
+            for row in self._session.execute(query.order_by(_leads.c.id).with_for_update()):
                 found[row.id] = _state(row)
         return found
 
@@ -237,7 +232,6 @@ class LeadRepository:
             "disqualified": False,
             "ledger": {},
             "derived": True,
-            "version": secrets.randbits(62),  # a stamp from the start: a kept lead is checked by it
             "created_at": at,
             "scored_at": at,
         }

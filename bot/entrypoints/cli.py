@@ -112,7 +112,7 @@ def _drain(rt: Runtime, *, until: int) -> None:
         def show(done: ScorerPass) -> None:
             progress.update(task, completed=max(0, min(done.checkpoint, until) - start))
 
-        rt.drain(until=until, on_chunk=show, walk_ahead=True)
+        rt.drain(until=until, on_chunk=show)
 
 
 def _open_source(path: str) -> BinaryIO:

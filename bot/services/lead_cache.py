@@ -55,14 +55,6 @@ class LeadCache:
             found.update(uow.leads.lock_by_ids(missing))
         return found
 
-    def load(self, uow: UnitOfWork, lead_ids: Iterable[int]) -> dict[int, LeadState]:
-        """These leads as stored now (the kept ones as kept), without locking them; kept, so that
-        their groups lock them by version stamp and get these very objects back if unchanged."""
-        wanted = list(lead_ids)
-        missing = [lead_id for lead_id in wanted if lead_id not in self._leads]
-        self.keep(uow.leads.by_ids(missing).values())
-        return {lead_id: self._leads[lead_id] for lead_id in wanted if lead_id in self._leads}
-
     def keep(self, leads: Iterable[LeadState]) -> None:
         """Keep leads just committed (all of them dropped first once past the limit)."""
         leads = list(leads)

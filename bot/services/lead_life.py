@@ -10,7 +10,6 @@ from scoring import Decision, EngagementLedger, LeadProfile, ScoringModel, score
 from scoring.facts import EarlierDecision, EventFact, LeadLife
 from scoring.lifecycle import next_due
 from scoring.outcomes import LeadOutcome
-from scoring.types import ScoreTotals
 from storage.event_reads import LoggedEvent
 from storage.leads import PROFILE_FIELDS, LeadState
 
@@ -60,12 +59,9 @@ def base_profile(lead: LeadState) -> dict[str, Any]:
     return dict(lead.life.get("base_profile") or {})
 
 
-def store_life(
-    lead: LeadState, life: LeadLife, *, model: ScoringModel, now: datetime, totals: ScoreTotals | None = None
-) -> None:
-    """Write ``life`` into the stored lead, with its score as of ``now`` (``totals``, when known)."""
-    if totals is None:
-        totals = score_totals(model=model, profile=life.profile, ledger=life.ledger, at=now)
+def store_life(lead: LeadState, life: LeadLife, *, model: ScoringModel, now: datetime) -> None:
+    """Write ``life`` into the stored lead, with its score as of ``now``."""
+    totals = score_totals(model=model, profile=life.profile, ledger=life.ledger, at=now)
     lead.stage = life.stage
     lead.ledger = life.ledger.to_json()
     lead.profile_values = {

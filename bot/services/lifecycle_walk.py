@@ -11,20 +11,17 @@ from bot.services.policy import is_live
 from scoring import ScoringModel, Stage
 from scoring.facts import CardFact, Cause, Fact, LeadLife, Move, Signal, Unseen, fact_order
 from scoring.lifecycle import Fold
-from scoring.types import ScoreTotals
 
 
 @dataclass
 class Walk:
     """Where a walk through the facts ended, what it said on the way, and which SQL episode each
-    posted card belongs to (``carded``: episode → handoff id); ``totals``: the score it ends with at
-    the walk's ``now``, when the walker worked it out too."""
+    posted card belongs to (``carded``: episode → handoff id)."""
 
     state: LeadLife
     moves: list[Move] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
     carded: dict[int, int] = field(default_factory=dict)
-    totals: ScoreTotals | None = None
 
 
 def walk(state: LeadLife, facts: Iterable[Fact], *, model: ScoringModel, now: datetime) -> Walk:

@@ -24,7 +24,6 @@ from bot.webhooks.events import LeadRef, StageChanged
 from scoring import HandoffStatus, ScoringModel, Stage
 from scoring.facts import CardFact, DecisionFact, EventFact, Fact, LeadLife, Move, Signal, SignalKind, Tick
 from scoring.outcomes import OUTCOME_EVENTS
-from scoring.types import ScoreTotals
 from storage.handoffs import DecisionRecord, HistoryRow, NewHandoff, StoredHandoff
 from storage.leads import LeadState
 from storage.outbox import OWNER_NOTE
@@ -67,20 +66,13 @@ class LeadWriter:
     _placer: Placer | None = None
 
     def apply(
-        self,
-        lead: LeadState,
-        facts: Sequence[Fact],
-        *,
-        upto_event: int | None = None,
-        whole: bool = False,
-        walked: Walk | None = None,
+        self, lead: LeadState, facts: Sequence[Fact], *, upto_event: int | None = None, whole: bool = False
     ) -> None:
         """Fold ``facts`` (new to ``lead``) into it, or replay it when they are not all after it (or
-        when ``whole``: its stored state is not to be trusted, as for a lead kept aside). ``walked``:
-        the fold's walk, already done (by ``walk_ahead``'s worker, from this very state)."""
+        when ``whole``: its stored state is not to be trusted, as for a lead kept aside)."""
         self._tell_outcomes(lead, facts)
-        if not whole and (walked is not None or self.folds(lead, facts)):  # a walk is only of a fold
-            self._fold(lead, facts, walked)
+        if not whole and self.folds(lead, facts):
+            self._fold(lead, facts)
         else:
             self.replay(lead, upto_event=upto_event)
 
@@ -125,12 +117,12 @@ class LeadWriter:
         self._write_signals()
         self.uow.leads.save(list(self._leads.values()), scored_at=self.now)
 
-    def _fold(self, lead: LeadState, facts: Sequence[Fact], walked: Walk | None = None) -> None:
-        result = walked or walk(life_of(lead), [*facts, Tick(self.now)], model=self.model, now=self.now)
+    def _fold(self, lead: LeadState, facts: Sequence[Fact]) -> None:
+        result = walk(life_of(lead), [*facts, Tick(self.now)], model=self.model, now=self.now)
         for move in result.moves:
             self.record(lead, move)
         self._signals(lead, result.signals)
-        self._store(lead, result.state, totals=result.totals)
+        self._store(lead, result.state)
 
     def record(
         self, lead: LeadState, move: Move, *, handoff: int | None = None, known_since: datetime | None = None
@@ -290,9 +282,9 @@ class LeadWriter:
             if open_handoff is not None:
                 self.uow.outbox.add_card_update(handoff_id=open_handoff, at=self.now)
 
-    def _store(self, lead: LeadState, life: LeadLife, *, totals: ScoreTotals | None = None) -> None:
+    def _store(self, lead: LeadState, life: LeadLife) -> None:
         base = base_profile(lead)
-        store_life(lead, life, model=self.model, now=self.now, totals=totals)
+        store_life(lead, life, model=self.model, now=self.now)
         lead.life["base_profile"] = base
         self._leads[lead.id] = lead
 

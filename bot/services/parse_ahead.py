@@ -36,7 +36,7 @@ def ready_batches(source: BinaryIO, *, batch: int, dialect: str) -> Iterator[Rea
     A file of more than one batch is read ahead by a worker process when there is a core to spare,
     in batches of ``batch`` lines (a pipe is not: waiting for its next batch would hold back the
     one in hand)."""
-    if not (_is_file(source) and worker_can_help()):
+    if not (_is_file(source) and _worker_can_help()):
         return _here(source, batch=batch, dialect=dialect)
     head = list(islice(source, batch))
     if len(head) < batch:
@@ -52,7 +52,7 @@ def _read_ahead(lines: Iterator[bytes], *, batch: int, dialect: str) -> Iterator
     # fork: the worker starts at once with what this process has imported (a spawned one would
     # import everything again); it only parses, and never touches what it inherits.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=settle_worker) as worker:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_settle_worker) as worker:
         pending: deque[tuple[Future[ReadyBatch] | None, list[bytes], int]] = deque()
         first, size = 1, max(1, batch // 10)  # a small first batch: writing starts sooner
         while True:
@@ -91,8 +91,7 @@ def _ready_chunk(lines: list[bytes], first: int, dialect: str) -> ReadyBatch:
     return ReadyBatch.of(parse_json_lines(lines, first=first), event_values(dialect))
 
 
-def settle_worker() -> None:
-    """A forked worker's first step: Ctrl-C is not its own, and nothing it inherited is collected."""
+def _settle_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report, not a traceback here
     # Never collect what was inherited: a database connection finalized here would roll back the
     # parent's transaction from a second process.
@@ -106,8 +105,6 @@ def _is_file(source: BinaryIO) -> bool:
         return False
 
 
-def worker_can_help(*, cores: int = 2) -> bool:
-    """Whether a forked worker may be started from here and would have a core of its own (of the
-    ``cores`` its work needs, this process's and any other's included)."""
+def _worker_can_help() -> bool:
     alone = multiprocessing.current_process().daemon  # a daemonic process may not start one
-    return sys.platform == "linux" and len(os.sched_getaffinity(0)) >= cores and not alone
+    return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1 and not alone

@@ -23,7 +23,6 @@ from bot.services.policy import HandoffPolicy
 from bot.services.quarantine import Apart, retry_quarantined, store_each_apart, writer_for
 from bot.services.rescore import RescorePass, rescore_all
 from bot.services.scorer_window import Window, read_window
-from bot.services.walk_ahead import WalkAhead
 from scoring import ScoringModel
 from scoring.facts import Fact
 from storage.errors import caused_by_data, one_sentence
@@ -42,7 +41,6 @@ class ScorerConfig:
     chunk: int = 100_000
     lease: timedelta = timedelta(seconds=60)
     horizon_wait_seconds: float = 5.0
-    walk_ahead: bool = False  # a large window's leads partly walked by a forked worker (``walk_ahead``)
 
     @property
     def chunk_seconds(self) -> float:
@@ -122,39 +120,17 @@ def _windows(work: _Work, horizon: int, cache: LeadCache) -> None:
     while not work.done.caught_up:
         with work.uow_factory() as uow:
             window = read_window(uow, horizon=horizon, limit=work.config.chunk)
-            if window is None:
-                work.done.caught_up = True
-                return
-            ahead = (
-                WalkAhead.planned(uow, window.facts, cache=cache) if work.config.walk_ahead else WalkAhead()
-            )
-        now = work.now()  # the window's moment: every group of it is scored at it
-        ahead.start(window.facts, model=work.model, now=now)
-        try:
-            size = _groups(work, _Round(window, now, ahead), size, cache)
-        finally:
-            ahead.close()
-
-
-@dataclass(frozen=True)
-class _Round:
-    """A window being scored: its events, the moment it is scored at, and the walks done ahead."""
-
-    window: Window
-    now: datetime
-    ahead: WalkAhead
-
-
-def _groups(work: _Work, round_: _Round, size: int, cache: LeadCache) -> int:
-    """The window's groups, each in its transaction; the size for the next window's first group."""
-    pace = _Pace(work.config, size)
-    for lead_ids, last in round_.window.groups(pace.next):
-        if not _group(work, round_, lead_ids, last=last, cache=cache):
-            break  # another process took the lease
-        pace.done(sum(len(round_.window.facts[lead_id]) for lead_id in lead_ids))
-        if work.on_chunk is not None:
-            work.on_chunk(work.done)
-    return pace.size
+        if window is None:
+            work.done.caught_up = True
+            return
+        pace = _Pace(work.config, size)
+        for lead_ids, last in window.groups(pace.next):
+            if not _group(work, window, lead_ids, last=last, cache=cache):
+                return  # another process took the lease
+            pace.done(sum(len(window.facts[lead_id]) for lead_id in lead_ids))
+            if work.on_chunk is not None:
+                work.on_chunk(work.done)
+        size = pace.size
 
 
 class _Pace:
@@ -172,10 +148,10 @@ class _Pace:
         self.size = self.config.next_chunk(max(events, 1), seconds=seconds)
 
 
-def _group(work: _Work, round_: _Round, lead_ids: list[int], *, last: bool, cache: LeadCache) -> bool:
+def _group(work: _Work, window: Window, lead_ids: list[int], *, last: bool, cache: LeadCache) -> bool:
     """One group of leads in one transaction; when the database refuses some of its writes, again
     with each lead apart, the refused ones set aside in the quarantine (see ``_score``)."""
-    attempt = partial(_group_once, work, round_, lead_ids, last, cache)
+    attempt = partial(_group_once, work, window, lead_ids, last, cache)
     try:
         return attempt(one_by_one=False)
     except Exception as exc:
@@ -191,15 +167,15 @@ def _group(work: _Work, round_: _Round, lead_ids: list[int], *, last: bool, cach
 
 
 def _group_once(
-    work: _Work, round_: _Round, lead_ids: list[int], last: bool, cache: LeadCache, *, one_by_one: bool
+    work: _Work, window: Window, lead_ids: list[int], last: bool, cache: LeadCache, *, one_by_one: bool
 ) -> bool:
-    config, done, window = work.config, work.done, round_.window
+    config, done, now = work.config, work.done, work.now()
     facts = {lead_id: window.facts[lead_id] for lead_id in lead_ids}
     with work.uow_factory() as uow:
-        if not uow.scorer.take_lease(holder=config.holder, now=work.now(), lease=config.lease):
+        if not uow.scorer.take_lease(holder=config.holder, now=now, lease=config.lease):
             return False
-        new_writer = writer_for(uow, work.model, work.policy, round_.now)
-        writers = _score(uow, new_writer, facts, round_, one_by_one=one_by_one, cache=cache)
+        new_writer = writer_for(uow, work.model, work.policy, now)
+        writers = _score(uow, new_writer, facts, upto=window.end, one_by_one=one_by_one, cache=cache)
         if last:
             uow.scorer.advance(to=window.end, holder=config.holder)
         else:
@@ -220,8 +196,8 @@ def _score(
     uow: UnitOfWork,
     new_writer: Callable[[], LeadWriter],
     facts: dict[int, list[Fact]],
-    round_: _Round,
     *,
+    upto: int,
     one_by_one: bool,
     cache: LeadCache,
 ) -> list[LeadWriter]:
@@ -229,7 +205,6 @@ def _score(
     always replayed (its state lacks the events it could not store). ``one_by_one``: each lead in a
     savepoint of its own, and a lead the database refuses goes (back) to the quarantine while the
     others are stored."""
-    upto = round_.window.end
     leads = uow.leads.lock_by_ids(facts) if one_by_one else cache.lock(uow, facts)
     aside = set(uow.quarantine.lead_ids()) & facts.keys()
     if one_by_one:
@@ -238,10 +213,7 @@ def _score(
     writer = new_writer()
     writer.preload([i for i in facts if i in aside or not writer.folds(leads[i], facts[i])], upto_event=upto)
     for lead_id, new in facts.items():
-        lead = leads[lead_id]
-        whole = lead_id in aside
-        walked = None if whole else round_.ahead.walked(lead)
-        writer.apply(lead, new, upto_event=upto, whole=whole, walked=walked)
+        writer.apply(leads[lead_id], new, upto_event=upto, whole=lead_id in aside)
     writer.flush()
     uow.quarantine.release(aside)
     return [writer]

@@ -8,22 +8,17 @@ when every lead was re-derived (``handoff rescore``) while the window stood part
 from __future__ import annotations
 
 import itertools
-import os
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 import bot.services.scorer as scorer
-import bot.services.walk_ahead as walk_ahead
 from bot.runtime import Runtime
-from bot.services.lead_cache import LeadCache
 from bot.services.rescore import RescorePass, rescore_all
 from bot.services.scorer import ScorerPass
-from bot.services.scorer_window import read_window
-from storage.leads import LeadRepository, LeadState
+from storage.leads import LeadRepository
 from storage.tables import HandoffRow, LeadRow, StageChangeRow
 from tests.builders import FIT_LEAD, parsed
 
@@ -142,135 +137,3 @@ def test_a_backlog_is_scored_in_several_groups_and_each_lead_written_once_per_wi
     assert done.events == len(_events("lead", 12))
     assert len(groups) > 1
     assert sorted(saved) == sorted(appended.lead_ids)
-
-
-@pytest.fixture
-def walking_ahead(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every window walked by a worker, in blocks of two leads, each window's groups scored once the
-    worker is done (it is never waited for otherwise); the walks it handed over."""
-    monkeypatch.setattr(walk_ahead, "MIN_EVENTS", 1)
-    monkeypatch.setattr(walk_ahead, "BLOCK", 2)
-    monkeypatch.setattr(walk_ahead, "cores_needed", lambda url: 2)  # as if PostgreSQL ran elsewhere
-    used: list[int] = []
-    walked, start = walk_ahead.WalkAhead.walked, walk_ahead.WalkAhead.start
-
-    def started(self: walk_ahead.WalkAhead, *args: Any, **kwargs: Any) -> None:
-        start(self, *args, **kwargs)
-        self.wait(timeout=60)
-
-    def counting(self: walk_ahead.WalkAhead, lead: LeadState) -> Any:
-        found = walked(self, lead)
-        if found is not None:
-            used.append(lead.id)
-        return found
-
-    monkeypatch.setattr(walk_ahead.WalkAhead, "walked", counting)
-    monkeypatch.setattr(walk_ahead.WalkAhead, "start", started)
-    return used
-
-
-def test_leads_walked_by_the_worker_end_as_those_walked_here(
-    runtime: Runtime, walking_ahead: list[int]
-) -> None:
-    ahead = runtime.append(parsed(*_events("ahead", 12)), now=NOW)
-    runtime.drain(until=ahead.last_event_id, now=NOW, walk_ahead=True)
-    assert len(walking_ahead) == 12  # the worker walked them all
-
-    here = runtime.append(parsed(*_events("here", 12)), now=NOW)
-    runtime.drain(until=here.last_event_id, now=NOW)
-
-    for number in range(12):
-        assert _lead(runtime, f"ahead{number}@acme.io") == _lead(runtime, f"here{number}@acme.io")
-
-
-_walk_part = walk_ahead._walk_part
-_worker_blocks = itertools.count()
-
-
-def _dies_at_its_second_block(lead_ids: list[int]) -> bytes:
-    if next(_worker_blocks) == 1:  # counted in the worker, which walks block after block
-        os._exit(1)
-    return _walk_part(lead_ids)
-
-
-def test_a_worker_that_dies_midway_leaves_its_leads_to_be_walked_here(
-    runtime: Runtime, walking_ahead: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(walk_ahead, "_walk_part", _dies_at_its_second_block)
-    ahead = runtime.append(parsed(*_events("ahead", 12)), now=NOW)
-    runtime.drain(until=ahead.last_event_id, now=NOW, walk_ahead=True)
-    here = runtime.append(parsed(*_events("here", 12)), now=NOW)
-    runtime.drain(until=here.last_event_id, now=NOW)
-
-    assert 0 < len(walking_ahead) <= 2  # its first block only
-    for number in range(12):
-        assert _lead(runtime, f"ahead{number}@acme.io") == _lead(runtime, f"here{number}@acme.io")
-
-
-def _slow_walk_part(lead_ids: list[int]) -> bytes:
-    time.sleep(2)
-    return _walk_part(lead_ids)
-
-
-def test_a_worker_behind_is_not_waited_for_its_leads_are_walked_here(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(walk_ahead, "MIN_EVENTS", 1)
-    monkeypatch.setattr(walk_ahead, "cores_needed", lambda url: 2)
-    monkeypatch.setattr(walk_ahead, "_walk_part", _slow_walk_part)
-    handed: list[bool] = []
-    walked = walk_ahead.WalkAhead.walked
-
-    def counting(self: walk_ahead.WalkAhead, lead: LeadState) -> Any:
-        found = walked(self, lead)
-        handed.append(found is not None)
-        return found
-
-    monkeypatch.setattr(walk_ahead.WalkAhead, "walked", counting)
-    ahead = runtime.append(parsed(*_events("ahead", 12)), now=NOW)
-    runtime.drain(until=ahead.last_event_id, now=NOW, walk_ahead=True)
-    here = runtime.append(parsed(*_events("here", 12)), now=NOW)
-    runtime.drain(until=here.last_event_id, now=NOW)
-
-    assert not any(handed)  # the worker was still on its first block: none was waited for …
-    for number in range(12):  # … and each lead was walked here alike
-        assert _lead(runtime, f"ahead{number}@acme.io") == _lead(runtime, f"here{number}@acme.io")
-
-
-def test_a_lead_written_elsewhere_after_the_worker_saw_it_is_walked_here(
-    runtime: Runtime, walking_ahead: list[int]
-) -> None:
-    appended = runtime.append(parsed(*_events("lead", 4)), now=NOW)
-    cache = LeadCache()
-    with runtime.uow() as uow:
-        window = read_window(uow, horizon=appended.last_event_id, limit=1000)
-        assert window is not None
-        ahead = walk_ahead.WalkAhead.planned(uow, window.facts, cache=cache)
-    ahead.start(window.facts, model=runtime.model, now=NOW)
-    ahead.wait(timeout=60)
-    try:
-        first, second = list(window.facts)[2:4]  # a block of two, walked by the worker
-        with runtime.uow() as uow:  # another process scores the first of them meanwhile
-            lead = uow.leads.lock_by_ids([first])[first]
-            uow.leads.save([lead], scored_at=NOW)
-            uow.commit()
-        with runtime.uow() as uow:
-            locked = cache.lock(uow, [first, second])
-            assert ahead.walked(locked[first]) is None
-            assert ahead.walked(locked[second]) is not None
-    finally:
-        ahead.close()
-
-
-@pytest.mark.parametrize(
-    ("url", "cores"),
-    [
-        ("sqlite:////data/handoff.db", 2),
-        ("postgresql+psycopg://handoff@127.0.0.1:5432/handoff", 3),
-        ("postgresql+psycopg://handoff@localhost/handoff", 3),
-        ("postgresql+psycopg:///handoff?host=/var/run/postgresql", 3),
-        ("postgresql+psycopg://handoff@db.internal:5432/handoff", 2),
-    ],
-)
-def test_walking_ahead_leaves_a_core_to_a_database_server_on_this_machine(url: str, cores: int) -> None:
-    assert walk_ahead.cores_needed(make_url(url)) == cores
