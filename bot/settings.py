@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     )
     delivery_threads: int = Field(1, ge=1, le=16, validation_alias=_env("HANDOFF_DELIVERY_THREADS"))
     sla_scan_seconds: float = Field(60, ge=1, le=3600, validation_alias=_env("HANDOFF_SLA_SCAN_SECONDS"))
-    scorer_chunk: int = Field(100_000, ge=1, le=200_000, validation_alias=_env("HANDOFF_SCORER_CHUNK"))
+    scorer_chunk: int = Field(200_000, ge=1, le=500_000, validation_alias=_env("HANDOFF_SCORER_CHUNK"))
     scorer_poll_seconds: float = Field(1.0, gt=0, le=60, validation_alias=_env("HANDOFF_SCORER_POLL_SECONDS"))
     scorer_lease_seconds: float = Field(
         60, ge=1, le=3600, validation_alias=_env("HANDOFF_SCORER_LEASE_SECONDS")

@@ -38,7 +38,7 @@ class ScorerConfig:
     transaction), and how long its lease and horizon waits are."""
 
     holder: str
-    chunk: int = 100_000
+    chunk: int = 200_000
     lease: timedelta = timedelta(seconds=60)
     horizon_wait_seconds: float = 5.0
 
