@@ -71,8 +71,11 @@ def runtime(
 
 @contextmanager
 def ctrl_c_held() -> Iterator[None]:
-    """Hold a Ctrl-C until the block ends, then raise it: what the block commits, it also counts."""
-    if threading.current_thread() is not threading.main_thread():  # only there can signals be handled
+    """Hold a Ctrl-C until the block ends, then raise it: what the block commits, it also counts.
+    Nothing changes where a Ctrl-C raises nothing (ignored, or another handler) or cannot be
+    handled (a thread other than the main one)."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
     held: list[int] = []

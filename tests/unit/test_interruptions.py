@@ -45,3 +45,15 @@ def test_a_ctrl_c_in_a_held_block_is_raised_once_the_block_is_done() -> None:
 
     assert done == ["the rest of the block"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_ignored_stays_ignored_in_a_held_block() -> None:
+    done: list[str] = []
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        interrupted_while_held(done)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    assert done == ["the rest of the block"]
