@@ -118,6 +118,7 @@ def event_mondays(path: Path) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((max(days) - first).days // 7 + 1)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_demo_ingest_at_any_batch_size_lead_and_digest_agree_on_every_count(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
