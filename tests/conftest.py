@@ -6,6 +6,7 @@ import os
 import signal
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -61,19 +62,41 @@ def postgres_available() -> None:
     pytest.skip(f"PostgreSQL unreachable: {problem}")
 
 
-@pytest.fixture
-def postgres_url(postgres_available: None) -> Iterator[str]:
-    """A URL whose connections live in a fresh schema, dropped after the test."""
-    schema = f"handoff_test_{uuid.uuid4().hex[:12]}"
+@pytest.fixture(scope="session")
+def postgres_database(postgres_available: None) -> Iterator[str]:
+    """A database of this test process's own, for its tests' schemas: advisory locks (migrations,
+    the scorer's horizon) are per database, and tests running at once in other processes
+    (pytest-xdist workers, another run) must not wait on each other's."""
+    name = f"handoff_run_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def postgres_schema(database: str, prefix: str = "handoff_test") -> Iterator[str]:
+    """A URL whose connections live in a fresh schema of ``database``, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, dbname=database, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     params = dict(part.split("=", 1) for part in PG_CONNINFO.split())
-    yield (
-        f"postgresql+psycopg://{params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
-        f"?options=-csearch_path%3D{schema}"
-    )
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        yield (
+            f"postgresql+psycopg://{params['user']}@{params['host']}:{params['port']}/{database}"
+            f"?options=-csearch_path%3D{schema}"
+        )
+    finally:
+        with psycopg.connect(PG_CONNINFO, dbname=database, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> Iterator[str]:
+    """A URL whose connections live in a fresh schema, dropped after the test."""
+    with postgres_schema(postgres_database) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
