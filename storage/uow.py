@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.accounts import AccountRepository
@@ -73,8 +74,15 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+        except SQLAlchemyError:
+            # A Ctrl-C inside commit() can leave the session "committed", refusing a rollback: the
+            # interruption, not that refusal, is what the caller must see.
+            if exc is None:
+                raise
+        finally:
+            self.session.close()
 
     def commit(self) -> None:
         """Make the work of this unit permanent."""

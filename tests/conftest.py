@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -28,6 +30,19 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A run started in the background inherits Ctrl-C ignored, as would every ``handoff`` process a
+    test interrupts: give this process (and so them) Python's own Ctrl-C back."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow first: spread over the workers from the start, none is left running alone
+    at the end (the others keep their order)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def _postgres_problem() -> str | None:
     try:
         with psycopg.connect(PG_CONNINFO, connect_timeout=3):
@@ -47,19 +62,41 @@ def postgres_available() -> None:
     pytest.skip(f"PostgreSQL unreachable: {problem}")
 
 
-@pytest.fixture
-def postgres_url(postgres_available: None) -> Iterator[str]:
-    """A URL whose connections live in a fresh schema, dropped after the test."""
-    schema = f"handoff_test_{uuid.uuid4().hex[:12]}"
+@pytest.fixture(scope="session")
+def postgres_database(postgres_available: None) -> Iterator[str]:
+    """A database of this test process's own, for its tests' schemas: advisory locks (migrations,
+    the scorer's horizon) are per database, and tests running at once in other processes
+    (pytest-xdist workers, another run) must not wait on each other's."""
+    name = f"handoff_run_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def postgres_schema(database: str, prefix: str = "handoff_test") -> Iterator[str]:
+    """A URL whose connections live in a fresh schema of ``database``, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, dbname=database, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     params = dict(part.split("=", 1) for part in PG_CONNINFO.split())
-    yield (
-        f"postgresql+psycopg://{params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
-        f"?options=-csearch_path%3D{schema}"
-    )
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        yield (
+            f"postgresql+psycopg://{params['user']}@{params['host']}:{params['port']}/{database}"
+            f"?options=-csearch_path%3D{schema}"
+        )
+    finally:
+        with psycopg.connect(PG_CONNINFO, dbname=database, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> Iterator[str]:
+    """A URL whose connections live in a fresh schema, dropped after the test."""
+    with postgres_schema(postgres_database) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -19,7 +19,7 @@ from bot.entrypoints.cli_accounts import accounts_app
 from bot.entrypoints.cli_lab import backtest, model_app
 from bot.entrypoints.cli_manifest import manifest
 from bot.entrypoints.cli_rescore import rescore
-from bot.entrypoints.cli_runtime import INTERRUPTED, errors, fail, runtime, settings_or_fail
+from bot.entrypoints.cli_runtime import INTERRUPTED, ctrl_c_held, errors, fail, runtime, settings_or_fail
 from bot.entrypoints.cli_webhooks import webhooks_app
 from bot.entrypoints.problems import slack_problem
 from bot.runtime import Runtime, utcnow
@@ -83,7 +83,8 @@ def ingest(
                 except InputFormatError as exc:
                     fail(f"{path}: {exc}", code=2)
                 for batch in batches:
-                    total.add(rt.append_ready(batch))
+                    with ctrl_c_held():
+                        total.add(rt.append_ready(batch))
                     progress.update(
                         task, completed=_position(source), events=total.accepted + total.duplicates
                     )

@@ -14,7 +14,6 @@ from rich.markup import escape
 from bot.entrypoints.cli_runtime import errors, fail, model_or_fail, runtime
 from bot.runtime import utcnow
 from bot.services.backtest import BacktestSpec, Label, replay_all
-from bot.services.backtest_chart import backtest_chart
 from bot.services.backtest_report import backtest_report
 from bot.terminal.render_backtest import print_backtest
 from scoring import ScoringModel, parse_model
@@ -45,6 +44,8 @@ def backtest(
         spec = BacktestSpec(model=chosen, live=live, label=label, since=start, now=utcnow())
         report = backtest_report(replay_all(read_uow=rt.read_uow, spec=spec), spec)
     if chart is not None:
+        from bot.services.backtest_chart import backtest_chart  # matplotlib: not a cost of every start
+
         chart.write_bytes(backtest_chart(report))
     if as_json:
         console.print_json(json.dumps(report.as_dict()))

@@ -4,6 +4,8 @@ the documented exit code (README, "Exit codes")."""
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +67,25 @@ def runtime(
         fail(database_problem(exc, url=settings.database_url))
     finally:
         built.close()
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends, then raise it: what the block commits, it also counts.
+    Nothing changes where a Ctrl-C raises nothing (ignored, or another handler) or cannot be
+    handled (a thread other than the main one)."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: held.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
 
 
 def model_or_fail(rt: Runtime, path: Path | None) -> ScoringModel:

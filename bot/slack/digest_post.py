@@ -11,7 +11,6 @@ from slack_sdk.web import SlackResponse
 
 from bot.runtime import Runtime
 from bot.services.digest import compute_digest, monday_of
-from bot.services.digest_chart import digest_chart
 from bot.services.digest_report import DigestReport
 from bot.slack import history
 from bot.slack.digest_blocks import digest_message
@@ -105,6 +104,8 @@ def _find_digest(client: WebClient, channel: str, monday: date, *, since: dateti
 
 
 def _upload_chart(client: WebClient, channel: str, monday: date, ts: str, report: DigestReport) -> None:
+    from bot.services.digest_chart import digest_chart  # matplotlib: not a cost of every start
+
     label = week_label(monday)
     chart = digest_chart(report.history, title=f"MQL quality, 8 weeks to the {label}")
     try:

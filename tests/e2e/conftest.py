@@ -24,18 +24,12 @@ from bot.runtime import Runtime, build_runtime
 from bot.slack.delivery import DeliveryWorker
 from bot.slack.socket_mode import SocketHandler
 from tests.conftest import API_TOKEN, PG_CONNINFO, SALES_CHANNEL, make_settings
+from tests.e2e.ports import free_port
 from tests.e2e.transport import HttpTransport, SocketTransport, Transport
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_requests import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
 MEMBERS = ["URITA", "UBEN"]
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -94,11 +88,11 @@ def start_server(database_url: str, fake_slack: FakeSlack, **overrides: object) 
     settings = make_settings(database_url, **(values | overrides))
     runtime = build_runtime(settings)
     app, worker, bolt_app = build_server(runtime, poll_seconds=0.05)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    listening = socket.create_server(("127.0.0.1", 0))  # bound here: no other process can take it
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{listening.getsockname()[1]}"
     wait_until(lambda: is_up(url), timeout=15, what="the server to answer /healthz")
     return Served(url, runtime, worker, bolt_app, server, thread)
 

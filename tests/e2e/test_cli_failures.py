@@ -12,6 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from storage.tables import EventRow
@@ -65,12 +66,14 @@ def assert_said_in_one_sentence(runs: dict[str, subprocess.CompletedProcess[str]
         assert words in line, f"{name}: {output}"
 
 
+@pytest.mark.slow
 def test_refused_database_port_is_one_sentence_and_exit_2_for_every_command(tmp_path: Path) -> None:
     runs = run_every_command("postgresql://postgres@127.0.0.1:1/handoff", tmp_path)
 
     assert_said_in_one_sentence(runs, "Connection refused")
 
 
+@pytest.mark.slow
 def test_unwritable_sqlite_path_is_one_sentence_and_exit_2_for_every_command(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
 
@@ -79,12 +82,14 @@ def test_unwritable_sqlite_path_is_one_sentence_and_exit_2_for_every_command(tmp
     assert_said_in_one_sentence(runs, "not writable")
 
 
+@pytest.mark.slow
 def test_database_url_that_is_no_url_is_one_sentence_and_exit_2_for_every_command(tmp_path: Path) -> None:
     runs = run_every_command("handoff.db", tmp_path)
 
     assert_said_in_one_sentence(runs, "HANDOFF_DATABASE_URL: must be a database URL")
 
 
+@pytest.mark.slow
 def test_missing_postgres_database_is_one_sentence_and_exit_2_for_every_command(
     postgres_available: None, tmp_path: Path
 ) -> None:
@@ -174,6 +179,7 @@ def test_ctrl_c_while_a_file_is_read_ahead_reports_what_is_stored_and_leaves_no_
     assert not processes_reading(big), "the worker reading ahead ended with the command"
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_a_window_is_scored_and_a_rerun_resumes_it_folding_each_event_once(
     tmp_path: Path,
 ) -> None:

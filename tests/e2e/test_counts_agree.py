@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
 from bot.entrypoints.cli import app as cli
 from storage.tables import LeadRow, StageChangeRow
-from tests.conftest import PG_CONNINFO
+from tests.conftest import postgres_schema
 from tests.e2e.test_cli_failures import handoff_env, run_handoff
 
 BATCH_SIZES = (4000, 2000, 1)
@@ -35,23 +33,14 @@ DIGEST_ROWS = {
 
 
 @contextmanager
-def fresh_databases(kind: str, folder: Path) -> Iterator[list[str]]:
+def fresh_databases(kind: str, folder: Path, request: pytest.FixtureRequest) -> Iterator[list[str]]:
     """Three empty databases: SQLite files, or PostgreSQL schemas of their own (dropped after)."""
     if kind == "sqlite":
         yield [f"sqlite:///{folder / f'db{size}.sqlite'}" for size in BATCH_SIZES]
         return
-    schemas = [f"handoff_counts_{uuid.uuid4().hex[:12]}" for _ in BATCH_SIZES]
-    params = dict(part.split("=", 1) for part in PG_CONNINFO.split())
-    base = f"postgresql+psycopg://{params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-        for schema in schemas:
-            connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield [f"{base}?options=-csearch_path%3D{schema}" for schema in schemas]
-    finally:
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as connection:
-            for schema in schemas:
-                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    database = request.getfixturevalue("postgres_database")
+    with ExitStack() as schemas:
+        yield [schemas.enter_context(postgres_schema(database, "handoff_counts")) for _ in BATCH_SIZES]
 
 
 def handoff(args: list[str], folder: Path, url: str | None = None) -> str:
@@ -118,6 +107,7 @@ def event_mondays(path: Path) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((max(days) - first).days // 7 + 1)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_demo_ingest_at_any_batch_size_lead_and_digest_agree_on_every_count(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -127,7 +117,7 @@ def test_demo_ingest_at_any_batch_size_lead_and_digest_agree_on_every_count(
     demo = handoff(["demo", "--leads", "60", "--events", "600", "--save-events", "s.jsonl"], tmp_path)
     said = summary(demo)
     assert said["new SQL"] > 0
-    with fresh_databases(kind, tmp_path) as urls:
+    with fresh_databases(kind, tmp_path, request) as urls:
         with ThreadPoolExecutor(max_workers=len(BATCH_SIZES)) as pool:
             ingested = list(
                 pool.map(

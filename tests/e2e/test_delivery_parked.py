@@ -26,6 +26,7 @@ def _refused_posts(fake: FakeSlack) -> int:
     )
 
 
+@pytest.mark.slow
 def test_a_parked_card_is_retried_on_the_slow_schedule_and_the_admin_told_once(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

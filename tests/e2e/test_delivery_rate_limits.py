@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot.runtime import utcnow
 from bot.services.sla import scan_sla
 from tests.conftest import SALES_CHANNEL
@@ -42,6 +44,7 @@ def test_a_rate_limited_card_is_not_overtaken_by_younger_cards(
     assert order == sorted(order)
 
 
+@pytest.mark.slow
 def test_a_channel_slower_than_the_configured_rate_slows_the_worker_down(
     database_url: str, fake_slack: FakeSlack
 ) -> None:

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import SALES_CHANNEL
 from tests.e2e.conftest import AUTH, serve_env, start_serve_process, wait_until
@@ -18,6 +19,7 @@ LEADS = 300
 RATE = 50  # posts per second per channel, the fake's limit and HANDOFF_POST_RATE alike
 
 
+@pytest.mark.slow
 def test_two_replicas_post_every_card_and_follow_up_once_within_the_channel_limit(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

@@ -75,6 +75,7 @@ def stored_scores(url: str) -> list[Scored]:
     ]
 
 
+@pytest.mark.slow
 def test_fit_backtest_and_rescore_recover_what_drives_conversion(env: dict[str, str], tmp_path: Path) -> None:
     builtin = json.loads(handoff(env, tmp_path, "backtest", "--json"))
 

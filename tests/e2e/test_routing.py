@@ -278,6 +278,7 @@ routes: [{{name: everyone, channel: {SALES_CHANNEL}, team: core}}]
 LEADS = 300
 
 
+@pytest.mark.slow
 def test_three_replicas_assigning_300_leads_at_once_give_each_rep_their_weighted_share(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import free_port, serve_env, stop_process, wait_for_serve
+from tests.e2e.conftest import serve_env, stop_process, wait_for_serve
+from tests.e2e.ports import free_port
 from tests.fakes.slack_api import FakeSlack
 
 

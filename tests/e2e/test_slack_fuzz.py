@@ -293,6 +293,7 @@ def client(served: Served) -> Iterator[httpx.Client]:
         yield http
 
 
+@pytest.mark.slow
 def test_no_signed_request_is_a_500_and_broken_ones_decide_nothing(
     served: Served, fake_slack: FakeSlack, client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -152,6 +152,7 @@ def _check_answer(api: Api, answer: Any, elements: list[Element], before: int) -
     assert api.stored() - before == len(stored)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=FUZZED_REQUESTS,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
