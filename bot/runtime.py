@@ -122,13 +122,17 @@ class Runtime:
         timeout: float = 600.0,
         now: datetime | None = None,
         on_chunk: Callable[[ScorerPass], None] | None = None,
+        on_wait: Callable[[], None] | None = None,
     ) -> None:
-        """Score until the checkpoint reaches event ``until`` (this process scoring, or another)."""
+        """Score until the checkpoint reaches event ``until`` (this process scoring, or another);
+        ``on_wait`` is called while waiting for another process."""
         deadline = time.monotonic() + timeout
         while self.checkpoint() < until:
             if not self.score(now=now, on_chunk=on_chunk).caught_up and time.monotonic() > deadline:
                 raise TimeoutError(f"the scorer did not reach event {until} in {timeout:g} s")
             if self.checkpoint() < until:
+                if on_wait is not None:
+                    on_wait()
                 time.sleep(0.05)  # another process holds the scorer's lease: it is scoring
 
     def checkpoint(self) -> int:

@@ -107,13 +107,14 @@ def _drain(rt: Runtime, *, until: int) -> None:
     """Score what was appended, with a progress bar; another process scoring is waited for."""
     start = rt.checkpoint()
     columns = [TextColumn("scoring"), BarColumn(), TextColumn("{task.completed:,} of {task.total:,} events")]
-    with Progress(*columns, console=errors, transient=True) as progress:
+    with Progress(*columns, console=errors, transient=True) as progress, ctrl_c_held() as stop_if_asked:
         task = progress.add_task("score", total=max(0, until - start))
 
         def show(done: ScorerPass) -> None:
             progress.update(task, completed=max(0, min(done.checkpoint, until) - start))
+            stop_if_asked()  # between two groups: no transaction is open
 
-        rt.drain(until=until, on_chunk=show)
+        rt.drain(until=until, on_chunk=show, on_wait=stop_if_asked)
 
 
 def _open_source(path: str) -> BinaryIO:

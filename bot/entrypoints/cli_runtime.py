@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -70,18 +70,24 @@ def runtime(
 
 
 @contextmanager
-def ctrl_c_held() -> Iterator[None]:
+def ctrl_c_held() -> Iterator[Callable[[], None]]:
     """Hold a Ctrl-C until the block ends, then raise it: what the block commits, it also counts.
-    Nothing changes where a Ctrl-C raises nothing (ignored, or another handler) or cannot be
-    handled (a thread other than the main one)."""
+    The block may stop sooner where that is safe, by calling what this yields (it raises the held
+    Ctrl-C). Nothing changes where a Ctrl-C raises nothing (ignored, or another handler) or cannot
+    be handled (a thread other than the main one)."""
     main = threading.current_thread() is threading.main_thread()
     if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield
+        yield lambda: None
         return
     held: list[int] = []
+
+    def stop_if_asked() -> None:
+        if held:
+            raise KeyboardInterrupt
+
     previous = signal.signal(signal.SIGINT, lambda number, _frame: held.append(number))
     try:
-        yield
+        yield stop_if_asked
     finally:
         signal.signal(signal.SIGINT, previous)
     if held:

@@ -7,13 +7,15 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from storage.tables import EventRow
 from tests.builders import event
@@ -183,7 +185,8 @@ def test_ctrl_c_while_a_file_is_read_ahead_reports_what_is_stored_and_leaves_no_
 def test_ctrl_c_while_a_window_is_scored_and_a_rerun_resumes_it_folding_each_event_once(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    database = tmp_path / "handoff.db"
+    url = f"sqlite:///{database}"
     line = json.dumps(event(event_id="evt-{n}", email="lead{lead}@acme.io", type="email_click")) + "\n"
     big = tmp_path / "big.jsonl"
     lines = (line.replace("{n}", str(n)).replace("{lead}", str(n % 3001)) for n in range(30_000))
@@ -196,11 +199,15 @@ def test_ctrl_c_while_a_window_is_scored_and_a_rerun_resumes_it_folding_each_eve
         stderr=subprocess.PIPE,
         text=True,
     )
-    wait_until(lambda: scorer_window_lead(url) > 0, timeout=120, what="the scorer's first group")
+    wait_until(
+        lambda: in_wal_mode(database) and scorer_window_lead(database) > 0,
+        timeout=120,
+        what="the scorer's first group",
+    )
 
     ingest.send_signal(signal.SIGINT)
     _, stderr = ingest.communicate(timeout=60)
-    stopped_at = scorer_window_lead(url)
+    stopped_at = scorer_window_lead(database)
     rerun = run_handoff(["ingest", str(big)], env, tmp_path)
 
     assert ingest.returncode == 130, stderr
@@ -208,32 +215,30 @@ def test_ctrl_c_while_a_window_is_scored_and_a_rerun_resumes_it_folding_each_eve
     assert stopped_at > 0  # the window stood part way
     assert rerun.returncode == 0, rerun.stderr
     assert re.search(r"duplicates\s+30000", rerun.stdout), rerun.stdout
-    assert scorer_window_lead(url) == 0  # the window was finished
-    assert lead_clicks(url, "lead7@acme.io") == 10  # every event of it folded once
+    assert scorer_window_lead(database) == 0  # the window was finished
+    assert lead_clicks(database, "lead7@acme.io") == 10  # every event of it folded once
 
 
-def scorer_window_lead(url: str) -> int:
-    """The last lead scored in a window part way through (0: none)."""
-    engine = create_engine(url)
+def scorer_window_lead(database: Path) -> int:
+    """The last lead scored in a window part way through (0: none, or no database yet)."""
     try:
-        with engine.connect() as connection:
-            found = connection.execute(text("SELECT window_lead FROM scorer_state")).scalar()
-            return int(found or 0)
-    except Exception:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as connection:
+            row = connection.execute("SELECT window_lead FROM scorer_state").fetchone()
+    except sqlite3.Error:
         return 0
-    finally:
-        engine.dispose()
+    return int(row[0] or 0) if row else 0
 
 
-def lead_clicks(url: str, email: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            query = text("SELECT ledger FROM leads WHERE email = :email")
-            ledger = connection.execute(query, {"email": email}).scalar()
-            return int(json.loads(ledger)["email_click"][0])
-    finally:
-        engine.dispose()
+def in_wal_mode(database: Path) -> bool:
+    """Whether the command has put its database in WAL mode: a reader holding the file before then
+    could make that change fail ("database is locked")."""
+    return Path(f"{database}-wal").exists()
+
+
+def lead_clicks(database: Path, email: str) -> int:
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as connection:
+        (ledger,) = connection.execute("SELECT ledger FROM leads WHERE email = ?", (email,)).fetchone()
+    return int(json.loads(ledger)["email_click"][0])
 
 
 def processes_reading(path: Path) -> list[str]:
