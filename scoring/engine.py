@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scoring.conditions import Condition
-from scoring.model import BASE_RULE_ID, SECONDS_PER_DAY, EngagementRule, ScoringModel
+from scoring.model import BASE_RULE_ID, SECONDS_PER_DAY, DecayTerm, EngagementRule, ScoringModel
 from scoring.types import Contribution, Event, LeadProfile, Score, ScoreTotals
 
 
@@ -145,6 +145,12 @@ class EngagementLedger:
             total += round(value, 2)
         return total
 
+    def ceiling(self, model: ScoringModel) -> float:
+        """The most :meth:`engagement_total` can be at any moment from the ledger's last events on
+        (decay only brings a running sum towards 0), each rule's rounding included."""
+        terms = model.decay_terms
+        return sum(tally_ceiling(terms.get(rule_id), tally) for rule_id, tally in self.tallies.items())
+
     def contributions(self, model: ScoringModel, at: datetime) -> list[Contribution]:
         """Each rule's decayed and capped points at ``at``."""
         ts = at.timestamp()
@@ -170,6 +176,20 @@ class EngagementLedger:
         return result
 
 
+def tally_ceiling(term: DecayTerm | None, tally: RuleTally | None) -> float:
+    """The most a rule's tally can add to :meth:`EngagementLedger.engagement_total` from its last
+    event on: its decayed value lies between 0 and its value then; shape and cap keep the order."""
+    if term is None or tally is None:
+        return 0.0
+    _, cap, log_points = term
+    value = tally.decayed_at_last
+    if log_points is not None:
+        value = log_points * math.log2(1.0 + value)
+    if cap is not None:
+        value = min(cap, value)
+    return max(0.0, value) + 0.005
+
+
 def _capped(value: float, cap: float | None) -> float:
     if cap is None:
         return value
@@ -189,6 +209,11 @@ class _Fit:
 def fit_contributions(model: ScoringModel, profile: LeadProfile) -> tuple[Contribution, ...]:
     """The fit rules that match the profile; within a group only the first match counts."""
     return _fit(model, profile).contributions
+
+
+def fit_points(model: ScoringModel, profile: LeadProfile) -> float:
+    """The profile's fit points."""
+    return _fit(model, profile).points
 
 
 def disqualifies(model: ScoringModel, profile: LeadProfile) -> bool:
@@ -283,12 +308,8 @@ def score_totals(
 ) -> ScoreTotals:
     """The numbers of :func:`score_lead` without building its explanation (the ingestion fast path)."""
     fit = _fit(model, profile)
-    return ScoreTotals(
-        fit=fit.points,
-        engagement=round(ledger.engagement_total(model, at), 2),
-        disqualified=fit.disqualified,
-        at=at,
-    )
+    engagement = round(ledger.engagement_total(model, at), 2)
+    return ScoreTotals(fit.points, engagement, fit.disqualified, at, round(fit.points + engagement, 1))
 
 
 def score_events(*, model: ScoringModel, profile: LeadProfile, events: list[Event], at: datetime) -> Score:

@@ -16,7 +16,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from scoring.engine import EngagementLedger, RuleTally, disqualifies, score_lead, score_totals
+from scoring.engine import (
+    EngagementLedger,
+    RuleTally,
+    disqualifies,
+    fit_points,
+    score_lead,
+    score_totals,
+    tally_ceiling,
+)
 from scoring.facts import (
     CardFact,
     Cause,
@@ -38,6 +46,7 @@ from scoring.model import EngagementRule, ScoringModel
 from scoring.outcomes import OUTCOME_EVENTS, outcome_of
 from scoring.types import Decision, LeadProfile, ScoreTotals, Stage
 
+_TOTAL_ROUNDING = 0.1  # more than a total's rounding adds (to one decimal, of a sum to two)
 _DECIDED = {
     Decision.ACCEPT: Stage.ACCEPTED,
     Decision.REJECT: Stage.REJECTED,
@@ -49,7 +58,7 @@ class Fold:
     """A lead's facts applied one after another to a working copy of its state (the state it
     started from is never changed); the moves and signals they made, in order."""
 
-    __slots__ = ("_owns_ledger", "model", "moves", "signals", "state")
+    __slots__ = ("_ceiling", "_owns_ledger", "model", "moves", "signals", "state")
 
     def __init__(self, state: LeadLife, model: ScoringModel) -> None:
         self.model = model
@@ -57,6 +66,7 @@ class Fold:
         self.moves: list[Move] = []
         self.signals: list[Signal] = []
         self._owns_ledger = False
+        self._ceiling: float | None = None  # the working ledger's, once asked for
 
     def engage(self, rule: EngagementRule, event: EventFact) -> RuleTally | None:
         """Add the event to the working ledger (copied once, at the fold's first scored event, then
@@ -65,7 +75,18 @@ class Fold:
         if not self._owns_ledger:
             state.ledger = EngagementLedger(dict(state.ledger.tallies))
             self._owns_ledger = True
-        return state.ledger.replace_adding(rule, event.at.timestamp(), event.properties)
+        old = state.ledger.replace_adding(rule, event.at.timestamp(), event.properties)
+        if self._ceiling is not None:
+            term = self.model.decay_terms.get(rule.id)
+            self._ceiling += tally_ceiling(term, state.ledger.tallies[rule.id]) - tally_ceiling(term, old)
+        return old
+
+    def may_reach(self, threshold: float) -> bool:
+        """Whether the lead's total could now be ``threshold`` or more; False where its fit and the
+        ceiling of its engagement fall short (no exact total is then needed to know it is below)."""
+        if self._ceiling is None:
+            self._ceiling = self.state.ledger.ceiling(self.model)
+        return fit_points(self.model, self.state.profile) + self._ceiling + _TOTAL_ROUNDING >= threshold
 
     def apply(self, fact: Fact) -> None:
         """Play out the time until ``fact``, then the fact itself."""
@@ -183,9 +204,7 @@ def _on_event(work: Fold, event: EventFact) -> None:
     state = work.state
     profile, as_of, stage = state.profile, state.as_of, state.stage
     replaced = _fold_in(work, event)
-    before = _Before(profile, as_of, stage, state.ledger, replaced)
     hand_raise = event.type in work.model.thresholds.hand_raise
-    stage = state.stage
     totals: ScoreTotals | None = None  # computed only where a step reads the score
     if hand_raise and stage is Stage.ACCEPTED:
         rule = work.model.engagement_rule_for(event.type, event.properties)
@@ -194,13 +213,14 @@ def _on_event(work: Fold, event: EventFact) -> None:
     elif hand_raise and (stage.is_nurture or stage in (Stage.REJECTED, Stage.RECYCLED)):
         totals = work.totals(event.at)
         _hand_raise(work, event, totals)
-    elif stage.is_nurture:
+    elif stage.is_nurture and (stage is Stage.MQL or work.may_reach(work.model.thresholds.mql)):
         totals = work.totals(event.at)
         _score_moves(work, event, totals)
     elif stage is Stage.SQL:
-        _warn_open_card(work, event, before=before)
+        _warn_open_card(work, event, profile_before=profile)
     if state.stage is Stage.MQL:
         totals = totals or work.totals(event.at)
+        before = _Before(profile, as_of, stage, state.ledger, replaced)
         _track_fading(work, before=before, event=event, totals=totals)
 
 
@@ -288,12 +308,12 @@ def _sql_reason(work: Fold, totals: ScoreTotals) -> str:
     return f"score {totals.total:g} ≥ {thresholds.sql:g}, fit {totals.fit:g} ≥ {thresholds.sql_min_fit:g}"
 
 
-def _warn_open_card(work: Fold, event: EventFact, *, before: _Before) -> None:
+def _warn_open_card(work: Fold, event: EventFact, *, profile_before: LeadProfile) -> None:
     rule = work.model.engagement_rule_for(event.type, event.properties)
     if rule is not None and rule.points < 0:
         work.signal(SignalKind.CARD_WARNING, at=event.at, detail=rule.label, event=event)
     model = work.model
-    if disqualifies(model, work.state.profile) and not disqualifies(model, before.profile):
+    if disqualifies(model, work.state.profile) and not disqualifies(model, profile_before):
         work.signal(
             SignalKind.CARD_WARNING, at=event.at, detail="disqualified by a profile change", event=event
         )

@@ -25,6 +25,7 @@ _MEMO_KEY_CHARS = 500
 SECONDS_PER_DAY = 86_400.0
 #: The id of the model's ``base`` points among a score's contributions.
 BASE_RULE_ID = "base"
+DecayTerm = tuple[float | None, float | None, float | None]  # half-life in seconds, cap, log points
 
 
 class FitRule(Strict):
@@ -258,7 +259,7 @@ class ScoringModel(Strict):
         return {rule.id: rule for rule in self.engagement}
 
     @cached_property
-    def decay_terms(self) -> dict[str, tuple[float | None, float | None, float | None]]:
+    def decay_terms(self) -> dict[str, DecayTerm]:
         """Each engagement rule's half-life in seconds (None: no decay), cap, and for a ``log``
         curve its points (None: linear), by rule id."""
         return {

@@ -23,7 +23,10 @@ class Stage(StrEnum):
     @property
     def is_nurture(self) -> bool:
         """Marketing's stages: scoring may move the lead on from here."""
-        return self in (Stage.LEAD, Stage.MQL, Stage.EXPIRED)
+        return self in _NURTURE
+
+
+_NURTURE = frozenset({Stage.LEAD, Stage.MQL, Stage.EXPIRED})
 
 
 class Decision(StrEnum):
@@ -181,11 +184,7 @@ class ScoreTotals(NamedTuple):
     engagement: float
     disqualified: bool
     at: datetime
-
-    @property
-    def total(self) -> float:
-        """Fit plus decayed engagement."""
-        return round(self.fit + self.engagement, 1)
+    total: float  # fit plus decayed engagement, to one decimal
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,10 @@ from hypothesis import strategies as st
 
 from bot.model_source import load_scoring_model
 from scoring import EngagementLedger, LeadProfile, fit_contributions
+from scoring.engine import fit_points, score_totals
+from scoring.loader import parse_model
 from scoring.model import BASE_RULE_ID, EngagementRule
+from scoring.types import Event
 
 MODEL = load_scoring_model(None)
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -80,3 +83,39 @@ def _rule(rule_id: str) -> EngagementRule:
     rule = MODEL.engagement_rule(rule_id)
     assert rule is not None
     return rule
+
+
+SHAPED = parse_model(
+    "name: shaped\nthresholds: {mql: 50, sql: 100}\nengagement:\n"
+    "  - {id: visits, label: Visits, event: page_view, points: 10, curve: log, half_life_days: 3}\n"
+    "  - {id: minutes, label: Minutes, event: session, per: minutes, points: 0.5, cap: 30,"
+    " half_life_days: 1}\n"
+    "  - {id: bounce, label: Bounce, event: email_bounce, points: -25}\n"
+    "  - {id: careers, label: Careers, event: careers, points: -5, cap: 15}\n"
+)
+ceiling_events = st.lists(
+    st.tuples(
+        st.sampled_from(["page_view", "session", "email_bounce", "careers", "demo_request", "unsubscribe"]),
+        st.integers(min_value=0, max_value=400 * 86_400),
+        st.integers(min_value=-10, max_value=500),
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=ceiling_events, later=st.integers(min_value=0, max_value=90 * 86_400), profile=profiles)
+def test_a_ledgers_ceiling_is_never_below_what_it_is_worth_later(
+    events: list[tuple[str, int, int]], later: int, profile: LeadProfile
+) -> None:
+    last = NOW - timedelta(seconds=min(seconds for _, seconds, _ in events))
+    at = last + timedelta(seconds=later)
+    for model in (SHAPED, MODEL):
+        ledger = EngagementLedger()
+        for kind, seconds, minutes in events:
+            when = NOW - timedelta(seconds=seconds)
+            ledger.record(model, Event(f"e{seconds}", kind, when, {"minutes": minutes, "url": "/pricing"}))
+        exact = score_totals(model=model, profile=profile, ledger=ledger, at=at)
+
+        assert fit_points(model, profile) + ledger.ceiling(model) + 0.1 >= exact.total

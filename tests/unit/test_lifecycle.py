@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from bot.model_source import load_scoring_model
 from scoring import Decision, LeadProfile, Stage
 from scoring.facts import CardFact, Cause, DecisionFact, EventFact, Fact, LeadLife, SignalKind, Tick
-from scoring.lifecycle import fold, step
+from scoring.lifecycle import Fold, fold, step
 
 MODEL = load_scoring_model(None)
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -222,6 +223,18 @@ def test_history_folded_in_two_parts_with_the_daily_job_between_is_the_history_f
     assert second.state == whole.state
     assert first.moves + ticked.moves + second.moves == whole.moves
     assert first.signals + ticked.signals + second.signals == whole.signals
+
+
+@given(_events, _decisions)
+def test_skipping_exact_totals_below_the_ceiling_changes_nothing(
+    raw: list[tuple[str, float, bool]], decided: list[tuple[Decision, float, float]]
+) -> None:
+    facts = [*_facts(raw, decided), Tick(T0 + timedelta(days=500))]
+    shortcut = fold(fresh(), facts, MODEL)
+    with patch.object(Fold, "may_reach", lambda self, threshold: True):
+        exact = fold(fresh(), facts, MODEL)
+
+    assert (shortcut.state, shortcut.moves, shortcut.signals) == (exact.state, exact.moves, exact.signals)
 
 
 def test_a_copy_of_a_lead_life_keeps_every_field() -> None:
