@@ -160,11 +160,12 @@ def fold(state: LeadLife, facts: Iterable[Fact], model: ScoringModel) -> Outcome
 
 def _pass_time(work: Fold, *, until: datetime) -> None:
     state = work.state
-    rules = work.model.lifecycle
+    if state.stage is Stage.LEAD:
+        return  # the common case: time alone never moves a lead
     if state.stage is Stage.RECYCLED and state.recycle_until is not None and state.recycle_until <= until:
         _back_to_nurture(work, at=state.recycle_until, cause=Cause.RECYCLE_DATE, reason="recycle date passed")
     elif state.stage is Stage.REJECTED and state.cool_off_until is not None and state.cool_off_until <= until:
-        days = f"{rules.rejected_cool_off_days:g}"
+        days = f"{work.model.lifecycle.rejected_cool_off_days:g}"
         reason = f"{days} days since the rejection"
         _back_to_nurture(work, at=state.cool_off_until, cause=Cause.COOL_OFF_ENDED, reason=reason)
     elif state.stage is Stage.MQL:

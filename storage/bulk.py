@@ -93,11 +93,7 @@ def insert_rows(session: Session, table: Table, rows: Rows, *, ids: bool = False
         return []
     dialect = _dialect(session)
     if dialect.name != "postgresql":
-        if not ids:
-            session.execute(insert(table), rows)
-            return []
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [int(new_id) for new_id in session.execute(statement, rows).scalars()]
+        return _sqlite_insert_rows(session, table, rows, ids=ids)
     names = list(rows[0])
     values: Iterable[Sequence[Any]] = _copy_rows(table, names, rows, dialect)
     new_ids: list[int] = []
@@ -109,6 +105,20 @@ def insert_rows(session: Session, table: Table, rows: Rows, *, ids: bool = False
         new_ids = sorted(int(new_id) for new_id in drawn.scalars())
         names, values = ["id", *names], [(new_id, *row) for new_id, row in zip(new_ids, values, strict=True)]
     _copy_values(session, dialect.identifier_preparer.quote(table.name), names, values, dialect)
+    return new_ids
+
+
+def _sqlite_insert_rows(session: Session, table: Table, rows: Rows, *, ids: bool) -> list[int]:
+    """``insert_rows`` on SQLite: one executemany. SQLite does not promise RETURNING rows in the
+    order of the VALUES, so SQLAlchemy would insert them one at a time; the ids are picked here as
+    SQLite picks them (the largest + 1 on), under the write lock ``BEGIN IMMEDIATE`` took."""
+    new_ids: list[int] = []
+    if ids:
+        largest = session.connection().exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar()
+        first = int(largest or 0) + 1
+        new_ids = list(range(first, first + len(rows)))
+        rows = [{"id": new_id, **row} for new_id, row in zip(new_ids, rows, strict=True)]
+    _execute_many(session, insert(table).values({name: bindparam(name) for name in rows[0]}), rows)
     return new_ids
 
 

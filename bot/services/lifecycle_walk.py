@@ -34,7 +34,7 @@ def walk(state: LeadLife, facts: Iterable[Fact], *, model: ScoringModel, now: da
         work.apply(fact)
         if isinstance(fact, CardFact) and fact.handoff_id is not None:
             carded[work.state.sql_count] = fact.handoff_id
-        sql = _new_sql(work.moves, since=before)
+        sql = _new_sql(work.moves) if len(work.moves) > before else None
         if sql and not is_live(sql.at, model=model, now=now) and not _carded_soon_after(sql, ordered, model):
             work.apply(Unseen(sql.at))
     return Walk(work.state, work.moves, work.signals, carded)
@@ -45,6 +45,6 @@ def _carded_soon_after(sql: Move, facts: list[Fact], model: ScoringModel) -> boo
     return any(isinstance(fact, CardFact) and sql.at <= fact.at <= sql.at + window for fact in facts)
 
 
-def _new_sql(moves: list[Move], *, since: int) -> Move | None:
-    last = moves[-1] if len(moves) > since else None
-    return last if last and last.to_stage is Stage.SQL and last.cause is not Cause.CARDED else None
+def _new_sql(moves: list[Move]) -> Move | None:
+    last = moves[-1]
+    return last if last.to_stage is Stage.SQL and last.cause is not Cause.CARDED else None
