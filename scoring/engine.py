@@ -185,9 +185,9 @@ def tally_ceiling(term: DecayTerm | None, tally: RuleTally | None) -> float:
     value = tally.decayed_at_last
     if log_points is not None:
         value = log_points * math.log2(1.0 + value)
-    if cap is not None:
-        value = min(cap, value)
-    return max(0.0, value) + 0.005
+    if cap is not None and value > cap:
+        value = cap
+    return (value if value > 0.0 else 0.0) + 0.005
 
 
 def _capped(value: float, cap: float | None) -> float:

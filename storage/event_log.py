@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage.bulk import copy_values, dialect_value_writer, insert_values
-from storage.event_reads import LoggedEvent, sqlite_events_after
+from storage.event_reads import LoggedEvent, events_after
 from storage.tables import EventRow, table
 
 _events = table(EventRow)
@@ -138,15 +138,7 @@ class EventRepository:
 
     def after(self, checkpoint: int, *, upto: int, limit: int) -> list[LoggedEvent]:
         """Events with ``checkpoint`` < id ≤ ``upto``, oldest id first, at most ``limit``."""
-        if not self._postgres:
-            return sqlite_events_after(self._session, checkpoint, upto=upto, limit=limit)
-        query = (
-            select(*LOGGED_COLUMNS)
-            .where(_events.c.id > checkpoint, _events.c.id <= upto)
-            .order_by(_events.c.id)
-            .limit(limit)
-        )
-        return list(map(LoggedEvent._make, self._session.execute(query)))
+        return events_after(self._session, checkpoint, upto=upto, limit=limit)
 
     def of_lead(self, lead_id: int, *, upto: int) -> list[LoggedEvent]:
         """A lead's events with id ≤ ``upto`` (what the scorer has reached), in event time."""
