@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
@@ -41,26 +42,27 @@ def test_migrations_create_exactly_the_mapped_tables(runtime: Runtime) -> None:
     with runtime.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
 
-    if runtime.engine.dialect.name == "postgresql":  # migration 0010: SQLite alone keeps this key
-        differences = [d for d in differences if not _events_lead_key(d)]
+    if runtime.engine.dialect.name == "postgresql":  # migrations 0010, 0013: SQLite alone keeps these keys
+        differences = [d for d in differences if not _lead_key_dropped_on_postgres(d)]
     assert differences == []
     assert current_revision(runtime.engine) == head_revision()
 
 
-def _events_lead_key(difference: tuple[Any, ...]) -> bool:
+def _lead_key_dropped_on_postgres(difference: tuple[Any, ...]) -> bool:
     kind, constraint = difference[0], difference[1]
     return (
         kind == "add_fk"
-        and constraint.table.name == "events"
+        and constraint.table.name in ("events", "lead_search_terms")
         and [column.name for column in constraint.columns] == ["lead_id"]
     )
 
 
-def test_postgresql_keeps_no_key_from_events_to_leads(runtime: Runtime) -> None:
-    keys = inspect(runtime.engine).get_foreign_keys("events")
+@pytest.mark.parametrize("table", ["events", "lead_search_terms"])
+def test_postgresql_keeps_no_key_from_events_or_search_terms_to_leads(runtime: Runtime, table: str) -> None:
+    keys = inspect(runtime.engine).get_foreign_keys(table)
 
     expected = [] if runtime.engine.dialect.name == "postgresql" else [["lead_id"]]
-    assert [key["constrained_columns"] for key in keys] == expected
+    assert [key["constrained_columns"] for key in keys if key["referred_table"] == "leads"] == expected
 
 
 def test_upgrade_twice_is_harmless(runtime: Runtime) -> None:
