@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scoring.conditions import Condition
-from scoring.model import BASE_RULE_ID, SECONDS_PER_DAY, DecayTerm, EngagementRule, ScoringModel
+from scoring.model import SECONDS_PER_DAY, DecayTerm, EngagementRule, ScoringModel
 from scoring.types import Contribution, Event, LeadProfile, Score, ScoreTotals
 
 
@@ -235,59 +235,55 @@ def _fit_by_values(model: ScoringModel, profile: LeadProfile) -> _Fit:
     cache = model.fit_cache
     found: _Fit | None = cache.get(key)
     if found is None:
-        contributions = tuple(_evaluate_fit(model, profile))
-        found = _Fit(
-            contributions=contributions,
-            points=round(sum(c.points for c in contributions), 2),
-            disqualified=any(c.disqualifies for c in contributions),
+        answers = tuple(
+            _answers(model, slot, conditions, profile.value_of(name))
+            for slot, (name, conditions) in enumerate(model.fit_fields)
         )
-        if len(cache) >= _FIT_CACHE_SIZE:
-            cache.clear()
-        cache[key] = found
+        found = _bounded(model.fit_by_answers).get(answers)
+        if found is None:
+            found = model.fit_by_answers[answers] = _fit_of(model, answers)
+        _bounded(cache)[key] = found
     return found
 
 
-def _evaluate_fit(model: ScoringModel, profile: LeadProfile) -> list[Contribution]:
-    result = []
-    if model.base:
-        result.append(Contribution(rule_id=BASE_RULE_ID, label="Base score", kind="fit", points=model.base))
+def _answers(
+    model: ScoringModel, slot: int, conditions: tuple[Condition, ...], value: object
+) -> tuple[bool, ...]:
+    """The answers of the conditions on the ``slot``-th field for its value, memoised (the value's
+    type is part of the key: ``1 == 1.0 == True``)."""
+    key = (slot, type(value), value)
+    memo = model.fit_test_memo
+    found = memo.get(key)
+    if found is None:
+        found = _bounded(memo)[key] = tuple(condition.test(value) for condition in conditions)
+    return found
+
+
+def _fit_of(model: ScoringModel, answers: tuple[tuple[bool, ...], ...]) -> _Fit:
+    """The fit rules that match, given each field's answers; within a group only the first."""
+    made = model.fit_contributions_made
+    contributions = [model.base_contribution] if model.base else []
     groups_done: set[str] = set()
-    for position, rule in enumerate(model.fit):
+    for rule, slots in zip(model.fit, model.fit_test_slots, strict=True):
         if rule.group is not None and rule.group in groups_done:
             continue
-        if not _passes(model, position, rule.tests, profile):
+        if not all(answers[field][test] for field, test in slots):
             continue
         if rule.group is not None:
             groups_done.add(rule.group)
-        result.append(
-            Contribution(
-                rule_id=rule.id,
-                label=rule.label,
-                kind="fit",
-                points=rule.points,
-                disqualifies=rule.disqualify,
-            )
-        )
-    return result
+        contributions.append(made[rule.id])
+    return _Fit(
+        contributions=tuple(contributions),
+        points=round(sum(c.points for c in contributions), 2),
+        disqualified=any(c.disqualifies for c in contributions),
+    )
 
 
-def _passes(
-    model: ScoringModel, position: int, tests: tuple[tuple[str, Condition], ...], profile: LeadProfile
-) -> bool:
-    """``FitRule.matches`` for the model's ``position``-th fit rule, each condition's answer for a
-    value kept in the model's memo (the value's type is part of the key: ``1 == 1.0 == True``)."""
-    memo = model.fit_test_memo
-    for index, (name, condition) in enumerate(tests):
-        value = profile.value_of(name)
-        key = (position, index, type(value), value)
-        passed = memo.get(key)
-        if passed is None:
-            if len(memo) >= _FIT_CACHE_SIZE:
-                memo.clear()
-            passed = memo[key] = condition.test(value)
-        if not passed:
-            return False
-    return True
+def _bounded(memo: dict[Any, Any]) -> dict[Any, Any]:
+    """``memo``, emptied first once it holds _FIT_CACHE_SIZE entries."""
+    if len(memo) >= _FIT_CACHE_SIZE:
+        memo.clear()
+    return memo
 
 
 def score_lead(*, model: ScoringModel, profile: LeadProfile, ledger: EngagementLedger, at: datetime) -> Score:

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from scoring.conditions import Condition, FieldTest, Strict, number, profile_field
 from scoring.event_display import FREE_MAIL_DOMAINS, EventDisplay, display_for
 from scoring.outcomes import OUTCOME_EVENTS
+from scoring.types import Contribution
 
 _MEMO_SIZE = 10_000
 _MEMO_KEY_CHARS = 500
@@ -277,9 +278,59 @@ class ScoringModel(Strict):
         return {}
 
     @cached_property
-    def fit_test_memo(self) -> dict[tuple[int, int, type, object], bool]:
-        """Memo of fit conditions' answers by rule, condition and value (the engine fills it)."""
+    def fit_contributions_made(self) -> dict[str, Contribution]:
+        """Each fit rule's contribution by rule id: the same whenever it matches, so made once."""
+        return {
+            rule.id: Contribution(
+                rule_id=rule.id,
+                label=rule.label,
+                kind="fit",
+                points=rule.points,
+                disqualifies=rule.disqualify,
+            )
+            for rule in self.fit
+        }
+
+    @cached_property
+    def base_contribution(self) -> Contribution:
+        """The base score's contribution."""
+        return Contribution(rule_id=BASE_RULE_ID, label="Base score", kind="fit", points=self.base)
+
+    @cached_property
+    def fit_test_memo(self) -> dict[tuple[int, type, object], tuple[bool, ...]]:
+        """Memo of the answers of the conditions on one field (``fit_fields``) by that field's
+        value (the engine fills it)."""
         return {}
+
+    @cached_property
+    def fit_by_answers(self) -> dict[tuple[tuple[bool, ...], ...], Any]:
+        """Memo of fit results by every field's answers (the engine fills it): a handful of
+        combinations, however many profiles."""
+        return {}
+
+    @cached_property
+    def fit_fields(self) -> tuple[tuple[str, tuple[Condition, ...]], ...]:
+        """Each field fit rules read, with every condition tested on it, in the order rules use them."""
+        fields: dict[str, list[Condition]] = {}
+        for rule in self.fit:
+            for name, condition in rule.tests:
+                fields.setdefault(name, []).append(condition)
+        return tuple((name, tuple(conditions)) for name, conditions in fields.items())
+
+    @cached_property
+    def fit_test_slots(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """For each fit rule, where each of its conditions' answers is: (field, condition) in
+        ``fit_fields``."""
+        field_slots = {name: slot for slot, (name, _) in enumerate(self.fit_fields)}
+        used: dict[str, int] = {}
+        slots: list[tuple[tuple[int, int], ...]] = []
+        for rule in self.fit:
+            pairs = []
+            for name, _ in rule.tests:
+                pairs.append((field_slots[name], used.get(name, 0)))
+                used[name] = used.get(name, 0) + 1
+            slots.append(tuple(pairs))
+        return tuple(slots)
 
     @cached_property
     def _rule_memo(self) -> dict[tuple[object, ...], EngagementRule | None]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.model_source import load_scoring_model
-from scoring import EngagementLedger, LeadProfile, fit_contributions
+from scoring import EngagementLedger, LeadProfile, ScoringModel, fit_contributions
 from scoring.engine import fit_points, score_totals
 from scoring.loader import parse_model
 from scoring.model import BASE_RULE_ID, EngagementRule
@@ -31,10 +32,10 @@ scored_events = st.tuples(
 )
 
 
-def _plain_fit(profile: LeadProfile) -> list[str]:
+def _plain_fit(profile: LeadProfile, model: ScoringModel = MODEL) -> list[str]:
     """The fit rules that match, as ``FitRule.matches`` tells (within a group the first)."""
-    matched, groups = [BASE_RULE_ID] if MODEL.base else [], set()
-    for rule in MODEL.fit:
+    matched, groups = [BASE_RULE_ID] if model.base else [], set()
+    for rule in model.fit:
         if (rule.group is None or rule.group not in groups) and rule.matches(profile.value_of):
             matched.append(rule.id)
             groups |= {rule.group} if rule.group else set()
@@ -46,6 +47,36 @@ def _plain_fit(profile: LeadProfile) -> list[str]:
 def test_the_memoised_fit_is_the_fit_the_rules_give(profiles: list[LeadProfile]) -> None:
     for profile in profiles:
         assert [c.rule_id for c in fit_contributions(MODEL, profile)] == _plain_fit(profile)
+
+
+CROSSED = parse_model(
+    "name: crossed\nthresholds: {mql: 50, sql: 100}\nbase: 5\nfit:\n"
+    "  - {id: big_no_title, group: g, label: B, all_of: [{field: title, missing: true},"
+    " {field: company_size, min: 1000}], points: 7}\n"
+    "  - {id: vp_big, group: g, label: V, all_of: [{field: title, matches: vp},"
+    " {field: company_size, min: 500}], points: 9}\n"
+    "  - {id: vp, group: g, label: VP, field: title, when: {matches: vp}, points: 4}\n"
+    "  - {id: plan, label: P, field: attributes.plan, when: {one_of: [team, pro]}, points: 3}\n"
+    "  - {id: free, label: F, field: email_domain, when: {one_of: [gmail.com]}, points: -15}\n"
+    "  - {id: no_plan, label: N, field: attributes.plan, when: {missing: true}, disqualify: true,"
+    " points: -1}\n"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    profiles=st.lists(profiles, min_size=1, max_size=20),
+    plans=st.lists(
+        st.sampled_from([(), (("plan", "team"),), (("plan", "free"),), (("plan", 1),)]), min_size=20
+    ),
+)
+def test_fit_from_memoised_answers_is_the_fit_the_rules_give_on_any_model(
+    profiles: list[LeadProfile], plans: list[tuple[tuple[str, str | float], ...]]
+) -> None:
+    for profile, plan in zip(profiles, plans, strict=False):
+        profile = replace(profile, attributes=plan)
+        for model in (MODEL, CROSSED):
+            assert [c.rule_id for c in fit_contributions(model, profile)] == _plain_fit(profile, model)
 
 
 def test_a_size_given_as_a_whole_number_or_a_decimal_is_tested_as_itself() -> None:
