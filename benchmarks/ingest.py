@@ -35,6 +35,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -115,17 +116,8 @@ def _cards(runtime: object) -> int:
 
 def sqlite_raw(path: str, rows_file: str, batch: int) -> dict[str, float]:
     """The same rows with sqlite3.executemany, same indexes and pragmas."""
-    import sqlite3
-
-    from storage.database import SQLITE_FILE_PRAGMAS
-
     rows = _load_rows(rows_file)
-    connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in SQLITE_FILE_PRAGMAS:
-        connection.execute(f"PRAGMA {pragma}")
-    connection.execute(EVENTS_DDL.format(pk="INTEGER PRIMARY KEY", ts="DATETIME", json="JSON"))
-    connection.execute("CREATE INDEX ix_events_lead_occurred ON events (lead_id, occurred_at)")
-    insert = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    connection, insert = sqlite_events_table(path)
     started = time.perf_counter()
     for start in range(0, len(rows), batch):
         connection.execute("BEGIN")
@@ -134,6 +126,19 @@ def sqlite_raw(path: str, rows_file: str, batch: int) -> dict[str, float]:
     seconds = time.perf_counter() - started
     connection.close()
     return {"seconds": seconds}
+
+
+def sqlite_events_table(path: str) -> tuple[sqlite3.Connection, str]:
+    """A connection to a new SQLite database at ``path`` with the app's pragmas and a bare
+    ``events`` table with the same indexes; the INSERT of one row of ``COLUMNS``."""
+    from storage.database import SQLITE_FILE_PRAGMAS
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in SQLITE_FILE_PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute(EVENTS_DDL.format(pk="INTEGER PRIMARY KEY", ts="DATETIME", json="JSON"))
+    connection.execute("CREATE INDEX ix_events_lead_occurred ON events (lead_id, occurred_at)")
+    return connection, f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def postgres_raw(schema: str, rows_file: str, batch: int) -> dict[str, float]:

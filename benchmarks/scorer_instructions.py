@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import COLUMNS, EVENTS_DDL, _load_rows, append_and_score, generate  # noqa: E402
+from ingest import _load_rows, append_and_score, generate, sqlite_events_table  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 _COLLECTED = re.compile(r"Collected : (\d+)")
@@ -43,17 +43,8 @@ def _collecting(on: bool) -> None:
 
 def raw_part(path: str, rows_file: str, batch: int) -> None:
     """The baseline: the rows written straight to an ``events`` table, ``batch`` per transaction."""
-    import sqlite3
-
-    from storage.database import SQLITE_FILE_PRAGMAS
-
     rows = _load_rows(rows_file)
-    connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in SQLITE_FILE_PRAGMAS:
-        connection.execute(f"PRAGMA {pragma}")
-    connection.execute(EVENTS_DDL.format(pk="INTEGER PRIMARY KEY", ts="DATETIME", json="JSON"))
-    connection.execute("CREATE INDEX ix_events_lead_occurred ON events (lead_id, occurred_at)")
-    insert = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    connection, insert = sqlite_events_table(path)
     _collecting(True)
     for start in range(0, len(rows), batch):
         connection.execute("BEGIN")
