@@ -87,6 +87,7 @@ class Runtime:
             holder=self.holder,
             chunk=settings.scorer_chunk,
             lease=timedelta(seconds=settings.scorer_lease_seconds),
+            workers=min(settings.scorer_workers, os.cpu_count() or 1),
         )
 
     def append(self, batch: Sequence[Parsed], *, now: datetime | None = None) -> IngestResult:
@@ -107,6 +108,7 @@ class Runtime:
         clock, for tests and demos)."""
         return score_pending(
             uow_factory=self.uow,
+            read_factory=self.read_uow,
             model=self.model,
             policy=self.policy,
             now=(lambda: now) if now is not None else utcnow,

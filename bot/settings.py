@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     scorer_lease_seconds: float = Field(
         60, ge=1, le=3600, validation_alias=_env("HANDOFF_SCORER_LEASE_SECONDS")
     )
+    scorer_workers: int = Field(2, ge=1, le=2, validation_alias=_env("HANDOFF_SCORER_WORKERS"))
     clock_file: Path | None = Field(None, validation_alias=_env("HANDOFF_CLOCK_FILE"))
     tick_minutes: float = Field(60, gt=0, le=24 * 60, validation_alias=_env("HANDOFF_TICK_MINUTES"))
     card_show_personal: bool = Field(False, validation_alias=_env("HANDOFF_CARD_SHOW_PERSONAL"))

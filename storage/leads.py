@@ -151,37 +151,37 @@ class LeadRepository:
 
     def lock_by_ids(self, lead_ids: Iterable[int]) -> dict[int, LeadState]:
         """Load leads by id, locking their rows (PostgreSQL) until the transaction ends."""
-        wanted = sorted(set(lead_ids))
-        if self._postgres:
-            # One array parameter: an IN list of hundreds of parameters is planned at every call.
-            matches = _leads.c.id == any_(bindparam("ids", wanted, type_=ARRAY(Integer)))
-            batches = [select(*_STATE_COLUMNS).where(matches)]
-        else:
-            batches = [
-                select(*_STATE_COLUMNS).where(_leads.c.id.in_(batch)) for batch in chunked(wanted, 500)
-            ]
+        return self.by_ids(lead_ids, lock=True)
+
+    def by_ids(self, lead_ids: Iterable[int], *, lock: bool) -> dict[int, LeadState]:
+        """Load leads by id; ``lock``: their rows locked (PostgreSQL) until the transaction ends."""
         found: dict[int, LeadState] = {}
-        for query in batches:
-            for row in self._session.execute(query.order_by(_leads.c.id).with_for_update()):
+        for query in self._by_ids(_STATE_COLUMNS, lead_ids, lock=lock):
+            for row in self._session.execute(query):
                 found[row.id] = _state(row)
         return found
 
     def lock_versions(self, lead_ids: Iterable[int]) -> dict[int, int | None]:
         """The version stamps of these leads, locking their rows (PostgreSQL) like ``lock_by_ids``."""
+        return self.versions(lead_ids, lock=True)
+
+    def versions(self, lead_ids: Iterable[int], *, lock: bool) -> dict[int, int | None]:
+        """The version stamps of these leads; ``lock``: as ``by_ids``."""
+        found: dict[int, int | None] = {}
+        for query in self._by_ids([_leads.c.id, _leads.c.version], lead_ids, lock=lock):
+            found.update((row[0], row[1]) for row in self._session.execute(query))
+        return found
+
+    def _by_ids(self, columns: Sequence[Any], lead_ids: Iterable[int], *, lock: bool) -> list[Any]:
         wanted = sorted(set(lead_ids))
         if self._postgres:
+            # One array parameter: an IN list of hundreds of parameters is planned at every call.
             matches = _leads.c.id == any_(bindparam("ids", wanted, type_=ARRAY(Integer)))
-            batches = [select(_leads.c.id, _leads.c.version).where(matches)]
+            batches = [select(*columns).where(matches)]
         else:
-            batches = [
-                select(_leads.c.id, _leads.c.version).where(_leads.c.id.in_(batch))
-                for batch in chunked(wanted, 500)
-            ]
-        found: dict[int, int | None] = {}
-        for query in batches:
-            rows = self._session.execute(query.order_by(_leads.c.id).with_for_update())
-            found.update((row[0], row[1]) for row in rows)
-        return found
+            batches = [select(*columns).where(_leads.c.id.in_(batch)) for batch in chunked(wanted, 500)]
+        ordered = [query.order_by(_leads.c.id) for query in batches]
+        return [query.with_for_update() for query in ordered] if lock else ordered
 
     def ids_for(self, emails: Iterable[str]) -> dict[str, int]:
         """The ids of the leads with these emails (those that exist)."""

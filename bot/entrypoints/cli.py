@@ -88,7 +88,7 @@ def ingest(
                     progress.update(
                         task, completed=_position(source), events=total.accepted + total.duplicates
                     )
-            _drain(rt, until=total.last_event_id)
+            _drain(rt, until=total.last_event_id)  # once the progress bar's thread has ended
             total.stage_changes, total.scored = rt.stage_changes_since(total.lead_ids, started), True
             total.below_fit = rt.below_fit_since(total.lead_ids, started)
     except KeyboardInterrupt:
@@ -107,11 +107,16 @@ def _drain(rt: Runtime, *, until: int) -> None:
     """Score what was appended, with a progress bar; another process scoring is waited for."""
     start = rt.checkpoint()
     columns = [TextColumn("scoring"), BarColumn(), TextColumn("{task.completed:,} of {task.total:,} events")]
-    with Progress(*columns, console=errors, transient=True) as progress, ctrl_c_held() as stop_if_asked:
+    # Refreshed by hand, with no thread of its own: the scorer forks a worker only when it is the
+    # process's one thread (see ``scorer_parts``).
+    progress = Progress(*columns, console=errors, transient=True, auto_refresh=False)
+    with progress, ctrl_c_held() as stop_if_asked:
         task = progress.add_task("score", total=max(0, until - start))
+        progress.refresh()
 
         def show(done: ScorerPass) -> None:
-            progress.update(task, completed=max(0, min(done.checkpoint, until) - start))
+            scored = max(0, min(done.checkpoint, until) - start, done.events)
+            progress.update(task, completed=min(scored, until - start), refresh=True)
             stop_if_asked()  # between two groups: no transaction is open
 
         rt.drain(until=until, on_chunk=show, on_wait=stop_if_asked)

@@ -41,19 +41,29 @@ class LeadCache:
     def lock(self, uow: UnitOfWork, lead_ids: Iterable[int]) -> dict[int, LeadState]:
         """The leads, locked as ``lock_by_ids`` locks them: the kept ones whose stamp still holds,
         the others read."""
+        return self.leads(uow, lead_ids, lock=True)
+
+    def leads(self, uow: UnitOfWork, lead_ids: Iterable[int], *, lock: bool) -> dict[int, LeadState]:
+        """The leads: the kept ones whose stamp still holds, the others read (``lock``: as
+        ``LeadRepository.by_ids``)."""
         wanted = list(lead_ids)
         kept = self._leads
         if not kept:
-            return uow.leads.lock_by_ids(wanted)
+            return uow.leads.by_ids(wanted, lock=lock)
         found: dict[int, LeadState] = {}
-        for lead_id, version in uow.leads.lock_versions(wanted).items():
+        for lead_id, version in uow.leads.versions(wanted, lock=lock).items():
             lead = kept.get(lead_id)
             if lead is not None and version is not None and lead.version == version:
                 found[lead_id] = lead
         missing = [lead_id for lead_id in wanted if lead_id not in found]
         if missing:
-            found.update(uow.leads.lock_by_ids(missing))
+            found.update(uow.leads.by_ids(missing, lock=lock))
         return found
+
+    def forget(self, lead_ids: Iterable[int]) -> None:
+        """Forget these leads (changed in memory by work the database did not keep)."""
+        for lead_id in lead_ids:
+            self._leads.pop(lead_id, None)
 
     def keep(self, leads: Iterable[LeadState]) -> None:
         """Keep leads just committed (all of them dropped first once past the limit)."""

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+from pydantic import BaseModel
+
 from bot.services.lead_life import base_profile, earlier_json, event_fact, life_of, start_life, store_life
 from bot.services.lifecycle_walk import Walk, walk
 from bot.services.placement import Placer, announce_cards
@@ -63,6 +65,7 @@ class LeadWriter:
     _leads: dict[int, LeadState] = field(default_factory=dict)
     _lives: dict[int, StoredLife] = field(default_factory=dict)
     _replaced: list[tuple[list[int], list[int]]] = field(default_factory=list)
+    _told: list[tuple[LeadState, BaseModel, datetime]] = field(default_factory=list)
     _placer: Placer | None = None
 
     def apply(
@@ -81,6 +84,11 @@ class LeadWriter:
         """Whether ``facts`` all come after what ``lead`` has folded (else it is replayed)."""
         first = min(map(_AT, facts)) if facts else None
         return lead.derived and (lead.as_of is None or (first is not None and first > lead.as_of))
+
+    def continue_in(self, uow: UnitOfWork) -> None:
+        """Go on in ``uow``: what was folded so far (read elsewhere, see ``scorer_ahead``) is
+        written there, with whatever is applied next."""
+        self.uow = uow
 
     def preload(self, lead_ids: Sequence[int], *, upto_event: int) -> None:
         """Read what the replays of ``lead_ids`` need, for all of them at once."""
@@ -108,8 +116,11 @@ class LeadWriter:
         return list(self._leads.values())
 
     def flush(self) -> None:
-        """Write what was gathered: the stage changes in bulk, then delete the rows replays
-        replaced (once kept handoffs are repointed), the signals, and every lead touched."""
+        """Write what was gathered: the webhook events, the stage changes in bulk, then delete the
+        rows replays replaced (once kept handoffs are repointed), the signals, and every lead touched."""
+        told, self._told = self._told, []
+        for lead, event, at in told:
+            queue_webhook(self.uow, self.policy.webhooks, event, lead_id=lead.id, at=at, now=self.now)
         self.write_moves()
         replaced, self._replaced = self._replaced, []
         self.uow.handoffs.delete_handoffs([row for handoffs, _ in replaced for row in handoffs])
@@ -199,7 +210,7 @@ class LeadWriter:
             engagement=score.engagement,
             changed_at=move.at,
         )
-        queue_webhook(self.uow, self.policy.webhooks, changed, lead_id=lead.id, at=move.at, now=self.now)
+        self._told.append((lead, changed, move.at))
 
     def _tell_outcomes(self, lead: LeadState, facts: Sequence[Fact]) -> None:
         if self.policy.webhooks is None:
@@ -209,9 +220,7 @@ class LeadWriter:
                 continue
             if is_live(fact.at, model=self.model, now=self.now):
                 outcome = outcome_of(lead=LeadRef(id=lead.id, email=lead.email), fact=fact)
-                queue_webhook(
-                    self.uow, self.policy.webhooks, outcome, lead_id=lead.id, at=fact.at, now=self.now
-                )
+                self._told.append((lead, outcome, fact.at))
 
     def _placed(self, lead: LeadState, handoff: NewHandoff, move: Move) -> NewHandoff:
         if handoff.status is not HandoffStatus.OPEN:

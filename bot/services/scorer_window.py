@@ -28,6 +28,14 @@ class Window:
     facts: dict[int, list[Fact]]
     horizon: int
 
+    def part(self, lead_ids: list[int]) -> Window:
+        """This window with only these leads (ascending ids)."""
+        return Window(self.end, {lead_id: self.facts[lead_id] for lead_id in lead_ids}, self.horizon)
+
+    def after(self, lead_id: int) -> Window:
+        """This window with only the leads after ``lead_id``."""
+        return self.part([lead for lead in self.facts if lead > lead_id])
+
     def groups(self, next_size: Callable[[], int]) -> Iterator[tuple[list[int], bool]]:
         """Runs of leads, each with at least ``next_size()`` events (or the window's last leads),
         and whether it is the last run; a window with no events is one empty run."""

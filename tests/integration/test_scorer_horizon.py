@@ -40,7 +40,12 @@ def postgres_runtime(postgres_url: str) -> Iterator[Runtime]:
 def _score(runtime: Runtime) -> None:
     config = ScorerConfig(holder=runtime.holder, horizon_wait_seconds=0.2)
     score_pending(
-        uow_factory=runtime.uow, model=runtime.model, policy=runtime.policy, now=utcnow, config=config
+        uow_factory=runtime.uow,
+        read_factory=runtime.read_uow,
+        model=runtime.model,
+        policy=runtime.policy,
+        now=utcnow,
+        config=config,
     )
 
 
