@@ -20,10 +20,13 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from multiprocessing.connection import Connection
 from types import TracebackType
 
+from bot.services.lead_cache import LeadCache
+from bot.services.scorer_groups import GroupWork, Pace, ScorerPass, score_groups
 from bot.services.scorer_window import Window
 from storage.errors import one_sentence
 from storage.uow import UnitOfWork
@@ -58,6 +61,51 @@ def window_parts(window: Window, *, workers: int) -> tuple[Window, Window] | Non
         counted += len(facts)
     second = list(window.facts)[len(first) :]
     return window.part(first), window.part(second)
+
+
+class LeaseLost(RuntimeError):
+    """Another process took the scorer's lease."""
+
+
+def score_in_parts(work: GroupWork, parts: tuple[Window, Window], pace: Pace, cache: LeadCache) -> bool:
+    """The first part's groups here, the second's in a forked worker meanwhile; then whatever the
+    worker did not report, the last group moving the checkpoint. False: the lease was lost."""
+    first, second = parts
+    log.info("scoring %d leads' events in two processes", len(first.facts) + len(second.facts))
+    with PartWorker(partial(score_part, work, second, cache, pace.size)) as worker:
+        merged = lambda _: merge(work.done, worker.reports())  # noqa: E731
+        if not score_groups(work, first, pace, cache, last=False, between=merged):
+            return False
+        reports, finished = worker.wait()
+    merge(work.done, reports)
+    if not finished:
+        log.warning("the scorer's second process stopped: scoring the rest of its part here")
+    return score_groups(work, second.after(worker.last_lead), pace, cache, last=True)
+
+
+def merge(done: ScorerPass, reports: list[PartReport]) -> None:
+    """Count what the worker reported into this process's pass."""
+    for report in reports:
+        done.events += report.events
+        done.recorded.update(report.recorded)
+        done.new_cards.extend(report.new_cards)
+
+
+def score_part(
+    work: GroupWork, part: Window, cache: LeadCache, size: int, report: Callable[[PartReport], None]
+) -> None:
+    """In the forked worker: ``part``'s groups (the first of ``size`` events), unmarked, each
+    reported once committed."""
+    fresh_connections(work.uow_factory)
+    done = ScorerPass()
+
+    def sent(lead_ids: list[int]) -> None:
+        report(PartReport(lead_ids[-1], done.events, Counter(done.recorded), list(done.new_cards)))
+        done.events, done.recorded, done.new_cards = 0, Counter(), []
+
+    here = replace(work, done=done, on_chunk=None)
+    if not score_groups(here, part, Pace(work.config, size), cache, last=False, mark=False, between=sent):
+        raise LeaseLost("another process took the scorer's lease")
 
 
 def _may_fork() -> bool:

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 import bot.services.scorer as scorer
+import bot.services.scorer_groups as scorer_groups
 import bot.services.scorer_parts as scorer_parts
 from bot.runtime import Runtime
 from bot.services.decisions import DecisionRequest, record_decision
@@ -39,19 +40,18 @@ def two_processes(monkeypatch: pytest.MonkeyPatch) -> list[PartReport]:
     monkeypatch.setattr(scorer_parts, "_may_fork", lambda: True)
     monkeypatch.setattr(scorer, "FIRST_CHUNK", 6)
     reports: list[PartReport] = []
-    merge = scorer._merge
+    merge = scorer_parts.merge
 
     def recording(done: Any, received: list[PartReport]) -> None:
         reports.extend(received)
         merge(done, received)
 
-    monkeypatch.setattr(scorer, "_merge", recording)
+    monkeypatch.setattr(scorer_parts, "merge", recording)
     return reports
 
 
 def _in_one_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with monkeypatch.context() as patch:
-        patch.setattr(scorer_parts, "window_parts", lambda window, workers: None)
         patch.setattr(scorer, "window_parts", lambda window, workers: None)
         yield
 
@@ -98,17 +98,17 @@ def test_a_window_scored_in_two_processes_ends_as_one_scored_in_one(
 def _worker_dying(monkeypatch: pytest.MonkeyPatch, *, reported: bool) -> None:
     """The worker ends (as if killed) once it has committed its first group, before or after
     reporting it."""
-    score_part = scorer._score_part
+    score_part = scorer_parts.score_part
 
-    def dying(work: Any, part: Any, cache: Any, report: Report) -> None:
+    def dying(work: Any, part: Any, cache: Any, size: int, report: Report) -> None:
         def then_die(done: PartReport) -> None:
             if reported:
                 report(done)
             os._exit(1)
 
-        score_part(work, part, cache, then_die)
+        score_part(work, part, cache, size, then_die)
 
-    monkeypatch.setattr(scorer, "_score_part", dying)
+    monkeypatch.setattr(scorer_parts, "score_part", dying)
 
 
 @pytest.mark.parametrize("reported", [True, False], ids=["after reporting", "before reporting"])
@@ -155,7 +155,7 @@ def test_a_fold_made_before_a_decision_elsewhere_is_not_kept(
     runtime.score(now=NOW)
     decided = NOW + timedelta(minutes=1)
     _reject(runtime, "before@acme.io", at=decided)
-    fold_ahead = scorer.fold_ahead
+    fold_ahead = scorer_groups.fold_ahead
 
     def decided_meanwhile(*args: Any) -> Any:
         ahead = fold_ahead(*args)
@@ -163,7 +163,7 @@ def test_a_fold_made_before_a_decision_elsewhere_is_not_kept(
         _reject(runtime, "meanwhile@acme.io", at=decided)
         return ahead
 
-    monkeypatch.setattr(scorer, "fold_ahead", decided_meanwhile)
+    monkeypatch.setattr(scorer_groups, "fold_ahead", decided_meanwhile)
     promoted = FIT_LEAD | {"title": "CEO"}  # a new title: the lead's whole row is written again
     runtime.append(parsed(*[_at(2, e, "page_view", lead=promoted) for e in emails]), now=NOW)
     runtime.score(now=NOW + timedelta(minutes=3))
