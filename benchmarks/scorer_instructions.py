@@ -7,10 +7,11 @@ This generates a live stream as ``benchmarks/ingest.py`` does, appends it to a f
 database, then runs two parts, each under ``valgrind --tool=callgrind`` with collection switched on
 only around the part: **raw**, the same rows written with ``executemany`` (the app's pragmas, same
 indexes; the baseline), and **scorer**, ``Runtime.drain`` over the appended log with the clock
-fixed. It prints instructions per event for each and their ratio (SQLite's own work included; the
-ratio is not the wall-time target's: raw's time is partly the disk's, which is no instruction).
-Needs valgrind; takes about a minute at the default size. Compare code in turn with this, not
-ratios of wall times across runs (2026-11-27: raw 28,564, scorer 213,418 instructions per event).
+fixed, in one process (a second process shares the work; it does not shrink it). It prints
+instructions per event for each and their ratio (SQLite's own work included; the ratio is not the
+wall-time target's: raw's time is partly the disk's, which is no instruction). Needs valgrind;
+takes about a minute at the default size. Compare code in turn with this, not ratios of wall
+times across runs (2026-11-27: raw 28,564, scorer 213,418 instructions per event).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def scorer_part(url: str) -> None:
     from bot.settings import Settings
     from storage.tables import EventRow
 
-    settings = Settings(_env_file=None, database_url=url, sales_channel="C0BENCH001")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, sales_channel="C0BENCH001", scorer_workers=1)  # type: ignore[call-arg]
     runtime = build_runtime(settings)
     with runtime.read_uow() as uow:
         last = int(uow.session.execute(select(func.max(EventRow.id))).scalar_one())
