@@ -138,28 +138,24 @@ class PartWorker:
 
     def reports(self) -> list[PartReport]:
         """What the worker has reported since last asked."""
-        received: list[PartReport] = []
-        try:
-            while self._receive.poll():
-                received.append(self._receive.recv())
-        except (EOFError, OSError):
-            pass  # the worker has ended: what it sent has been read
-        if received:
-            self.last_lead = received[-1].last_lead
-        return received
+        return self._received(until_end=False)
 
     def wait(self) -> tuple[list[PartReport], bool]:
         """Every report until the worker ends, and whether it scored its whole part."""
+        received = self._received(until_end=True)
+        self._process.join()
+        return received, self._process.exitcode == 0
+
+    def _received(self, *, until_end: bool) -> list[PartReport]:
         received: list[PartReport] = []
         try:
-            while True:
+            while until_end or self._receive.poll():
                 received.append(self._receive.recv())
         except (EOFError, OSError):
-            pass
-        self._process.join()
+            pass  # the worker has ended: all it sent has been read
         if received:
             self.last_lead = received[-1].last_lead
-        return received, self._process.exitcode == 0
+        return received
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
