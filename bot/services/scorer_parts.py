@@ -48,8 +48,9 @@ class PartReport:
 
 def window_parts(window: Window, *, workers: int) -> tuple[Window, Window] | None:
     """The window's leads in two parts of about as many events each, when a worker may score the
-    second: ``workers`` above 1, enough events, and no other thread in this process (``serve``
-    never forks: a thread holding a lock at the fork would leave it held in the worker)."""
+    second: ``workers`` above 1, enough events, no other thread in this process (``serve`` never
+    forks: a thread holding a lock at the fork would leave it held in the worker), and this process
+    not a daemonic one (which may not start processes)."""
     events = sum(len(facts) for facts in window.facts.values())
     if workers < 2 or events < 2 * PART_EVENTS or not _may_fork():
         return None
@@ -109,7 +110,8 @@ def score_part(
 
 
 def _may_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1
+    alone = threading.active_count() == 1
+    return hasattr(os, "fork") and alone and not multiprocessing.current_process().daemon
 
 
 def fresh_connections(uow_factory: Callable[[], UnitOfWork]) -> None:
