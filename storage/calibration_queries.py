@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.tables import DecisionRow, EventRow, HandoffRow, HandoffSignalRow, StageChangeRow
+from storage.tables import OUTCOME_ROWS, DecisionRow, EventRow, HandoffRow, HandoffSignalRow, StageChangeRow
 
 HAND_RAISE_LANE = "hand_raise"
 SCORE_LANE = "score"
@@ -110,7 +110,15 @@ class CalibrationQueries:
                     event.type.in_(_OUTCOMES),
                 ),
             )
-            .where(handoff.created_at >= window[0], handoff.created_at < window[1])
+            .where(
+                handoff.created_at >= window[0],
+                handoff.created_at < window[1],
+                # Only the leads with an outcome since the window opened, found by the partial
+                # index of outcome events (SQLite takes it only for a WHERE repeating its literals).
+                handoff.lead_id.in_(
+                    select(event.lead_id).where(OUTCOME_ROWS, event.occurred_at >= window[0])
+                ),
+            )
             .group_by(handoff.id)
             .subquery()
         )
