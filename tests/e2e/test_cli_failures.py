@@ -217,6 +217,7 @@ def test_ctrl_c_while_a_window_is_scored_and_a_rerun_resumes_it_folding_each_eve
     assert re.search(r"duplicates\s+30000", rerun.stdout), rerun.stdout
     assert scorer_window_lead(database) == 0  # the window was finished
     assert lead_clicks(database, "lead7@acme.io") == 10  # every event of it folded once
+    assert lead_clicks(database, "lead2990@acme.io") == 10  # a lead of the window's second half too
 
 
 def scorer_window_lead(database: Path) -> int:
