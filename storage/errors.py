@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 _VALUE_ERRORS = (ValueError, TypeError, OverflowError, RecursionError)
 # SQLSTATE classes: 22 data exception (a NUL byte, a number out of range), 54 program limit exceeded.
 _DATA_SQLSTATES = ("22", "54")
+_RETRY_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
 
 
 def caused_by_data(exc: BaseException) -> bool:
@@ -24,6 +25,13 @@ def caused_by_data(exc: BaseException) -> bool:
     if isinstance(cause, psycopg.Error):
         return (cause.sqlstate or "").startswith(_DATA_SQLSTATES)
     return isinstance(cause, _VALUE_ERRORS)
+
+
+def deadlocked(exc: BaseException) -> bool:
+    """Whether PostgreSQL ended the transaction to break a deadlock (or a serialization failure):
+    the same work tried again may well succeed."""
+    cause = _unwrapped(exc)
+    return isinstance(cause, psycopg.Error) and cause.sqlstate in _RETRY_SQLSTATES
 
 
 def one_sentence(exc: BaseException) -> str:

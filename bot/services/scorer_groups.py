@@ -26,10 +26,11 @@ from bot.services.scorer_ahead import Ahead, fold_ahead
 from bot.services.scorer_window import Window
 from scoring import ScoringModel
 from scoring.facts import Fact
-from storage.errors import caused_by_data, one_sentence
+from storage.errors import caused_by_data, deadlocked, one_sentence
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+DEADLOCK_RETRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,7 @@ def score_group(
     with each lead apart, the refused ones set aside in the quarantine (see ``_score``)."""
     attempt = partial(_group_once, work, window, lead_ids, last, cache, mark=mark)
     try:
-        return attempt(one_by_one=False)
+        return _again_after_deadlocks(attempt, cache)
     except Exception as exc:
         cache.clear()  # kept leads were changed in memory by what the database did not keep
         if not caused_by_data(exc):
@@ -139,6 +140,21 @@ def score_group(
     except Exception:
         cache.clear()
         raise
+
+
+def _again_after_deadlocks(attempt: Callable[..., bool], cache: LeadCache) -> bool:
+    """The group, tried again when PostgreSQL ended its transaction to break a deadlock: two
+    processes scoring a window lock a team's turns as their cards come, so two teams' turns may be
+    locked in opposite orders."""
+    for _ in range(DEADLOCK_RETRIES):
+        try:
+            return attempt(one_by_one=False)
+        except Exception as exc:
+            if not deadlocked(exc):
+                raise
+            cache.clear()
+            log.info("a deadlock ended a group's transaction (%s): scoring it again", one_sentence(exc))
+    return attempt(one_by_one=False)
 
 
 def _group_once(

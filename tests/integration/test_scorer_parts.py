@@ -13,7 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from psycopg.errors import ConnectionFailure, DeadlockDetected
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 import bot.services.scorer as scorer
 import bot.services.scorer_groups as scorer_groups
@@ -171,3 +173,42 @@ def test_a_fold_made_before_a_decision_elsewhere_is_not_kept(
     assert _row(runtime, "meanwhile@acme.io")[0] == "rejected"
     assert _row(runtime, "meanwhile@acme.io") == _row(runtime, "before@acme.io")
     assert _lead(runtime, "meanwhile@acme.io")[1:] == _lead(runtime, "before@acme.io")[1:]
+
+
+def test_a_group_ended_by_a_deadlock_is_scored_again(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    group_once = scorer_groups._group_once
+    ended: list[int] = []
+
+    def deadlocked_once(*args: Any, **kwargs: Any) -> bool:
+        if not ended:
+            ended.append(1)
+            raise OperationalError("UPDATE scorer_state", {}, DeadlockDetected("deadlock detected"))
+        return bool(group_once(*args, **kwargs))
+
+    monkeypatch.setattr(scorer_groups, "_group_once", deadlocked_once)
+    appended = runtime.append(parsed(*_events("parts", LEADS)), now=NOW)
+    done = runtime.score(now=NOW)
+
+    assert ended
+    assert done.caught_up
+    assert done.events == len(_events("x", LEADS))
+    assert done.checkpoint == appended.last_event_id
+
+
+def test_other_database_errors_are_not_tried_again(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def broken(*args: Any, **kwargs: Any) -> bool:
+        calls.append(1)
+        raise OperationalError(
+            "UPDATE scorer_state", {}, ConnectionFailure("the server closed the connection")
+        )
+
+    monkeypatch.setattr(scorer_groups, "_group_once", broken)
+    runtime.append(parsed(*_events("parts", LEADS)), now=NOW)
+
+    with pytest.raises(OperationalError):
+        runtime.score(now=NOW)
+    assert len(calls) == 1
