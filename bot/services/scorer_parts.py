@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -110,8 +111,10 @@ def score_part(
 
 
 def _may_fork() -> bool:
+    # Linux only, as the read-ahead worker: elsewhere a forked child may inherit system libraries
+    # in a state they do not support.
     alone = threading.active_count() == 1
-    return hasattr(os, "fork") and alone and not multiprocessing.current_process().daemon
+    return sys.platform == "linux" and alone and not multiprocessing.current_process().daemon
 
 
 def fresh_connections(uow_factory: Callable[[], UnitOfWork]) -> None:
