@@ -87,7 +87,7 @@ class Runtime:
             holder=self.holder,
             chunk=settings.scorer_chunk,
             lease=timedelta(seconds=settings.scorer_lease_seconds),
-            workers=min(settings.scorer_workers, _cores()),
+            workers=settings.scorer_workers,
         )
 
     def append(self, batch: Sequence[Parsed], *, now: datetime | None = None) -> IngestResult:
@@ -188,10 +188,3 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
 
 
 utcnow = clock.utcnow
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1

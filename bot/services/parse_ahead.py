@@ -15,7 +15,6 @@ import multiprocessing
 import os
 import signal
 import stat
-import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,6 +24,7 @@ from typing import BinaryIO
 
 from bot.services.event_input import parse_json_lines
 from bot.services.ingest_batch import ReadyBatch, batches_of
+from bot.services.spare_core import worker_can_help
 from storage.event_log import event_values
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def ready_batches(source: BinaryIO, *, batch: int, dialect: str) -> Iterator[Rea
     A file of more than one batch is read ahead by a worker process when there is a core to spare,
     in batches of ``batch`` lines (a pipe is not: waiting for its next batch would hold back the
     one in hand)."""
-    if not (_is_file(source) and _worker_can_help()):
+    if not (_is_file(source) and worker_can_help()):
         return _here(source, batch=batch, dialect=dialect)
     head = list(islice(source, batch))
     if len(head) < batch:
@@ -103,8 +103,3 @@ def _is_file(source: BinaryIO) -> bool:
         return stat.S_ISREG(os.fstat(source.fileno()).st_mode)
     except (OSError, ValueError):
         return False
-
-
-def _worker_can_help() -> bool:
-    alone = multiprocessing.current_process().daemon  # a daemonic process may not start one
-    return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1 and not alone

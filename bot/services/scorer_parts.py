@@ -17,7 +17,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from types import TracebackType
 from bot.services.lead_cache import LeadCache
 from bot.services.scorer_groups import GroupWork, Pace, ScorerPass, score_groups
 from bot.services.scorer_window import Window
+from bot.services.spare_core import worker_can_help
 from storage.errors import one_sentence
 from storage.uow import UnitOfWork
 
@@ -50,8 +50,8 @@ class PartReport:
 def window_parts(window: Window, *, workers: int) -> tuple[Window, Window] | None:
     """The window's leads in two parts of about as many events each, when a worker may score the
     second: ``workers`` above 1, enough events, no other thread in this process (``serve`` never
-    forks: a thread holding a lock at the fork would leave it held in the worker), and this process
-    not a daemonic one (which may not start processes)."""
+    forks: a thread holding a lock at the fork would leave it held in the worker), and a worker that
+    can help (``spare_core``)."""
     events = sum(len(facts) for facts in window.facts.values())
     if workers < 2 or events < 2 * PART_EVENTS or not _may_fork():
         return None
@@ -75,7 +75,10 @@ def score_in_parts(work: GroupWork, parts: tuple[Window, Window], pace: Pace, ca
     first, second = parts
     log.info("scoring %d leads' events in two processes", len(first.facts) + len(second.facts))
     with PartWorker(partial(score_part, work, second, cache, pace.size)) as worker:
-        merged = lambda _: merge(work.done, worker.reports())  # noqa: E731
+
+        def merged(_: list[int]) -> None:
+            merge(work.done, worker.reports())
+
         if not score_groups(work, first, pace, cache, last=False, between=merged):
             return False
         reports, finished = worker.wait()
@@ -111,10 +114,7 @@ def score_part(
 
 
 def _may_fork() -> bool:
-    # Linux only, as the read-ahead worker: elsewhere a forked child may inherit system libraries
-    # in a state they do not support.
-    alone = threading.active_count() == 1
-    return sys.platform == "linux" and alone and not multiprocessing.current_process().daemon
+    return threading.active_count() == 1 and worker_can_help()
 
 
 def fresh_connections(uow_factory: Callable[[], UnitOfWork]) -> None:
